@@ -1,0 +1,145 @@
+/**
+ * The metadata port the services use. Implemented with drizzle-orm over Postgres (pg) or
+ * embedded PGlite; both pass one contract test suite. Every write that must be consistent under
+ * concurrency is one transaction relying on constraints (no read-then-write races).
+ */
+
+export type ProjectKind = 'hosted' | 'proxy';
+
+export interface ProjectRow {
+  id: number;
+  name: string;
+  kind: ProjectKind;
+  /** Project settings (upstream, TTLs, push policy, ...) as validated JSON; shape owned by core. */
+  settings: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface RepositoryRow {
+  id: number;
+  projectId: number;
+  /** Full repository name including the project component, e.g. `library/nginx` under project `library`. */
+  name: string;
+  createdAt: Date;
+}
+
+export interface BlobRow {
+  digest: string;
+  size: number;
+}
+
+export interface ManifestRow {
+  repositoryId: number;
+  digest: string;
+  mediaType: string;
+  size: number;
+  /** The exact bytes as pushed or fetched. */
+  content: Uint8Array;
+  subject: string | null;
+  /** The manifest's own artifactType field, if any. */
+  artifactType: string | null;
+  annotations: Record<string, string> | null;
+  /** config.mediaType of an image manifest (referrers fall back to it when artifactType is absent). */
+  configMediaType: string | null;
+  source: 'local' | 'cached';
+  createdAt: Date;
+}
+
+/** A manifest without its bytes: enough to build a referrers descriptor. */
+export type ManifestSummary = Omit<ManifestRow, 'content'>;
+
+export interface NewManifest {
+  repositoryId: number;
+  digest: string;
+  mediaType: string;
+  content: Uint8Array;
+  subject: string | null;
+  artifactType: string | null;
+  annotations: Record<string, string> | null;
+  configMediaType: string | null;
+  source: 'local' | 'cached';
+  /** Digests of blobs (config, layers) this manifest references. */
+  blobRefs: string[];
+  /** Digests of manifests (index children) this manifest references. */
+  manifestRefs: string[];
+  /** Tags to point at this manifest in the same transaction. */
+  tags: string[];
+}
+
+export interface UploadRow {
+  id: string;
+  repositoryId: number;
+  offset: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Page {
+  /** Maximum number of items; undefined for all. */
+  limit?: number;
+  /** Return only items lexically after this one. */
+  after?: string;
+}
+
+export interface MetadataStore {
+  // Projects
+  getProject(name: string): Promise<ProjectRow | null>;
+  /** Create the project if absent (concurrent callers get the same row); never changes an existing one. */
+  ensureProject(name: string, kind: ProjectKind, settings: Record<string, unknown>): Promise<ProjectRow>;
+  /** Create or replace kind and settings (configuration-as-code). */
+  upsertProject(name: string, kind: ProjectKind, settings: Record<string, unknown>): Promise<ProjectRow>;
+  listProjects(): Promise<ProjectRow[]>;
+
+  // Repositories
+  getRepository(name: string): Promise<RepositoryRow | null>;
+  /** Create if absent; concurrent callers get the same row. */
+  ensureRepository(projectId: number, name: string): Promise<RepositoryRow>;
+  /** Repository names in lexical order (for _catalog). */
+  listRepositories(page: Page): Promise<string[]>;
+
+  // Blobs (global by digest) and their links to repositories
+  /** Record a stored blob and link it to the repository (idempotent). */
+  linkBlob(repositoryId: number, blob: BlobRow): Promise<void>;
+  /** The blob when it is linked to this repository, else null. */
+  getLinkedBlob(repositoryId: number, digest: string): Promise<BlobRow | null>;
+  /** The blob when it is known anywhere (for cross-repository mount), else null. */
+  getBlob(digest: string): Promise<BlobRow | null>;
+  /** Remove the repository's link; true when a link was removed. The blob row stays for GC. */
+  unlinkBlob(repositoryId: number, digest: string): Promise<boolean>;
+  /** Of the given digests, those NOT linked to the repository. */
+  missingBlobs(repositoryId: number, digests: string[]): Promise<string[]>;
+
+  // Manifests and tags
+  getManifest(repositoryId: number, digest: string): Promise<ManifestRow | null>;
+  /** Resolve a tag to its manifest in one query. */
+  getManifestByTag(repositoryId: number, tag: string): Promise<ManifestRow | null>;
+  /** Of the given digests, those with no manifest in the repository. */
+  missingManifests(repositoryId: number, digests: string[]): Promise<string[]>;
+  /**
+   * Store a manifest (idempotent for the same digest) with its references, and point `tags` at it,
+   * all in one transaction. Re-tagging moves the tag.
+   */
+  putManifest(manifest: NewManifest): Promise<void>;
+  /** Delete a manifest and every tag pointing at it; false when absent. */
+  deleteManifest(repositoryId: number, digest: string): Promise<boolean>;
+  /** Delete one tag (not its manifest); false when absent. */
+  deleteTag(repositoryId: number, tag: string): Promise<boolean>;
+  /** Tag names in lexical order. */
+  listTags(repositoryId: number, page: Page): Promise<string[]>;
+  /** Manifests in the repository whose subject is `subjectDigest`, ordered by digest. */
+  listReferrers(repositoryId: number, subjectDigest: string): Promise<ManifestSummary[]>;
+  /** Summaries for the given digests that exist in the repository (order not guaranteed). */
+  getManifestSummaries(repositoryId: number, digests: string[]): Promise<ManifestSummary[]>;
+
+  // Upload sessions
+  createUpload(id: string, repositoryId: number): Promise<UploadRow>;
+  getUpload(id: string): Promise<UploadRow | null>;
+  /** Move the offset from `expectedOffset` to `newOffset`; false when the offset was not `expectedOffset`. */
+  advanceUpload(id: string, expectedOffset: number, newOffset: number): Promise<boolean>;
+  deleteUpload(id: string): Promise<boolean>;
+
+  /** Reachability check for readiness probes. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

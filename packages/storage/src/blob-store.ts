@@ -1,0 +1,78 @@
+import type { Readable } from 'node:stream';
+
+/** A digest string as `algorithm:hex` (sha256 or sha512), already validated by the caller. */
+export type DigestString = string;
+
+export interface BlobInfo {
+  digest: DigestString;
+  size: number;
+}
+
+/** Inclusive byte range, as in HTTP: bytes start..end. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** Thrown by BlobStore.write / UploadStore.commit when the content does not hash to the expected digest. */
+export class DigestMismatchError extends Error {
+  constructor(readonly expected: DigestString, readonly actual: DigestString) {
+    super(`digest mismatch: expected ${expected}, got ${actual}`);
+    this.name = 'DigestMismatchError';
+  }
+}
+
+/** Thrown when a blob or upload session does not exist. */
+export class NotFoundError extends Error {
+  constructor(what: string) {
+    super(`${what} not found`);
+    this.name = 'NotFoundError';
+  }
+}
+
+/**
+ * Content-addressed blob storage. A blob is visible (stat/read) only after its bytes were fully
+ * written and hashed to its digest; a crash mid-write never leaves a visible partial blob.
+ * Every method streams: memory use does not grow with blob size.
+ */
+export interface BlobStore {
+  /** Size of a stored blob, or null when absent. */
+  stat(digest: DigestString): Promise<BlobInfo | null>;
+  /** Stream a stored blob (or an inclusive range of it). Throws NotFoundError when absent. */
+  read(digest: DigestString, range?: ByteRange): Promise<Readable>;
+  /**
+   * Stream `source` into the store while hashing it with `algorithm` (default from `expected`, else sha256).
+   * When `expected` is given and the content hashes differently, nothing becomes visible and
+   * DigestMismatchError is thrown. Writing a blob that already exists is harmless.
+   */
+  write(source: Readable, options?: { expected?: DigestString; algorithm?: 'sha256' | 'sha512' }): Promise<BlobInfo>;
+  /** Remove a blob; false when it was not there. */
+  delete(digest: DigestString): Promise<boolean>;
+  /** A time-limited URL a client can GET the blob from directly (S3 only; undefined when unsupported). */
+  presignedUrl?(digest: DigestString, expiresInSeconds: number): Promise<string | undefined>;
+  /** Upload sessions: chunked uploads kept in the same backend until committed. */
+  readonly uploads: UploadStore;
+  /** Reachability check for readiness probes. */
+  ping(): Promise<void>;
+}
+
+/**
+ * Upload sessions hold the bytes of an in-progress chunked upload. Chunks arrive in order; the
+ * caller (which tracks the offset in the database) passes the offset each chunk starts at.
+ */
+export interface UploadStore {
+  /** Create an empty session. */
+  create(id: string): Promise<void>;
+  /** Append a chunk starting at `offset` (must equal the current size). Returns the new size. */
+  append(id: string, offset: number, source: Readable): Promise<number>;
+  /** Current number of bytes received; NotFoundError when the session does not exist. */
+  size(id: string): Promise<number>;
+  /**
+   * Verify the session's bytes hash to `expected` and publish them as that blob (atomically),
+   * then remove the session. DigestMismatchError leaves no blob visible (the session is kept so
+   * the caller can decide; call abort to drop it).
+   */
+  commit(id: string, expected: DigestString): Promise<BlobInfo>;
+  /** Drop a session and its bytes; harmless when absent. */
+  abort(id: string): Promise<void>;
+}
