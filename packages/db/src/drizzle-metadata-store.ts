@@ -1,0 +1,56 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from './database.js';
+import type { MetadataStore } from './metadata-store.js';
+import * as blobs from './queries/blobs.js';
+import * as manifests from './queries/manifests.js';
+import * as projects from './queries/projects.js';
+import * as repositories from './queries/repositories.js';
+import * as tags from './queries/tags.js';
+import * as uploads from './queries/uploads.js';
+
+/**
+ * The MetadataStore over a drizzle database of either driver; `close` releases the driver
+ * (pool or embedded instance). After close every call fails.
+ */
+export function createDrizzleMetadataStore(db: Database, close: () => Promise<void>): MetadataStore {
+  let closing: Promise<void> | undefined;
+  return {
+    getProject: (name) => projects.getProject(db, name),
+    ensureProject: (name, kind, settings) => projects.ensureProject(db, name, kind, settings),
+    upsertProject: (name, kind, settings) => projects.upsertProject(db, name, kind, settings),
+    listProjects: () => projects.listProjects(db),
+
+    getRepository: (name) => repositories.getRepository(db, name),
+    ensureRepository: (projectId, name) => repositories.ensureRepository(db, projectId, name),
+    listRepositories: (page) => repositories.listRepositories(db, page),
+
+    linkBlob: (repositoryId, blob) => blobs.linkBlob(db, repositoryId, blob),
+    getLinkedBlob: (repositoryId, digest) => blobs.getLinkedBlob(db, repositoryId, digest),
+    getBlob: (digest) => blobs.getBlob(db, digest),
+    unlinkBlob: (repositoryId, digest) => blobs.unlinkBlob(db, repositoryId, digest),
+    missingBlobs: (repositoryId, digests) => blobs.missingBlobs(db, repositoryId, digests),
+
+    getManifest: (repositoryId, digest) => manifests.getManifest(db, repositoryId, digest),
+    getManifestByTag: (repositoryId, tag) => manifests.getManifestByTag(db, repositoryId, tag),
+    missingManifests: (repositoryId, digests) => manifests.missingManifests(db, repositoryId, digests),
+    putManifest: (manifest) => manifests.putManifest(db, manifest),
+    deleteManifest: (repositoryId, digest) => manifests.deleteManifest(db, repositoryId, digest),
+    deleteTag: (repositoryId, tag) => tags.deleteTag(db, repositoryId, tag),
+    listTags: (repositoryId, page) => tags.listTags(db, repositoryId, page),
+    listReferrers: (repositoryId, subject) => manifests.listReferrers(db, repositoryId, subject),
+    getManifestSummaries: (repositoryId, digests) => manifests.getManifestSummaries(db, repositoryId, digests),
+
+    createUpload: (id, repositoryId) => uploads.createUpload(db, id, repositoryId),
+    getUpload: (id) => uploads.getUpload(db, id),
+    advanceUpload: (id, expected, next) => uploads.advanceUpload(db, id, expected, next),
+    deleteUpload: (id) => uploads.deleteUpload(db, id),
+
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    close() {
+      closing ??= close();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import { createDrizzleMetadataStore } from './drizzle-metadata-store.js';
+import type { MetadataStore } from './metadata-store.js';
+import { schema } from './schema.js';
+
+export interface OpenDatabaseOptions {
+  /** postgres://... : use a node-postgres pool. Takes precedence over dataDir. */
+  url?: string;
+  /** PGlite data directory (created if absent); without url and dataDir, PGlite runs in memory. */
+  dataDir?: string;
+  /** Maximum pool connections (Postgres only); pg's default (10) when absent. */
+  poolSize?: number;
+  /** Folder of drizzle-kit migrations; defaults to the repository's `migrations/`. */
+  migrationsFolder?: string;
+  /** Errors of idle pooled connections (e.g. a server restart); they are otherwise written to stderr. */
+  onConnectionError?: (error: Error) => void;
+}
+
+// Same relative path from packages/db/src (tests, tsx) and packages/db/dist (compiled).
+export const defaultMigrationsFolder = fileURLToPath(new URL('../../../migrations/', import.meta.url));
+
+// Serializes migrations of replicas starting at the same time against one Postgres database.
+const migrationLockKey = 0x6265727468; // "berth"
+
+/** Open the metadata store on Postgres (url) or PGlite, with every migration applied. */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<MetadataStore> {
+  const migrationsFolder = options.migrationsFolder ?? defaultMigrationsFolder;
+  if (options.url !== undefined) return openPostgres(options.url, migrationsFolder, options);
+  return openPglite(options.dataDir, migrationsFolder);
+}
+
+async function openPostgres(url: string, migrationsFolder: string, options: OpenDatabaseOptions): Promise<MetadataStore> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    ...(options.poolSize !== undefined ? { max: options.poolSize } : {}),
+  });
+  pool.on('error', options.onConnectionError ?? ((error) => console.error('postgres idle connection error:', error)));
+  try {
+    const client = await pool.connect();
+    try {
+      await client.query('select pg_advisory_lock($1)', [migrationLockKey]);
+      try {
+        await migrateNodePg(drizzleNodePg({ client, schema }), { migrationsFolder });
+      } finally {
+        await client.query('select pg_advisory_unlock($1)', [migrationLockKey]);
+      }
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  const db = drizzleNodePg({ client: pool, schema });
+  return createDrizzleMetadataStore(db, () => pool.end());
+}
+
+async function openPglite(dataDir: string | undefined, migrationsFolder: string): Promise<MetadataStore> {
+  if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
+  const client = dataDir !== undefined ? await PGlite.create(dataDir) : await PGlite.create();
+  try {
+    const db = drizzlePglite({ client, schema });
+    await migratePglite(db, { migrationsFolder });
+    return createDrizzleMetadataStore(db, () => client.close());
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+}

@@ -1,0 +1,181 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
+import { byteOrderedText, bytea } from './column-types.js';
+
+// Names, tags and digests use byte-ordered text so listings page in the same lexical order everywhere.
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+
+export const projects = pgTable(
+  'projects',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    name: byteOrderedText('name').notNull().unique(),
+    kind: text('kind').$type<'hosted' | 'proxy'>().notNull(),
+    settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [check('projects_kind_check', sql`${t.kind} in ('hosted', 'proxy')`)],
+);
+
+export const repositories = pgTable(
+  'repositories',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    projectId: integer('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    name: byteOrderedText('name').notNull().unique(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('repositories_project_idx').on(t.projectId)],
+);
+
+/** Every blob known to the store, global by digest; rows outlive their links until GC. */
+export const blobs = pgTable('blobs', {
+  digest: byteOrderedText('digest').primaryKey(),
+  size: bigint('size', { mode: 'number' }).notNull(),
+  createdAt: createdAt(),
+  lastPulledAt: timestamp('last_pulled_at', { withTimezone: true, mode: 'date' }),
+});
+
+export const repositoryBlobs = pgTable(
+  'repository_blobs',
+  {
+    repositoryId: integer('repository_id')
+      .notNull()
+      .references(() => repositories.id, { onDelete: 'cascade' }),
+    digest: byteOrderedText('digest')
+      .notNull()
+      .references(() => blobs.digest),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.repositoryId, t.digest] }),
+    index('repository_blobs_digest_idx').on(t.digest),
+  ],
+);
+
+export const manifests = pgTable(
+  'manifests',
+  {
+    repositoryId: integer('repository_id')
+      .notNull()
+      .references(() => repositories.id, { onDelete: 'cascade' }),
+    digest: byteOrderedText('digest').notNull(),
+    mediaType: text('media_type').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    /** The exact bytes as pushed or fetched. */
+    content: bytea('content').notNull(),
+    subject: byteOrderedText('subject'),
+    artifactType: text('artifact_type'),
+    annotations: jsonb('annotations').$type<Record<string, string>>(),
+    configMediaType: text('config_media_type'),
+    source: text('source').$type<'local' | 'cached'>().notNull(),
+    createdAt: createdAt(),
+    lastPulledAt: timestamp('last_pulled_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.repositoryId, t.digest] }),
+    index('manifests_subject_idx').on(t.repositoryId, t.subject),
+    check('manifests_source_check', sql`${t.source} in ('local', 'cached')`),
+  ],
+);
+
+/** Blobs (config, layers) a manifest references: what GC must keep and what blob deletes must check. */
+export const manifestBlobRefs = pgTable(
+  'manifest_blob_refs',
+  {
+    repositoryId: integer('repository_id').notNull(),
+    manifestDigest: byteOrderedText('manifest_digest').notNull(),
+    blobDigest: byteOrderedText('blob_digest').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.repositoryId, t.manifestDigest, t.blobDigest] }),
+    foreignKey({
+      name: 'manifest_blob_refs_manifest_fk',
+      columns: [t.repositoryId, t.manifestDigest],
+      foreignColumns: [manifests.repositoryId, manifests.digest],
+    }).onDelete('cascade'),
+    index('manifest_blob_refs_blob_idx').on(t.blobDigest),
+  ],
+);
+
+/** Manifests an index references; the child may not be stored yet (pull-through fetches lazily). */
+export const manifestChildren = pgTable(
+  'manifest_children',
+  {
+    repositoryId: integer('repository_id').notNull(),
+    parentDigest: byteOrderedText('parent_digest').notNull(),
+    childDigest: byteOrderedText('child_digest').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.repositoryId, t.parentDigest, t.childDigest] }),
+    foreignKey({
+      name: 'manifest_children_parent_fk',
+      columns: [t.repositoryId, t.parentDigest],
+      foreignColumns: [manifests.repositoryId, manifests.digest],
+    }).onDelete('cascade'),
+    index('manifest_children_child_idx').on(t.repositoryId, t.childDigest),
+  ],
+);
+
+export const tags = pgTable(
+  'tags',
+  {
+    repositoryId: integer('repository_id').notNull(),
+    name: byteOrderedText('name').notNull(),
+    digest: byteOrderedText('digest').notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.repositoryId, t.name] }),
+    // Deleting a manifest (or its repository) deletes the tags pointing at it.
+    foreignKey({
+      name: 'tags_manifest_fk',
+      columns: [t.repositoryId, t.digest],
+      foreignColumns: [manifests.repositoryId, manifests.digest],
+    }).onDelete('cascade'),
+    index('tags_digest_idx').on(t.repositoryId, t.digest),
+  ],
+);
+
+export const uploads = pgTable(
+  'uploads',
+  {
+    id: text('id').primaryKey(),
+    repositoryId: integer('repository_id')
+      .notNull()
+      .references(() => repositories.id, { onDelete: 'cascade' }),
+    offset: bigint('offset', { mode: 'number' }).notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('uploads_repository_idx').on(t.repositoryId)],
+);
+
+/** Everything drizzle needs to know about the tables (also handed to the drivers). */
+export const schema = {
+  projects,
+  repositories,
+  blobs,
+  repositoryBlobs,
+  manifests,
+  manifestBlobRefs,
+  manifestChildren,
+  tags,
+  uploads,
+};
