@@ -1,0 +1,23 @@
+export { loadConfig } from './load.js';
+export type { LoadConfigOptions } from './load.js';
+export { ConfigError } from './config-error.js';
+export type { ConfigProblem } from './config-error.js';
+export { berthConfigSchema } from './schema.js';
+export type { BerthConfigInput } from './schema.js';
+export { envVarName } from './env-overrides.js';
+export { LOG_LEVELS } from './types.js';
+export type {
+  BerthConfig,
+  DatabaseConfig,
+  FsStorageConfig,
+  HostedProjectConfig,
+  LimitsConfig,
+  LogConfig,
+  LogLevel,
+  ProjectConfig,
+  ProjectKind,
+  S3StorageConfig,
+  ServerConfig,
+  StorageConfig,
+  StorageDriver,
+} from './types.js';

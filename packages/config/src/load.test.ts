@@ -1,0 +1,273 @@
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './index.js';
+import type { ConfigProblem } from './index.js';
+
+let dir: string;
+let fileCount = 0;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'berth-config-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function yamlFile(text: string): Promise<string> {
+  const file = join(dir, `berth-${++fileCount}.yaml`);
+  await writeFile(file, text);
+  return file;
+}
+
+/** The ConfigError loadConfig throws for these options (fails the test if it does not throw one). */
+function loadError(options: Parameters<typeof loadConfig>[0]): ConfigError {
+  try {
+    loadConfig(options);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected loadConfig to throw a ConfigError');
+}
+
+function paths(problems: readonly ConfigProblem[]): string[] {
+  return problems.map((problem) => problem.path);
+}
+
+describe('loadConfig without a file', () => {
+  it('applies every default, with paths under cwd', () => {
+    const config = loadConfig({ argv: [], env: {}, cwd: '/srv/berth' });
+    expect(config).toEqual({
+      server: { host: '127.0.0.1', port: 5000, trustProxy: false, shutdownGraceSeconds: 25 },
+      dataDir: '/srv/berth/data',
+      database: { dataDir: '/srv/berth/data/db', poolSize: 10 },
+      storage: { driver: 'fs', fs: { root: '/srv/berth/data/blobs' } },
+      autoCreateProjects: true,
+      projects: [],
+      limits: { maxManifestBytes: 4 * 1024 * 1024, uploadSessionTtlMinutes: 1440 },
+      log: { level: 'info', pretty: false },
+    });
+  });
+
+  it('derives the database and blob directories from a changed dataDir', () => {
+    const config = loadConfig({ argv: [], env: { BERTH_DATA_DIR: 'state' }, cwd: '/srv' });
+    expect(config.dataDir).toBe('/srv/state');
+    expect(config.database.dataDir).toBe('/srv/state/db');
+    expect(config.storage).toEqual({ driver: 'fs', fs: { root: '/srv/state/blobs' } });
+  });
+});
+
+describe('loadConfig with a YAML file', () => {
+  it('reads the file named by --config FILE', async () => {
+    const file = await yamlFile(
+      [
+        'server:',
+        '  host: 0.0.0.0',
+        '  port: 8080',
+        '  publicUrl: https://registry.example.com/',
+        '  trustProxy: true',
+        'database:',
+        '  url: postgres://berth:secret@db.internal:5432/berth',
+        '  poolSize: 20',
+        'storage:',
+        '  driver: s3',
+        '  s3:',
+        '    endpoint: http://127.0.0.1:9000',
+        '    bucket: blobs',
+        '    prefix: berth/',
+        '    forcePathStyle: true',
+        '    redirect: true',
+        'projects:',
+        '  - { name: team-a, kind: hosted }',
+        '  - { name: team_b.tools, kind: hosted }',
+        'limits:',
+        '  maxManifestBytes: 1048576',
+        'log:',
+        '  level: debug',
+      ].join('\n'),
+    );
+    const config = loadConfig({ argv: ['--config', file], env: {}, cwd: dir });
+    expect(config.server).toEqual({
+      host: '0.0.0.0',
+      port: 8080,
+      publicUrl: 'https://registry.example.com',
+      trustProxy: true,
+      shutdownGraceSeconds: 25,
+    });
+    expect(config.database.url).toBe('postgres://berth:secret@db.internal:5432/berth');
+    expect(config.database.poolSize).toBe(20);
+    expect(config.storage).toEqual({
+      driver: 's3',
+      s3: {
+        endpoint: 'http://127.0.0.1:9000',
+        region: 'us-east-1',
+        bucket: 'blobs',
+        prefix: 'berth/',
+        forcePathStyle: true,
+        redirect: true,
+        presignExpirySeconds: 900,
+      },
+    });
+    expect(config.projects).toEqual([
+      { name: 'team-a', kind: 'hosted' },
+      { name: 'team_b.tools', kind: 'hosted' },
+    ]);
+    expect(config.limits).toEqual({ maxManifestBytes: 1048576, uploadSessionTtlMinutes: 1440 });
+    expect(config.log).toEqual({ level: 'debug', pretty: false });
+  });
+
+  it('reads --config=FILE, and a relative path against cwd', async () => {
+    const file = await yamlFile('server:\n  port: 7001\n');
+    const config = loadConfig({ argv: ['serve', `--config=${file.slice(dir.length + 1)}`], env: {}, cwd: dir });
+    expect(config.server.port).toBe(7001);
+  });
+
+  it('falls back to BERTH_CONFIG, and --config wins over it', async () => {
+    const fromEnv = await yamlFile('server:\n  port: 7002\n');
+    const fromArgv = await yamlFile('server:\n  port: 7003\n');
+    expect(loadConfig({ argv: [], env: { BERTH_CONFIG: fromEnv }, cwd: dir }).server.port).toBe(7002);
+    expect(loadConfig({ argv: ['--config', fromArgv], env: { BERTH_CONFIG: fromEnv }, cwd: dir }).server.port).toBe(7003);
+  });
+
+  it('reports a YAML syntax error with the file and line', async () => {
+    const file = await yamlFile('server:\n  port: 5000\n  host: a: b\nlog:\n  level: info\n');
+    const error = loadError({ argv: ['--config', file], env: {}, cwd: dir });
+    expect(error.message).toBe(`${file}:3:9: YAML syntax error: Nested mappings are not allowed in compact mappings`);
+  });
+
+});
+
+describe('environment overrides', () => {
+  it('sets nested numbers, booleans and strings', () => {
+    const config = loadConfig({
+      argv: [],
+      env: {
+        BERTH_SERVER__PORT: '6000',
+        BERTH_SERVER__TRUST_PROXY: '1',
+        BERTH_STORAGE__DRIVER: 's3',
+        BERTH_STORAGE__S3__BUCKET: 'blobs',
+        BERTH_STORAGE__S3__FORCE_PATH_STYLE: 'true',
+        BERTH_STORAGE__S3__PRESIGN_EXPIRY_SECONDS: '300',
+        BERTH_LOG__PRETTY: 'false',
+      },
+      cwd: '/srv',
+    });
+    expect(config.server.port).toBe(6000);
+    expect(config.server.trustProxy).toBe(true);
+    expect(config.storage).toMatchObject({ driver: 's3', s3: { bucket: 'blobs', forcePathStyle: true, presignExpirySeconds: 300 } });
+    expect(config.log.pretty).toBe(false);
+  });
+
+  it('takes precedence over the file, which takes precedence over defaults', async () => {
+    const file = await yamlFile('server:\n  port: 7000\n  host: 0.0.0.0\nlog:\n  level: warn\n');
+    const config = loadConfig({ argv: ['--config', file], env: { BERTH_SERVER__PORT: '7100' }, cwd: dir });
+    expect(config.server.port).toBe(7100); // env over file
+    expect(config.server.host).toBe('0.0.0.0'); // file over default
+    expect(config.log.level).toBe('warn'); // file over default
+    expect(config.server.shutdownGraceSeconds).toBe(25); // default
+  });
+
+  it('accepts DATABASE_URL, overridden by BERTH_DATABASE__URL', () => {
+    const aliasOnly = loadConfig({ argv: [], env: { DATABASE_URL: 'postgres://a/one' }, cwd: '/srv' });
+    expect(aliasOnly.database.url).toBe('postgres://a/one');
+    const both = loadConfig({ argv: [], env: { DATABASE_URL: 'postgres://a/one', BERTH_DATABASE__URL: 'postgres://b/two' }, cwd: '/srv' });
+    expect(both.database.url).toBe('postgres://b/two');
+  });
+
+  it('accepts projects as a JSON list', () => {
+    const config = loadConfig({ argv: [], env: { BERTH_PROJECTS: '[{"name":"library","kind":"hosted"}]' }, cwd: '/srv' });
+    expect(config.projects).toEqual([{ name: 'library', kind: 'hosted' }]);
+  });
+
+  it('rejects a BERTH_ variable that names no setting', () => {
+    const error = loadError({ argv: [], env: { BERTH_SERVER__PROT: '6000' }, cwd: '/srv' });
+    expect(error.problems).toHaveLength(1);
+    expect(error.message).toMatch(/^BERTH_SERVER__PROT: names no setting; server has: host, port,/);
+  });
+
+  it('names the variable when its value has the wrong type', () => {
+    const error = loadError({ argv: [], env: { BERTH_SERVER__PORT: 'eighty', BERTH_LOG__PRETTY: 'yes' }, cwd: '/srv' });
+    expect(error.message.split('\n').sort()).toEqual([
+      'log.pretty: expected true, false, 1 or 0, got "yes" (from BERTH_LOG__PRETTY)',
+      'server.port: expected a number, got "eighty" (from BERTH_SERVER__PORT)',
+    ]);
+  });
+
+  it('names the variable when validation rejects its value', () => {
+    const error = loadError({ argv: [], env: { BERTH_SERVER__PORT: '70000', DATABASE_URL: 'mysql://db/berth' }, cwd: '/srv' });
+    expect(error.message.split('\n').sort()).toEqual([
+      'database.url: must be a postgres:// or postgresql:// URL (from DATABASE_URL)',
+      'server.port: must be at most 65535 (from BERTH_SERVER__PORT)',
+    ]);
+  });
+});
+
+describe('autoCreateProjects', () => {
+  it('defaults to true in embedded mode and false with a database URL', () => {
+    expect(loadConfig({ argv: [], env: {}, cwd: '/srv' }).autoCreateProjects).toBe(true);
+    expect(loadConfig({ argv: [], env: { DATABASE_URL: 'postgres://db/berth' }, cwd: '/srv' }).autoCreateProjects).toBe(false);
+  });
+
+  it('keeps an explicit value in either mode', () => {
+    const env = { DATABASE_URL: 'postgres://db/berth', BERTH_AUTO_CREATE_PROJECTS: 'true' };
+    expect(loadConfig({ argv: [], env, cwd: '/srv' }).autoCreateProjects).toBe(true);
+    expect(loadConfig({ argv: [], env: { BERTH_AUTO_CREATE_PROJECTS: 'false' }, cwd: '/srv' }).autoCreateProjects).toBe(false);
+  });
+});
+
+describe('validation problems', () => {
+  it('lists every problem with its path', async () => {
+    const file = await yamlFile('server:\n  port: http\nlog:\n  level: loud\nlimits:\n  maxManifestBytes: -1\n');
+    const error = loadError({ argv: ['--config', file], env: {}, cwd: dir });
+    expect(paths(error.problems).sort()).toEqual(['limits.maxManifestBytes', 'log.level', 'server.port']);
+    expect(error.message.split('\n')).toHaveLength(3);
+    expect(error.message).toContain('server.port: expected a number, got the string "http"');
+    expect(error.message).toContain('log.level: must be one of "fatal", "error", "warn", "info", "debug", "trace"');
+    expect(error.message).toContain('limits.maxManifestBytes: must be at least 1');
+  });
+
+  it('lists env problems and file problems together', async () => {
+    const file = await yamlFile('server:\n  prot: 5000\n');
+    const error = loadError({ argv: ['--config', file], env: { BERTH_LOGG__LEVEL: 'info' }, cwd: dir });
+    expect(paths(error.problems).sort()).toEqual(['BERTH_LOGG__LEVEL', 'server.prot']);
+  });
+
+  it('rejects an unknown key and says which keys are known', async () => {
+    const file = await yamlFile('server:\n  prot: 5000\n');
+    const error = loadError({ argv: ['--config', file], env: {}, cwd: dir });
+    expect(error.message).toBe('server.prot: unknown setting; known settings here: host, port, publicUrl, trustProxy, shutdownGraceSeconds');
+  });
+
+  it('requires a bucket for the s3 driver, even alongside other problems', async () => {
+    const alone = await yamlFile('storage:\n  driver: s3\n');
+    expect(loadError({ argv: ['--config', alone], env: {}, cwd: dir }).message).toBe(
+      'storage.s3.bucket: required when storage.driver is "s3"',
+    );
+    const withOthers = await yamlFile('server:\n  port: -5\nstorage:\n  driver: s3\n  s3:\n    region: ""\n');
+    expect(paths(loadError({ argv: ['--config', withOthers], env: {}, cwd: dir }).problems).sort()).toEqual([
+      'server.port',
+      'storage.s3.bucket',
+      'storage.s3.region',
+    ]);
+  });
+
+  it('rejects duplicate project names, naming the duplicate', async () => {
+    const file = await yamlFile(
+      'projects:\n  - { name: library, kind: hosted }\n  - { name: tools, kind: hosted }\n  - { name: library, kind: hosted }\n',
+    );
+    expect(loadError({ argv: ['--config', file], env: {}, cwd: dir }).message).toBe(
+      'projects[2].name: duplicate project name "library" (already declared at projects[0])',
+    );
+  });
+
+  it('rejects project kinds other than hosted, and a missing kind', async () => {
+    const file = await yamlFile('projects:\n  - { name: hub, kind: proxy }\n  - { name: tools }\n');
+    expect(loadError({ argv: ['--config', file], env: {}, cwd: dir }).message.split('\n')).toEqual([
+      'projects[0].kind: must be "hosted"',
+      'projects[1].kind: required; must be "hosted"',
+    ]);
+  });
+});

@@ -1,0 +1,166 @@
+import { join } from 'node:path';
+import * as z from 'zod';
+import { isRecord } from './records.js';
+import { LOG_LEVELS } from './types.js';
+import type { BerthConfig, StorageConfig } from './types.js';
+
+const MIB = 1024 * 1024;
+/** The distribution spec's repository path-component grammar. */
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
+/** The spec's limit for a whole repository name bounds its first component too. */
+const MAX_PROJECT_NAME_LENGTH = 255;
+/** SigV4 presigned URLs live at most 7 days. */
+const MAX_PRESIGN_SECONDS = 7 * 24 * 60 * 60;
+
+const BUCKET_REQUIRED = 'required when storage.driver is "s3"';
+
+type ParsePayload = z.core.ParsePayload<unknown>;
+
+/*
+ * Cross-field checks run with `when` so they report alongside other problems instead of only after
+ * everything else is valid; they therefore see possibly invalid values and check shapes themselves.
+ */
+const whenObject = { when: (payload: ParsePayload) => isRecord(payload.value) };
+const whenArray = { when: (payload: ParsePayload) => Array.isArray(payload.value) };
+
+const nonEmpty = z.string().min(1);
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' });
+
+const publicUrl = httpUrl
+  .refine((value) => {
+    if (!URL.canParse(value)) return true; // already reported by httpUrl
+    const url = new URL(value);
+    return url.search === '' && url.hash === '';
+  }, 'must not contain a query or fragment')
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const serverSchema = z.strictObject({
+  host: nonEmpty.default('127.0.0.1'),
+  port: z.int().min(0).max(65535).default(5000),
+  publicUrl: publicUrl.optional(),
+  trustProxy: z.boolean().default(false),
+  shutdownGraceSeconds: z.number().min(0).default(25),
+});
+
+const databaseSchema = z.strictObject({
+  url: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+  dataDir: nonEmpty.optional(),
+  poolSize: z.int().min(1).default(10),
+});
+
+const s3Schema = z
+  .strictObject({
+    endpoint: httpUrl.optional(),
+    region: nonEmpty.default('us-east-1'),
+    bucket: nonEmpty.optional(),
+    prefix: z.string().default(''),
+    forcePathStyle: z.boolean().default(false),
+    accessKeyId: nonEmpty.optional(),
+    secretAccessKey: nonEmpty.optional(),
+    redirect: z.boolean().default(false),
+    presignExpirySeconds: z.int().min(1).max(MAX_PRESIGN_SECONDS).default(900),
+  })
+  .superRefine((s3, ctx) => {
+    const hasKey = s3.accessKeyId !== undefined;
+    if (hasKey !== (s3.secretAccessKey !== undefined)) {
+      const [missing, present] = hasKey ? ['secretAccessKey', 'accessKeyId'] : ['accessKeyId', 'secretAccessKey'];
+      ctx.addIssue({ code: 'custom', path: [missing], message: `required when storage.s3.${present} is set` });
+    }
+  }, whenObject);
+
+const storageSchema = z
+  .strictObject({
+    driver: z.enum(['fs', 's3']).default('fs'),
+    fs: z.strictObject({ root: nonEmpty.optional() }).prefault({}),
+    s3: s3Schema.prefault({}),
+  })
+  .superRefine((storage, ctx) => {
+    // An s3 value that is not a mapping is reported on its own; a missing bucket only matters in a mapping.
+    if (storage.driver === 's3' && isRecord(storage.s3) && storage.s3.bucket === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['s3', 'bucket'], message: BUCKET_REQUIRED });
+    }
+  }, whenObject);
+
+const hostedProjectSchema = z.strictObject({
+  kind: z.literal('hosted'),
+  name: z
+    .string()
+    .max(MAX_PROJECT_NAME_LENGTH)
+    .regex(PATH_COMPONENT, 'must be one path component: lowercase letters and digits, separated by ".", "_", "__" or "-"'),
+});
+
+/** Add a project kind by adding its schema here and its type to ProjectConfig. */
+const projectSchema = z.discriminatedUnion('kind', [hostedProjectSchema]);
+
+const projectsSchema = z
+  .array(projectSchema)
+  .superRefine((projects, ctx) => {
+    const firstIndex = new Map<string, number>();
+    projects.forEach((project: unknown, index) => {
+      if (!isRecord(project) || typeof project.name !== 'string') return;
+      const first = firstIndex.get(project.name);
+      if (first === undefined) {
+        firstIndex.set(project.name, index);
+      } else {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'name'],
+          message: `duplicate project name "${project.name}" (already declared at projects[${first}])`,
+        });
+      }
+    });
+  }, whenArray)
+  .default([]);
+
+const limitsSchema = z.strictObject({
+  maxManifestBytes: z.int().min(1).default(4 * MIB),
+  uploadSessionTtlMinutes: z.int().min(1).default(1440),
+});
+
+const logSchema = z.strictObject({
+  level: z.enum(LOG_LEVELS).default('info'),
+  pretty: z.boolean().default(false),
+});
+
+/** The configuration as written (file and environment), with per-field defaults. */
+const berthConfigInputSchema = z.strictObject({
+  server: serverSchema.prefault({}),
+  dataDir: nonEmpty.default('./data'),
+  database: databaseSchema.prefault({}),
+  storage: storageSchema.prefault({}),
+  autoCreateProjects: z.boolean().optional(),
+  projects: projectsSchema,
+  limits: limitsSchema.prefault({}),
+  log: logSchema.prefault({}),
+});
+
+/**
+ * Berth's configuration schema: validates, applies defaults, then the defaults that depend on other
+ * settings (paths under `dataDir`, `autoCreateProjects` from the database mode). Relative paths are
+ * left relative; `loadConfig` resolves them.
+ */
+export const berthConfigSchema = berthConfigInputSchema.transform((input, ctx): BerthConfig => {
+  const { storage, database } = input;
+  let storageConfig: StorageConfig;
+  if (storage.driver === 's3') {
+    const { bucket, ...s3 } = storage.s3;
+    if (bucket === undefined) {
+      // Already reported by storageSchema's refinement (transforms only run on valid input); narrows the type.
+      ctx.addIssue({ code: 'custom', path: ['storage', 's3', 'bucket'], message: BUCKET_REQUIRED });
+      return z.NEVER;
+    }
+    storageConfig = { driver: 's3', s3: { ...s3, bucket } };
+  } else {
+    storageConfig = { driver: 'fs', fs: { root: storage.fs.root ?? join(input.dataDir, 'blobs') } };
+  }
+  return {
+    ...input,
+    database: { ...database, dataDir: database.dataDir ?? join(input.dataDir, 'db') },
+    storage: storageConfig,
+    autoCreateProjects: input.autoCreateProjects ?? database.url === undefined,
+  };
+});
+
+/** What a configuration file (or object) may contain: every field optional except where noted. */
+export type BerthConfigInput = z.input<typeof berthConfigSchema>;

@@ -1,0 +1,90 @@
+/**
+ * The validated configuration Berth runs with, every default applied. `loadConfig` also makes every
+ * path absolute (the schema alone leaves relative paths as written).
+ * docs/configuration.md describes each setting; keep the two in step.
+ */
+export interface BerthConfig {
+  server: ServerConfig;
+  /** Base directory for the embedded defaults (database and blobs). */
+  dataDir: string;
+  database: DatabaseConfig;
+  storage: StorageConfig;
+  /** Create a hosted project on the first push into an undeclared project. */
+  autoCreateProjects: boolean;
+  /** Projects declared in configuration, created or updated at start. */
+  projects: ProjectConfig[];
+  limits: LimitsConfig;
+  log: LogConfig;
+}
+
+export interface ServerConfig {
+  host: string;
+  /** 0 lets the operating system pick a free port. */
+  port: number;
+  /** Absolute http(s) URL without a trailing slash, used in Location and Link headers; else derived from the request. */
+  publicUrl?: string;
+  /** Honour X-Forwarded-* headers from a reverse proxy. */
+  trustProxy: boolean;
+  /** How long in-flight requests may finish after SIGTERM before the process exits. */
+  shutdownGraceSeconds: number;
+}
+
+export interface DatabaseConfig {
+  /** postgres:// URL; absent means embedded PGlite in `dataDir`. */
+  url?: string;
+  /** PGlite directory, used only without `url`. */
+  dataDir: string;
+  /** Maximum Postgres connections per process, used only with `url`. */
+  poolSize: number;
+}
+
+export type StorageDriver = StorageConfig['driver'];
+
+export type StorageConfig = { driver: 'fs'; fs: FsStorageConfig } | { driver: 's3'; s3: S3StorageConfig };
+
+export interface FsStorageConfig {
+  root: string;
+}
+
+export interface S3StorageConfig {
+  /** Custom endpoint (MinIO, R2, Ceph...); absent means AWS. */
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  /** Key prefix inside the bucket; '' for none. */
+  prefix: string;
+  forcePathStyle: boolean;
+  /** Static credentials; both absent means the AWS SDK default credential chain. */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  /** Answer blob GETs with a 307 to a presigned URL instead of streaming through Berth. */
+  redirect: boolean;
+  presignExpirySeconds: number;
+}
+
+export type ProjectKind = ProjectConfig['kind'];
+
+/** One member per project kind; `proxy` joins this union when pull-through lands. */
+export type ProjectConfig = HostedProjectConfig;
+
+export interface HostedProjectConfig {
+  kind: 'hosted';
+  /** A single repository path component: the first part of every repository name in the project. */
+  name: string;
+}
+
+export interface LimitsConfig {
+  /** Larger manifests are refused with 413. */
+  maxManifestBytes: number;
+  /** Upload sessions idle longer than this are abandoned. */
+  uploadSessionTtlMinutes: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface LogConfig {
+  level: LogLevel;
+  /** Human-readable lines instead of JSON. */
+  pretty: boolean;
+}
