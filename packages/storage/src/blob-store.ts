@@ -22,6 +22,25 @@ export class DigestMismatchError extends Error {
   }
 }
 
+/**
+ * Thrown by UploadStore.append when a chunk does not start where the session's bytes end
+ * (HTTP 416 for the caller). Nothing of the chunk is kept.
+ */
+export class UploadOffsetError extends Error {
+  constructor(readonly id: string, readonly offset: number, readonly size: number) {
+    super(`upload ${id}: chunk offset ${offset} does not match the ${size} bytes received so far`);
+    this.name = 'UploadOffsetError';
+  }
+}
+
+/** Thrown by BlobStore.read when the range starts past the end of the blob or ends before it starts. */
+export class RangeNotSatisfiableError extends Error {
+  constructor(readonly range: ByteRange, readonly size: number) {
+    super(`range ${range.start}-${range.end} not satisfiable for a blob of ${size} bytes`);
+    this.name = 'RangeNotSatisfiableError';
+  }
+}
+
 /** Thrown when a blob or upload session does not exist. */
 export class NotFoundError extends Error {
   constructor(what: string) {
@@ -38,7 +57,10 @@ export class NotFoundError extends Error {
 export interface BlobStore {
   /** Size of a stored blob, or null when absent. */
   stat(digest: DigestString): Promise<BlobInfo | null>;
-  /** Stream a stored blob (or an inclusive range of it). Throws NotFoundError when absent. */
+  /**
+   * Stream a stored blob (or an inclusive range of it; an end past the last byte is clamped).
+   * Throws NotFoundError when absent, RangeNotSatisfiableError for a range outside the blob.
+   */
   read(digest: DigestString, range?: ByteRange): Promise<Readable>;
   /**
    * Stream `source` into the store while hashing it with `algorithm` (default from `expected`, else sha256).
@@ -63,7 +85,10 @@ export interface BlobStore {
 export interface UploadStore {
   /** Create an empty session. */
   create(id: string): Promise<void>;
-  /** Append a chunk starting at `offset` (must equal the current size). Returns the new size. */
+  /**
+   * Append a chunk starting at `offset` (must equal the current size, else UploadOffsetError).
+   * Returns the new size. When `source` fails midway the session is left as it was before the call.
+   */
   append(id: string, offset: number, source: Readable): Promise<number>;
   /** Current number of bytes received; NotFoundError when the session does not exist. */
   size(id: string): Promise<number>;
