@@ -64,7 +64,10 @@ async function openPostgres(url: string, migrationsFolder: string, options: Open
 
 async function openPglite(dataDir: string | undefined, migrationsFolder: string): Promise<MetadataStore> {
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
-  const client = dataDir !== undefined ? await PGlite.create(dataDir) : await PGlite.create();
+  // PGlite's WebAssembly heap starts at 128 MiB and never shrinks; Postgres's default 128 MB of
+  // shared buffers would grow it further. Metadata rows are small, so 16 MB keeps memory bounded.
+  const options = { postgresqlconf: ['shared_buffers=16MB'] };
+  const client = await PGlite.create(dataDir !== undefined ? { ...options, dataDir } : options);
   try {
     const db = drizzlePglite({ client, schema });
     await migratePglite(db, { migrationsFolder });

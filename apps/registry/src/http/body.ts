@@ -1,0 +1,26 @@
+import type { Request } from 'express';
+import { OciError } from '@berth/oci';
+
+/**
+ * Read a whole request body into memory, refusing more than `limit` bytes with 413 as soon as the
+ * declared or received length passes it (so an oversized body is never buffered).
+ */
+export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) throw tooBig(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw tooBig(limit);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function tooBig(limit: number): OciError {
+  return new OciError('MANIFEST_TOO_BIG', `the body exceeds the ${limit}-byte limit`, { detail: { limit } });
+}

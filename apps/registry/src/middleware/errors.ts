@@ -1,0 +1,31 @@
+import type { ErrorRequestHandler } from 'express';
+import { OciError } from '@berth/oci';
+import type { Logger } from 'pino';
+
+/** The one place errors become responses: OCI errors as the spec's JSON body, anything else as a 500. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const oci = error instanceof OciError ? error : toOciError(error);
+    if (oci.status >= 500) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    for (const [name, value] of Object.entries(oci.headers)) res.setHeader(name, value);
+    res.status(oci.status);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    res.json(oci.toBody());
+  };
+}
+
+function toOciError(error: unknown): OciError {
+  // Body-parser style errors carry an HTTP status; a client error must not become a 500.
+  const status = (error as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new OciError('UNSUPPORTED', error instanceof Error ? error.message : 'bad request', { status });
+  }
+  return new OciError('INTERNAL_ERROR', undefined, { cause: error });
+}

@@ -1,0 +1,64 @@
+import { parseContentRange } from '@berth/oci';
+import { rangeHeaders, type UploadState } from '@berth/core';
+import { hasBody, queryValue, type RouteContext } from '../../http/context.js';
+import type { MethodTable } from './router.js';
+
+function sendProgress({ res, link }: RouteContext, name: string, upload: UploadState, status: 202 | 204): void {
+  res.status(status);
+  res.setHeader('Location', link(`/v2/${name}/blobs/uploads/${upload.id}`));
+  for (const [key, value] of Object.entries(rangeHeaders(upload.id, upload.offset))) res.setHeader(key, value);
+  res.setHeader('Content-Length', '0');
+  res.end();
+}
+
+function sendCreated({ res, link }: RouteContext, name: string, digest: string): void {
+  res.status(201);
+  res.setHeader('Location', link(`/v2/${name}/blobs/${digest}`));
+  res.setHeader('Docker-Content-Digest', digest);
+  res.setHeader('Content-Length', '0');
+  res.end();
+}
+
+/** POST /v2/<name>/blobs/uploads/ : start a session, upload monolithically, or mount. */
+export const uploadRoutes: MethodTable = {
+  async POST(ctx) {
+    const [name = ''] = ctx.params;
+    const { req, services } = ctx;
+    const digest = queryValue(req, 'digest');
+    const options = {
+      ...(digest !== undefined ? { digest } : {}),
+      ...(queryValue(req, 'mount') !== undefined ? { mount: queryValue(req, 'mount') } : {}),
+      ...(queryValue(req, 'from') !== undefined ? { from: queryValue(req, 'from') } : {}),
+      ...(queryValue(req, 'digest-algorithm') !== undefined ? { algorithm: queryValue(req, 'digest-algorithm') } : {}),
+      // A monolithic POST carries the digest; its body may be empty (the empty blob).
+      ...(digest !== undefined ? { body: req } : {}),
+    };
+    const result = await services.uploads.start(name, options);
+    if (result.kind === 'created') sendCreated(ctx, name, result.digest);
+    else sendProgress(ctx, name, result.upload, 202);
+  },
+};
+
+/** /v2/<name>/blobs/uploads/<uuid> : status, chunk, finish, cancel. */
+export const uploadSessionRoutes: MethodTable = {
+  async GET(ctx) {
+    const [name = '', id = ''] = ctx.params;
+    sendProgress(ctx, name, await ctx.services.uploads.status(name, id), 204);
+  },
+  async PATCH(ctx) {
+    const [name = '', id = ''] = ctx.params;
+    const header = ctx.req.headers['content-range'];
+    const range = header === undefined ? undefined : parseContentRange(header);
+    sendProgress(ctx, name, await ctx.services.uploads.append(name, id, ctx.req, range), 202);
+  },
+  async PUT(ctx) {
+    const [name = '', id = ''] = ctx.params;
+    const body = hasBody(ctx.req) ? ctx.req : undefined;
+    const blob = await ctx.services.uploads.finish(name, id, queryValue(ctx.req, 'digest'), body);
+    sendCreated(ctx, name, blob.digest);
+  },
+  async DELETE({ res, services, params: [name = '', id = ''] }) {
+    await services.uploads.cancel(name, id);
+    res.status(204).end();
+  },
+};

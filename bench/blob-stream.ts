@@ -1,0 +1,107 @@
+/**
+ * Streams a large blob through a chunked upload and a GET, on Berth and on CNCF distribution
+ * (Debian's docker-registry) as the reference, in the same run. Prints MB/s, the ratio to the
+ * reference, and each server's peak RSS. Usage: npm run bench:blob [-- --size-mib 1024 --runs 3]
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startService, type ServiceProcess } from '../test/harness/process.js';
+import { freePort } from '../test/harness/ports.js';
+import { http, median, peakRssMiB, seconds, syntheticBlob, type SyntheticBlob } from './lib.js';
+
+const { values } = parseArgs({ options: { 'size-mib': { type: 'string', default: '1024' }, runs: { type: 'string', default: '3' }, 'chunk-mib': { type: 'string', default: '64' } } });
+const sizeMiB = Number(values['size-mib']);
+const runs = Number(values.runs);
+const chunkBytes = Number(values['chunk-mib']) * 1024 * 1024;
+
+interface Target { name: string; url: string; service: ServiceProcess }
+
+async function startBerthProcess(dir: string): Promise<Target> {
+  const port = await freePort();
+  const config = join(dir, 'berth.yaml');
+  await writeFile(config, `server:\n  host: 127.0.0.1\n  port: ${port}\ndataDir: ${join(dir, 'data')}\nlog:\n  level: warn\n`);
+  const main = resolve(import.meta.dirname, '../apps/registry/dist/main.js');
+  const service = await startService(process.execPath, [main, '--config', config], { port, env: { BERTH_CONFIG: '' } });
+  return { name: 'berth', url: `http://127.0.0.1:${port}`, service };
+}
+
+async function startDistribution(dir: string): Promise<Target> {
+  const port = await freePort();
+  const config = join(dir, 'registry.yml');
+  await writeFile(config, [
+    'version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${join(dir, 'registry')}`,
+    '  delete:', '    enabled: true', 'http:', `  addr: 127.0.0.1:${port}`, '',
+  ].join('\n'));
+  const service = await startService('/usr/bin/docker-registry', ['serve', config], { port });
+  return { name: 'distribution', url: `http://127.0.0.1:${port}`, service };
+}
+
+/** POST a session, PATCH the blob in chunks, PUT to finish. Returns seconds. */
+async function chunkedUpload(target: Target, repo: string, blob: SyntheticBlob): Promise<number> {
+  const started = process.hrtime.bigint();
+  const post = await http(`${target.url}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: { 'Content-Length': '0' } });
+  let location = new URL(String(post.headers.location), target.url).toString();
+  for (let offset = 0; offset < blob.size; offset += chunkBytes) {
+    const end = Math.min(offset + chunkBytes, blob.size);
+    const patch = await http(location, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${offset}-${end - 1}`, 'Content-Length': String(end - offset) },
+      body: blob.stream(offset, end),
+    });
+    if (patch.status !== 202) throw new Error(`${target.name}: PATCH answered ${patch.status}`);
+    location = new URL(String(patch.headers.location), target.url).toString();
+  }
+  const url = new URL(location);
+  url.searchParams.set('digest', blob.digest);
+  const put = await http(url.toString(), { method: 'PUT', headers: { 'Content-Length': '0' } });
+  if (put.status !== 201) throw new Error(`${target.name}: PUT answered ${put.status}`);
+  return seconds(started);
+}
+
+async function download(target: Target, repo: string, blob: SyntheticBlob): Promise<number> {
+  const started = process.hrtime.bigint();
+  const res = await http(`${target.url}/v2/${repo}/blobs/${blob.digest}`);
+  if (res.status !== 200 || res.bytes !== blob.size) throw new Error(`${target.name}: GET answered ${res.status} with ${res.bytes} bytes`);
+  return seconds(started);
+}
+
+async function measure(target: Target, blob: SyntheticBlob) {
+  const up: number[] = [];
+  const down: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    // A new repository (and for Berth a new upload) each run; the blob content is the same.
+    up.push(await chunkedUpload(target, `bench/run${run}`, blob));
+    down.push(await download(target, `bench/run${run}`, blob));
+  }
+  const mb = blob.size / 1e6;
+  return { upload: mb / median(up), download: mb / median(down), rss: await peakRssMiB(target.service.child.pid!) };
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-bench-'));
+  const targets: Target[] = [];
+  try {
+    const blob = syntheticBlob(sizeMiB);
+    console.log(`blob: ${sizeMiB} MiB, ${runs} runs each, PATCH chunks of ${chunkBytes / 1024 / 1024} MiB, medians`);
+    targets.push(await startBerthProcess(dir), await startDistribution(dir));
+    const results = [];
+    for (const target of targets) results.push({ name: target.name, ...(await measure(target, blob)) });
+    const reference = results.find((r) => r.name === 'distribution')!;
+    console.log('server        upload MB/s  (ratio)   GET MB/s  (ratio)   peak RSS MiB');
+    for (const r of results) {
+      console.log(
+        `${r.name.padEnd(13)} ${r.upload.toFixed(0).padStart(10)}  (${(r.upload / reference.upload).toFixed(2)}x)  ` +
+          `${r.download.toFixed(0).padStart(8)}  (${(r.download / reference.download).toFixed(2)}x)  ${r.rss.toFixed(0).padStart(12)}`,
+      );
+    }
+    const berth = results.find((r) => r.name === 'berth')!;
+    console.log(`berth peak RSS ${berth.rss.toFixed(0)} MiB: ${berth.rss < 200 ? 'under' : 'OVER'} the 200 MB target`);
+  } finally {
+    for (const target of targets) await target.service.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,125 @@
+import {
+  OciError,
+  assertTag,
+  digestOf,
+  parseDigest,
+  parseManifest,
+  parseReference,
+  referencedBlobs,
+  referencedManifests,
+  type ParsedManifest,
+} from '@berth/oci';
+import type { ManifestRow, MetadataStore } from '@berth/db';
+import type { RepositoryResolver } from './repositories.js';
+import type { CoreSettings } from './settings.js';
+
+export interface StoredManifest {
+  digest: string;
+  mediaType: string;
+  content: Uint8Array;
+  subject: string | null;
+}
+
+export interface PutManifestResult {
+  digest: string;
+  /** Set when the manifest has a subject: answered as OCI-Subject. */
+  subject?: string;
+}
+
+/** Hosted manifests and tags: get, put, delete, byte-for-byte. */
+export class ManifestService {
+  constructor(
+    private readonly metadata: MetadataStore,
+    private readonly repositories: RepositoryResolver,
+    private readonly settings: Pick<CoreSettings, 'maxManifestBytes'>,
+  ) {}
+
+  async get(name: string, reference: string): Promise<StoredManifest> {
+    const ref = parseReference(reference);
+    const repository = await this.repositories.forRead(name);
+    const row =
+      ref.kind === 'tag'
+        ? await this.metadata.getManifestByTag(repository.id, ref.tag)
+        : await this.metadata.getManifest(repository.id, ref.digest);
+    if (row === null) throw manifestUnknown(name, reference);
+    return toStored(row);
+  }
+
+  async put(
+    name: string,
+    reference: string,
+    content: Uint8Array,
+    contentType: string | undefined,
+    extraTags: string[] = [],
+  ): Promise<PutManifestResult> {
+    if (content.byteLength > this.settings.maxManifestBytes) {
+      throw new OciError('MANIFEST_TOO_BIG', `manifest is ${content.byteLength} bytes; the limit is ${this.settings.maxManifestBytes}`);
+    }
+    const ref = parseReference(reference, 'push');
+    const digest = ref.kind === 'digest' ? ref.digest : digestOf(content, 'sha256');
+    if (ref.kind === 'digest') {
+      const actual = digestOf(content, parseDigest(ref.digest).algorithm);
+      if (actual !== ref.digest) {
+        throw new OciError('DIGEST_INVALID', `manifest content hashes to ${actual}, not ${ref.digest}`, {
+          detail: { expected: ref.digest, actual },
+        });
+      }
+    }
+    for (const tag of extraTags) assertTag(tag);
+    const tags = [...new Set([...(ref.kind === 'tag' ? [ref.tag] : []), ...extraTags])];
+    const manifest = parseManifest(content, contentType);
+    const { repository } = await this.repositories.forWrite(name);
+    await this.assertReferencesExist(repository.id, manifest);
+    await this.metadata.putManifest({
+      repositoryId: repository.id,
+      digest,
+      mediaType: manifest.mediaType,
+      content,
+      subject: manifest.subject?.digest ?? null,
+      artifactType: manifest.artifactType ?? null,
+      annotations: manifest.annotations ?? null,
+      configMediaType: manifest.config?.mediaType ?? null,
+      source: 'local',
+      blobRefs: referencedBlobs(manifest),
+      manifestRefs: referencedManifests(manifest),
+      tags,
+    });
+    return manifest.subject ? { digest, subject: manifest.subject.digest } : { digest };
+  }
+
+  /** Delete by digest (the manifest and its tags) or by tag (the tag only). */
+  async delete(name: string, reference: string): Promise<void> {
+    const ref = parseReference(reference);
+    const repository = await this.repositories.forRead(name);
+    const deleted =
+      ref.kind === 'tag'
+        ? await this.metadata.deleteTag(repository.id, ref.tag)
+        : await this.metadata.deleteManifest(repository.id, ref.digest);
+    if (!deleted) throw manifestUnknown(name, reference);
+  }
+
+  /** Layers and config must be in the repository; a subject need not exist. */
+  private async assertReferencesExist(repositoryId: number, manifest: ParsedManifest): Promise<void> {
+    const missingBlobs = await this.metadata.missingBlobs(repositoryId, referencedBlobs(manifest));
+    if (missingBlobs.length > 0) {
+      throw new OciError('MANIFEST_BLOB_UNKNOWN', `manifest references ${missingBlobs.length} blob(s) unknown to this repository`, {
+        detail: { digests: missingBlobs },
+      });
+    }
+    const missingManifests = await this.metadata.missingManifests(repositoryId, referencedManifests(manifest));
+    if (missingManifests.length > 0) {
+      throw new OciError('MANIFEST_UNKNOWN', `index references ${missingManifests.length} manifest(s) unknown to this repository`, {
+        status: 400,
+        detail: { digests: missingManifests },
+      });
+    }
+  }
+}
+
+function manifestUnknown(name: string, reference: string): OciError {
+  return new OciError('MANIFEST_UNKNOWN', `manifest ${reference} is not in ${name}`, { detail: { name, reference } });
+}
+
+function toStored(row: ManifestRow): StoredManifest {
+  return { digest: row.digest, mediaType: row.mediaType, content: row.content, subject: row.subject };
+}

@@ -1,0 +1,17 @@
+import { OciError } from '@berth/oci';
+import { DigestMismatchError, NotFoundError, RangeNotSatisfiableError } from '@berth/storage';
+
+/** Translate storage-layer errors into the OCI errors a client should see; rethrow anything else. */
+export function mapStorageError(error: unknown, context: { digest?: string; upload?: string } = {}): never {
+  if (error instanceof DigestMismatchError) {
+    throw new OciError('DIGEST_INVALID', error.message, { detail: { expected: error.expected, actual: error.actual }, cause: error });
+  }
+  if (error instanceof RangeNotSatisfiableError) {
+    throw new OciError('RANGE_INVALID', error.message, { headers: { 'Content-Range': `bytes */${error.size}` }, cause: error });
+  }
+  if (error instanceof NotFoundError) {
+    if (context.upload !== undefined) throw new OciError('BLOB_UPLOAD_UNKNOWN', undefined, { detail: { uuid: context.upload }, cause: error });
+    throw new OciError('BLOB_UNKNOWN', undefined, { detail: { digest: context.digest }, cause: error });
+  }
+  throw error;
+}

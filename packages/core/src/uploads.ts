@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { OciError, parseDigest } from '@berth/oci';
+import type { MetadataStore, UploadRow } from '@berth/db';
+import { UploadOffsetError, type BlobStore } from '@berth/storage';
+import type { RepositoryResolver } from './repositories.js';
+import type { CoreSettings } from './settings.js';
+import { mapStorageError } from './storage-errors.js';
+
+const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface UploadState {
+  id: string;
+  /** Bytes received so far. */
+  offset: number;
+}
+
+export type StartUploadResult =
+  | { kind: 'created'; digest: string; size: number }
+  | { kind: 'session'; upload: UploadState };
+
+/** Blob upload sessions: monolithic, chunked, mounted from another repository. */
+export class UploadService {
+  constructor(
+    private readonly metadata: MetadataStore,
+    private readonly store: BlobStore,
+    private readonly repositories: RepositoryResolver,
+    private readonly settings: Pick<CoreSettings, 'uploadSessionTtlMs'>,
+  ) {}
+
+  /** POST /blobs/uploads/: a mount, a monolithic upload (digest + body), or a new session. */
+  async start(
+    name: string,
+    options: { digest?: string; mount?: string; from?: string; algorithm?: string; body?: Readable },
+  ): Promise<StartUploadResult> {
+    if (options.algorithm !== undefined && options.algorithm !== 'sha256' && options.algorithm !== 'sha512') {
+      throw new OciError('DIGEST_INVALID', `unsupported digest algorithm ${options.algorithm}`, { detail: { algorithm: options.algorithm } });
+    }
+    const { repository } = await this.repositories.forWrite(name);
+    if (options.mount !== undefined) {
+      parseDigest(options.mount);
+      const mounted = await this.mount(repository.id, options.mount, options.from);
+      if (mounted !== null) return { kind: 'created', digest: options.mount, size: mounted };
+    }
+    if (options.digest !== undefined && options.body !== undefined) {
+      parseDigest(options.digest);
+      const info = await this.store.write(options.body, { expected: options.digest }).catch((e: unknown) => mapStorageError(e));
+      await this.metadata.linkBlob(repository.id, info);
+      return { kind: 'created', digest: info.digest, size: info.size };
+    }
+    const id = randomUUID();
+    await this.store.uploads.create(id);
+    await this.metadata.createUpload(id, repository.id);
+    return { kind: 'session', upload: { id, offset: 0 } };
+  }
+
+  async status(name: string, id: string): Promise<UploadState> {
+    const row = await this.session(name, id);
+    return { id, offset: row.offset };
+  }
+
+  /** PATCH: append a chunk. `range` is the client's Content-Range, when sent. */
+  async append(name: string, id: string, body: Readable, range?: { start: number; end: number }): Promise<UploadState> {
+    const row = await this.session(name, id);
+    if (range !== undefined && range.start !== row.offset) {
+      throw outOfOrder(id, row.offset, `chunk starts at ${range.start} but ${row.offset} bytes were received`);
+    }
+    const size = await this.store.uploads.append(id, row.offset, body).catch((e: unknown) => mapAppendError(e, id, row.offset));
+    if (range !== undefined && size !== range.end + 1) {
+      // The bytes are in the session already; the client must resume from what was received.
+      await this.metadata.advanceUpload(id, row.offset, size);
+      throw outOfOrder(id, size, `Content-Range ends at ${range.end} but the chunk ended at ${size - 1}`);
+    }
+    if (!(await this.metadata.advanceUpload(id, row.offset, size))) {
+      throw outOfOrder(id, row.offset, 'another chunk was written to this upload concurrently');
+    }
+    return { id, offset: size };
+  }
+
+  /** PUT: optional last chunk, then verify the digest and publish the blob. */
+  async finish(name: string, id: string, digest: string | undefined, body?: Readable): Promise<{ digest: string; size: number }> {
+    if (digest === undefined) throw new OciError('DIGEST_INVALID', 'the digest query parameter is required to finish an upload');
+    parseDigest(digest);
+    let row = await this.session(name, id);
+    if (body !== undefined) {
+      const state = await this.append(name, id, body);
+      row = { ...row, offset: state.offset };
+    }
+    let info;
+    try {
+      info = await this.store.uploads.commit(id, digest);
+    } catch (error) {
+      await this.discard(id);
+      mapStorageError(error, { upload: id, digest });
+    }
+    await this.metadata.linkBlob(row.repositoryId, info);
+    await this.metadata.deleteUpload(id);
+    return info;
+  }
+
+  async cancel(name: string, id: string): Promise<void> {
+    await this.session(name, id);
+    await this.discard(id);
+  }
+
+  private async discard(id: string): Promise<void> {
+    await this.store.uploads.abort(id);
+    await this.metadata.deleteUpload(id);
+  }
+
+  /** The session row, when it exists and belongs to this repository. */
+  private async session(name: string, id: string): Promise<UploadRow> {
+    const repository = UPLOAD_ID.test(id) ? await this.repositories.find(name) : null;
+    const row = repository === null ? null : await this.metadata.getUpload(id);
+    if (row === null || repository === null || row.repositoryId !== repository.id) {
+      throw new OciError('BLOB_UPLOAD_UNKNOWN', `upload ${id} is not in progress for ${name}`, { detail: { uuid: id } });
+    }
+    if (Date.now() - row.updatedAt.getTime() > this.settings.uploadSessionTtlMs) {
+      await this.discard(id);
+      throw new OciError('BLOB_UPLOAD_UNKNOWN', `upload ${id} expired after ${this.settings.uploadSessionTtlMs / 60000} idle minutes`, { detail: { uuid: id } });
+    }
+    return row;
+  }
+
+  /** Link a blob already in `from` into the target repository; its size, or null when not mountable. */
+  private async mount(repositoryId: number, digest: string, from: string | undefined): Promise<number | null> {
+    if (from === undefined) return null;
+    const source = await this.repositories.find(from).catch(() => null);
+    const blob = source === null ? null : await this.metadata.getLinkedBlob(source.id, digest);
+    if (blob === null) return null;
+    await this.metadata.linkBlob(repositoryId, blob);
+    return blob.size;
+  }
+}
+
+/** Headers every upload-progress answer carries. */
+export function rangeHeaders(id: string, offset: number): Record<string, string> {
+  return { Range: `0-${Math.max(offset - 1, 0)}`, 'Docker-Upload-UUID': id };
+}
+
+function outOfOrder(id: string, offset: number, message: string): OciError {
+  return new OciError('RANGE_INVALID', message, { headers: rangeHeaders(id, offset), detail: { uuid: id, offset } });
+}
+
+function mapAppendError(error: unknown, id: string, offset: number): never {
+  if (error instanceof UploadOffsetError) throw outOfOrder(id, error.size, error.message);
+  return mapStorageError(error, { upload: id });
+}
