@@ -13,6 +13,8 @@ import { assertExpectedDigest, HashingTransform } from './hashing.js';
 import { blobKey, writeAlgorithm } from './layout.js';
 import { resolveRange } from './read-range.js';
 
+const READ_CHUNK_BYTES = 1024 * 1024;
+
 export interface FsBlobStoreOptions {
   /** Directory holding `blobs/`, `tmp/` and `uploads/`; created on demand. */
   root: string;
@@ -62,9 +64,10 @@ class FilesystemBlobStore implements FsBlobStore {
     }
     // Reading through the open handle keeps serving the bytes even if the blob is deleted meanwhile.
     try {
-      if (range === undefined) return handle.createReadStream();
+      // 1 MiB reads: far fewer syscalls and stream turns than the 64 KiB default on large layers.
+      if (range === undefined) return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
       const { start, end } = resolveRange(range, (await handle.stat()).size);
-      return handle.createReadStream({ start, end });
+      return handle.createReadStream({ start, end, highWaterMark: READ_CHUNK_BYTES });
     } catch (error) {
       await handle.close();
       throw error;

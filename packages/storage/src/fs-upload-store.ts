@@ -66,7 +66,7 @@ export class FsUploadStore implements UploadStore {
     const { algorithm } = parseDigest(expected);
     let info: BlobInfo;
     try {
-      info = await hashStream(createReadStream(path), algorithm);
+      info = await hashStream(createReadStream(path, { highWaterMark: 1024 * 1024 }), algorithm);
     } catch (error) {
       throw notFoundFor(id, error);
     }
