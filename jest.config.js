@@ -22,4 +22,6 @@ export default {
     { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/**/*.test.ts'], testTimeout: 120000 },
   ],
   maxWorkers: 2,
+  // Service-backed suites start servers in beforeAll; per-project testTimeout is not applied by Jest 30.
+  testTimeout: 120000,
 };

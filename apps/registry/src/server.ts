@@ -62,6 +62,7 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
       autoCreateProjects: config.autoCreateProjects,
       maxManifestBytes: config.limits.maxManifestBytes,
       uploadSessionTtlMs: config.limits.uploadSessionTtlMinutes * 60_000,
+      referrersPage: { maxCount: config.limits.referrersPageMaxDescriptors, maxBytes: config.limits.referrersPageMaxBytes },
       ...(config.storage.driver === 's3' && config.storage.s3.redirect
         ? { blobRedirectSeconds: config.storage.s3.presignExpirySeconds }
         : {}),

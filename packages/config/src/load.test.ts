@@ -47,7 +47,12 @@ describe('loadConfig without a file', () => {
       storage: { driver: 'fs', fs: { root: '/srv/berth/data/blobs' } },
       autoCreateProjects: true,
       projects: [],
-      limits: { maxManifestBytes: 4 * 1024 * 1024, uploadSessionTtlMinutes: 1440 },
+      limits: {
+        maxManifestBytes: 4 * 1024 * 1024,
+        uploadSessionTtlMinutes: 1440,
+        referrersPageMaxDescriptors: 1000,
+        referrersPageMaxBytes: 4 * 1024 * 1024,
+      },
       log: { level: 'info', pretty: false },
     });
   });
@@ -115,7 +120,7 @@ describe('loadConfig with a YAML file', () => {
       { name: 'team-a', kind: 'hosted' },
       { name: 'team_b.tools', kind: 'hosted' },
     ]);
-    expect(config.limits).toEqual({ maxManifestBytes: 1048576, uploadSessionTtlMinutes: 1440 });
+    expect(config.limits).toMatchObject({ maxManifestBytes: 1048576, uploadSessionTtlMinutes: 1440 });
     expect(config.log).toEqual({ level: 'debug', pretty: false });
   });
 

@@ -116,6 +116,8 @@ const projectsSchema = z
 const limitsSchema = z.strictObject({
   maxManifestBytes: z.int().min(1).default(4 * MIB),
   uploadSessionTtlMinutes: z.int().min(1).default(1440),
+  referrersPageMaxDescriptors: z.int().min(1).default(1000),
+  referrersPageMaxBytes: z.int().min(1024).default(4 * MIB),
 });
 
 const logSchema = z.strictObject({

@@ -78,6 +78,10 @@ export interface LimitsConfig {
   maxManifestBytes: number;
   /** Upload sessions idle longer than this are abandoned. */
   uploadSessionTtlMinutes: number;
+  /** A referrers answer longer than this many descriptors is split into pages (Link: rel="next"). */
+  referrersPageMaxDescriptors: number;
+  /** ... or longer than this many bytes of JSON. */
+  referrersPageMaxBytes: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;

@@ -108,8 +108,8 @@ export class ManifestService {
     }
     const missingManifests = await this.metadata.missingManifests(repositoryId, referencedManifests(manifest));
     if (missingManifests.length > 0) {
-      throw new OciError('MANIFEST_UNKNOWN', `index references ${missingManifests.length} manifest(s) unknown to this repository`, {
-        status: 400,
+      // The spec names MANIFEST_BLOB_UNKNOWN for any missing reference, child manifests included.
+      throw new OciError('MANIFEST_BLOB_UNKNOWN', `index references ${missingManifests.length} manifest(s) unknown to this repository`, {
         detail: { digests: missingManifests },
       });
     }

@@ -52,6 +52,9 @@ export class ReferrersService {
     } catch {
       // A malformed tag-schema index lists nothing; it never breaks the answer.
     }
-    return mergeReferrers(fromSubject, listed);
+    // An entry stored here with another subject (or none) is not a referrer of this subject; entries
+    // stored with this subject are listed already; entries not stored here are taken as the index says.
+    const stored = new Set((await this.metadata.getManifestSummaries(repositoryId, listed.map((d) => d.digest))).map((m) => m.digest));
+    return mergeReferrers(fromSubject, listed.filter((d) => !stored.has(d.digest)));
   }
 }
