@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+// Make sure the machine has what the integration and end-to-end tests need (run first by `npm test`):
+// the Debian packages of the services and clients, a running PostgreSQL 15 cluster, and the `berth`
+// login role. Installs missing packages when running as root; otherwise explains what to run.
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+const PG_VERSION = '15';
+const PG_CLUSTER = 'main';
+const ROLE = 'berth';
+const PASSWORD = 'berth';
+
+/** Debian package → the executables (names looked up on PATH, or absolute paths) that prove it is installed. */
+const PACKAGES = [
+  { name: 'redis-server', binaries: ['redis-server'] },
+  { name: 'docker-registry', binaries: ['docker-registry'] },
+  { name: 'skopeo', binaries: ['skopeo'] },
+  { name: 'podman', binaries: ['podman'] },
+  { name: 'containerd', binaries: ['containerd', 'ctr'] },
+  { name: `postgresql-${PG_VERSION}`, binaries: [`/usr/lib/postgresql/${PG_VERSION}/bin/postgres`] },
+];
+
+const SEARCH_PATH = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin']
+  .filter((dir) => dir !== '');
+
+class PrereqError extends Error {}
+
+function report(ok, what, detail = '') {
+  console.log(`[test-prereqs] ${ok ? 'ok     ' : 'MISSING'} ${what}${detail === '' ? '' : ` (${detail})`}`);
+}
+
+function isExecutable(file) {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function findBinary(binary) {
+  if (binary.startsWith('/')) return isExecutable(binary) ? binary : undefined;
+  for (const dir of SEARCH_PATH) {
+    const candidate = join(dir, binary);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Run a command; throw a PrereqError carrying its output when it fails. */
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { encoding: 'utf8', ...options });
+  if (result.error !== undefined) {
+    throw new PrereqError(`could not run ${command}: ${result.error.message}`);
+  }
+  if (result.status !== 0) {
+    const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
+    throw new PrereqError(`\`${[command, ...args].join(' ')}\` exited with ${result.status ?? result.signal}:\n${output}`);
+  }
+  return result.stdout ?? '';
+}
+
+function missingPackages() {
+  const missing = [];
+  for (const pkg of PACKAGES) {
+    const absent = pkg.binaries.filter((binary) => findBinary(binary) === undefined);
+    if (absent.length === 0) report(true, `package ${pkg.name}`, pkg.binaries.map(findBinary).join(', '));
+    else {
+      report(false, `package ${pkg.name}`, `not found: ${absent.join(', ')}`);
+      missing.push(pkg);
+    }
+  }
+  return missing;
+}
+
+function ensurePackages() {
+  const missing = missingPackages();
+  if (missing.length === 0) return;
+  const names = missing.map((pkg) => pkg.name);
+  const command = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${names.join(' ')}`;
+  if (process.getuid?.() !== 0) {
+    throw new PrereqError(`missing Debian packages: ${names.join(', ')}.\nInstall them as root with:\n  sudo sh -c '${command}'`);
+  }
+  console.log(`[test-prereqs] installing ${names.join(' ')} with apt-get`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  run('apt-get', ['install', '-y', ...names], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const still = missingPackages();
+  if (still.length > 0) {
+    throw new PrereqError(`still missing after apt-get install: ${still.map((pkg) => pkg.name).join(', ')}`);
+  }
+}
+
+function clusterStatus() {
+  const stdout = run('pg_lsclusters', ['--no-header']);
+  for (const line of stdout.split('\n')) {
+    const [version, name, port, status] = line.trim().split(/\s+/);
+    if (version === PG_VERSION && name === PG_CLUSTER) return { port, status };
+  }
+  throw new PrereqError(
+    `PostgreSQL cluster ${PG_VERSION}/${PG_CLUSTER} does not exist; create it with: pg_createcluster ${PG_VERSION} ${PG_CLUSTER}`,
+  );
+}
+
+function ensureCluster() {
+  const before = clusterStatus();
+  if (before.status === 'online') {
+    report(true, `postgresql cluster ${PG_VERSION}/${PG_CLUSTER}`, `online on port ${before.port}`);
+    return;
+  }
+  if (process.getuid?.() !== 0) {
+    throw new PrereqError(`PostgreSQL cluster ${PG_VERSION}/${PG_CLUSTER} is ${before.status}; start it with:\n  sudo pg_ctlcluster ${PG_VERSION} ${PG_CLUSTER} start`);
+  }
+  try {
+    run('pg_ctlcluster', [PG_VERSION, PG_CLUSTER, 'start']);
+  } catch (error) {
+    // Someone else may have started it in the meantime.
+    if (clusterStatus().status !== 'online') throw error;
+  }
+  const after = clusterStatus();
+  if (after.status !== 'online') {
+    throw new PrereqError(`PostgreSQL cluster ${PG_VERSION}/${PG_CLUSTER} is ${after.status} after pg_ctlcluster start`);
+  }
+  report(true, `postgresql cluster ${PG_VERSION}/${PG_CLUSTER}`, `started, port ${after.port}`);
+}
+
+function ensureRole() {
+  const statement = `
+    do $$
+    begin
+      if not exists (select from pg_roles where rolname = '${ROLE}') then
+        create role ${ROLE} login createdb password '${PASSWORD}';
+      else
+        alter role ${ROLE} login createdb password '${PASSWORD}';
+      end if;
+    exception when duplicate_object or unique_violation then
+      null; -- created concurrently by a test process
+    end
+    $$;`;
+  const psql = ['-u', 'postgres', '--', 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1'];
+  if (process.getuid?.() === 0) run('runuser', [...psql, '-c', statement], { cwd: '/' });
+  else {
+    // Without root we cannot become postgres; accept the role if it already works.
+    const check = spawnSync('psql', ['-X', '-q', '-h', '127.0.0.1', '-U', ROLE, '-d', 'postgres', '-c', 'select 1'], {
+      encoding: 'utf8',
+      env: { ...process.env, PGPASSWORD: PASSWORD },
+    });
+    if (check.status !== 0) {
+      throw new PrereqError(`cannot log in as role ${ROLE}; create it as root with:\n  sudo runuser -u postgres -- psql -c "create role ${ROLE} login createdb password '${PASSWORD}'"`);
+    }
+  }
+  report(true, `postgresql role ${ROLE}`, 'login, createdb');
+}
+
+try {
+  ensurePackages();
+  ensureCluster();
+  ensureRole();
+  console.log('[test-prereqs] all prerequisites present');
+} catch (error) {
+  const message = error instanceof PrereqError ? error.message : (error instanceof Error ? error.stack : String(error));
+  console.error(`[test-prereqs] FAILED: ${message}`);
+  process.exit(1);
+}
