@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { createS3BlobStore, S3_PART_SIZE, type BlobStore } from '@berth/storage';
+import { openS3BlobStore, S3_PART_SIZE, type BlobStore } from '@berth/storage';
 import { startS3, type TestS3 } from '../harness/s3.js';
 import { describeBlobStoreContract } from './blob-store-contract.js';
 import { MiB, digestOfBytes, failingStream, patternBlob, streamOf } from './blob-sources.js';
@@ -26,8 +26,8 @@ afterAll(async () => {
 
 let stores = 0;
 /** Every store gets its own prefix in the shared bucket, so stores never see each other's keys. */
-function freshStore(prefix = `store-${(stores += 1)}/`): BlobStore {
-  return createS3BlobStore({
+function freshStore(prefix = `store-${(stores += 1)}/`): Promise<BlobStore> {
+  return openS3BlobStore({
     endpoint: s3.endpoint,
     region: s3.region,
     bucket: s3.bucket,
@@ -47,7 +47,7 @@ describeBlobStoreContract('S3 (s3rver)', () => freshStore());
 
 describe('S3 driver specifics', () => {
   it('keys blobs as <prefix>blobs/<alg>/<xx>/<hex>, and adds a missing / to the prefix', async () => {
-    const store = freshStore('no-slash');
+    const store = await freshStore('no-slash');
     const content = Buffer.from('layout check');
     const digest = digestOfBytes(content);
     const hex = digest.slice('sha256:'.length);
@@ -56,7 +56,7 @@ describe('S3 driver specifics', () => {
   });
 
   it('keeps upload chunks as objects named by zero-padded offset and removes them on commit', async () => {
-    const store = freshStore('uploads-layout/');
+    const store = await freshStore('uploads-layout/');
     const id = randomUUID();
     const session = `uploads-layout/uploads/${id}/`;
     await store.uploads.create(id);
@@ -75,7 +75,7 @@ describe('S3 driver specifics', () => {
   });
 
   it('makes nothing visible under blobs/ when a multipart write fails or mismatches', async () => {
-    const store = freshStore('failed-writes/');
+    const store = await freshStore('failed-writes/');
     const whole = patternBlob(2 * S3_PART_SIZE + MiB, 9);
     await expect(store.write(failingStream(2 * S3_PART_SIZE + 10, 9), { expected: whole.digest })).rejects.toThrow('source broke midway');
     await expect(store.write(whole.stream(), { expected: digestOfBytes(Buffer.from('other')) })).rejects.toThrow('digest mismatch');
@@ -83,7 +83,7 @@ describe('S3 driver specifics', () => {
   });
 
   it('hands out presigned URLs a plain fetch can GET, until they expire', async () => {
-    const store = freshStore();
+    const store = await freshStore();
     const content = Buffer.from('fetched straight from the bucket');
     const digest = digestOfBytes(content);
     await store.write(streamOf(content), { expected: digest });
@@ -101,7 +101,7 @@ describe('S3 driver specifics', () => {
   });
 
   it('uses a client it is given', async () => {
-    const store = createS3BlobStore({ region: s3.region, bucket: s3.bucket, prefix: 'given-client/', client });
+    const store = await openS3BlobStore({ region: s3.region, bucket: s3.bucket, prefix: 'given-client/', client });
     const content = Buffer.from('through the given client');
     const digest = digestOfBytes(content);
     await store.write(streamOf(content), { expected: digest });
@@ -109,7 +109,7 @@ describe('S3 driver specifics', () => {
   });
 
   it('fails ping when the bucket does not exist', async () => {
-    const store = createS3BlobStore({ region: s3.region, bucket: `missing-${randomUUID()}`, client });
+    const store = await openS3BlobStore({ region: s3.region, bucket: `missing-${randomUUID()}`, client });
     await expect(store.ping()).rejects.toThrow();
   });
 });

@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino';
 import type { BerthConfig } from '@berth/config';
 import { applyConfiguredProjects, createRegistryServices } from '@berth/core';
 import { openDatabase } from '@berth/db';
-import { createFsBlobStore, createS3BlobStore, type BlobStore } from '@berth/storage';
+import { createFsBlobStore, openS3BlobStore, type BlobStore } from '@berth/storage';
 import { createApp } from './app.js';
 
 export interface RunningServer {
@@ -24,10 +24,10 @@ export function createLogger(config: BerthConfig): Logger {
   });
 }
 
-function createBlobStore(config: BerthConfig, logger: Logger): BlobStore {
+async function createBlobStore(config: BerthConfig, logger: Logger): Promise<BlobStore> {
   if (config.storage.driver === 's3') {
     const s3 = config.storage.s3;
-    return createS3BlobStore({
+    return openS3BlobStore({
       region: s3.region,
       bucket: s3.bucket,
       prefix: s3.prefix,
@@ -53,7 +53,7 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
       ? { url: config.database.url, poolSize: config.database.poolSize }
       : { dataDir: config.database.dataDir },
   );
-  const store = createBlobStore(config, logger);
+  const store = await createBlobStore(config, logger);
   await applyConfiguredProjects(metadata, config.projects);
   const services = createRegistryServices({
     metadata,

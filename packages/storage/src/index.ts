@@ -4,8 +4,8 @@ export type { BlobInfo, BlobStore, ByteRange, DigestString, UploadStore } from '
 export { createFsBlobStore } from './fs-blob-store.js';
 export type { FsBlobStore, FsBlobStoreOptions } from './fs-blob-store.js';
 
-export { createS3BlobStore } from './s3-blob-store.js';
-export type { S3BlobStoreOptions } from './s3-blob-store.js';
-export { PART_SIZE as S3_PART_SIZE } from './s3-publish.js';
+export { openS3BlobStore } from './open-s3-blob-store.js';
+export type { S3BlobStoreOptions } from './s3-client.js';
+export { S3_PART_SIZE } from './s3-part-size.js';
 
 export { blobKey } from './layout.js';

@@ -10,9 +10,10 @@ import { assertExpectedDigest, HashingTransform } from './hashing.js';
 import { blobKey } from './layout.js';
 import type { S3Location } from './s3-client.js';
 import { MultipartUpload, putObject } from './s3-multipart.js';
+import { S3_PART_SIZE } from './s3-part-size.js';
 
 /** Bytes held in memory per write, and the size of every multipart part but the last. */
-export const PART_SIZE = 8 * 1024 * 1024;
+export const PART_SIZE = S3_PART_SIZE;
 
 /**
  * Stream `source` to the key of `expected`, hashing as it goes; the blob becomes visible only once
