@@ -38,6 +38,7 @@ describe('CONFIG_FIELDS', () => {
       'autoCreateProjects',
       'projects',
       'limits',
+      'secrets',
       'log',
     ]);
   });

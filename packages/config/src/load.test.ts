@@ -53,6 +53,7 @@ describe('loadConfig without a file', () => {
         referrersPageMaxDescriptors: 1000,
         referrersPageMaxBytes: 4 * 1024 * 1024,
       },
+      secrets: {},
       log: { level: 'info', pretty: false },
     });
   });
@@ -268,11 +269,49 @@ describe('validation problems', () => {
     );
   });
 
-  it('rejects project kinds other than hosted, and a missing kind', async () => {
-    const file = await yamlFile('projects:\n  - { name: hub, kind: proxy }\n  - { name: tools }\n');
+  it('rejects unknown project kinds, a missing kind, and a proxy without an upstream', async () => {
+    const file = await yamlFile('projects:\n  - { name: hub, kind: proxy }\n  - { name: tools }\n  - { name: x, kind: mirror }\n');
     expect(loadError({ argv: ['--config', file], env: {}, cwd: dir }).message.split('\n')).toEqual([
-      'projects[0].kind: must be "hosted"',
-      'projects[1].kind: required; must be "hosted"',
+      'projects[0].upstream: required',
+      'projects[1].kind: required; must be one of "hosted", "proxy"',
+      'projects[2].kind: must be one of "hosted", "proxy"',
     ]);
+  });
+
+  it('checks proxy upstream credentials, ns aliases and the secrets key', async () => {
+    const file = await yamlFile([
+      'secrets: { key: c2hvcnQ= }',
+      'projects:',
+      '  - { name: hub, kind: proxy, ns: [docker.io], upstream: { url: "https://registry-1.docker.io", username: bob } }',
+      '  - { name: hub2, kind: proxy, ns: [docker.io, "Bad Host"], upstream: { url: "ftp://x", token: t, username: u, password: p } }',
+      '  - { name: q, kind: proxy, pushPolicy: some, upstream: { url: "https://quay.io" }, nameMapping: { prefix: "a" } }',
+    ].join('\n'));
+    expect(loadError({ argv: ['--config', file], env: {}, cwd: dir }).message.split('\n')).toEqual([
+      'projects[0].upstream.password: required when username is set',
+      'projects[1].upstream.url: must be an absolute http:// or https:// URL',
+      'projects[1].upstream.token: give either token or username/password, not both',
+      'projects[1].ns[1]: must be a lowercase host name, optionally with :port',
+      'projects[2].pushPolicy: must be one of "referrers", "none", "all"',
+      'projects[2].nameMapping.prefix: must be empty or path components ending with "/"',
+      'projects[1].ns[0]: ns "docker.io" already routes to projects[0]',
+      'secrets.key: must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)',
+    ]);
+  });
+
+  it('fills proxy defaults', async () => {
+    const file = await yamlFile('projects:\n  - { name: hub, kind: proxy, upstream: { url: "https://registry-1.docker.io/" } }\n');
+    const config = loadConfig({ argv: ['--config', file], env: {}, cwd: dir });
+    expect(config.projects[0]).toEqual({
+      kind: 'proxy',
+      name: 'hub',
+      upstream: { url: 'https://registry-1.docker.io', insecureSkipVerify: false, tokenRealmHosts: [] },
+      tagTtlSeconds: 300,
+      maxStaleSeconds: 604800,
+      negativeTtlSeconds: 60,
+      serveStaleOnNotFound: false,
+      pushPolicy: 'referrers',
+      ns: [],
+      nameMapping: { prefix: '', separator: '/', dockerHubLibrary: 'auto' },
+    });
   });
 });

@@ -1,39 +1,16 @@
 import { join } from 'node:path';
 import * as z from 'zod';
+import { httpUrl, nonEmpty, publicUrl, whenObject } from './primitives.js';
+import { projectsSchema } from './projects-schema.js';
 import { isRecord } from './records.js';
 import { LOG_LEVELS } from './types.js';
 import type { BerthConfig, StorageConfig } from './types.js';
 
 const MIB = 1024 * 1024;
-/** The distribution spec's repository path-component grammar. */
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
-/** The spec's limit for a whole repository name bounds its first component too. */
-const MAX_PROJECT_NAME_LENGTH = 255;
 /** SigV4 presigned URLs live at most 7 days. */
 const MAX_PRESIGN_SECONDS = 7 * 24 * 60 * 60;
 
 const BUCKET_REQUIRED = 'required when storage.driver is "s3"';
-
-type ParsePayload = z.core.ParsePayload<unknown>;
-
-/*
- * Cross-field checks run with `when` so they report alongside other problems instead of only after
- * everything else is valid; they therefore see possibly invalid values and check shapes themselves.
- */
-const whenObject = { when: (payload: ParsePayload) => isRecord(payload.value) };
-const whenArray = { when: (payload: ParsePayload) => Array.isArray(payload.value) };
-
-const nonEmpty = z.string().min(1);
-
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' });
-
-const publicUrl = httpUrl
-  .refine((value) => {
-    if (!URL.canParse(value)) return true; // already reported by httpUrl
-    const url = new URL(value);
-    return url.search === '' && url.hash === '';
-  }, 'must not contain a query or fragment')
-  .transform((value) => value.replace(/\/+$/, ''));
 
 const serverSchema = z.strictObject({
   host: nonEmpty.default('127.0.0.1'),
@@ -82,42 +59,19 @@ const storageSchema = z
     }
   }, whenObject);
 
-const hostedProjectSchema = z.strictObject({
-  kind: z.literal('hosted'),
-  name: z
-    .string()
-    .max(MAX_PROJECT_NAME_LENGTH)
-    .regex(PATH_COMPONENT, 'must be one path component: lowercase letters and digits, separated by ".", "_", "__" or "-"'),
-});
-
-/** Add a project kind by adding its schema here and its type to ProjectConfig. */
-const projectSchema = z.discriminatedUnion('kind', [hostedProjectSchema]);
-
-const projectsSchema = z
-  .array(projectSchema)
-  .superRefine((projects, ctx) => {
-    const firstIndex = new Map<string, number>();
-    projects.forEach((project: unknown, index) => {
-      if (!isRecord(project) || typeof project.name !== 'string') return;
-      const first = firstIndex.get(project.name);
-      if (first === undefined) {
-        firstIndex.set(project.name, index);
-      } else {
-        ctx.addIssue({
-          code: 'custom',
-          path: [index, 'name'],
-          message: `duplicate project name "${project.name}" (already declared at projects[${first}])`,
-        });
-      }
-    });
-  }, whenArray)
-  .default([]);
-
 const limitsSchema = z.strictObject({
   maxManifestBytes: z.int().min(1).default(4 * MIB),
   uploadSessionTtlMinutes: z.int().min(1).default(1440),
   referrersPageMaxDescriptors: z.int().min(1).default(1000),
   referrersPageMaxBytes: z.int().min(1024).default(4 * MIB),
+});
+
+/** 32 random bytes, base64: the AES-256-GCM key sealing upstream credentials in the database. */
+const secretsSchema = z.strictObject({
+  key: z
+    .string()
+    .refine((value) => Buffer.from(value, 'base64').length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(value), 'must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)')
+    .optional(),
 });
 
 const logSchema = z.strictObject({
@@ -134,6 +88,7 @@ const berthConfigInputSchema = z.strictObject({
   autoCreateProjects: z.boolean().optional(),
   projects: projectsSchema,
   limits: limitsSchema.prefault({}),
+  secrets: secretsSchema.prefault({}),
   log: logSchema.prefault({}),
 });
 

@@ -14,6 +14,7 @@ export interface BerthConfig {
   /** Projects declared in configuration, created or updated at start. */
   projects: ProjectConfig[];
   limits: LimitsConfig;
+  secrets: SecretsConfig;
   log: LogConfig;
 }
 
@@ -64,13 +65,50 @@ export interface S3StorageConfig {
 
 export type ProjectKind = ProjectConfig['kind'];
 
-/** One member per project kind; `proxy` joins this union when pull-through lands. */
-export type ProjectConfig = HostedProjectConfig;
+/** One member per project kind. */
+export type ProjectConfig = HostedProjectConfig | ProxyProjectConfig;
 
 export interface HostedProjectConfig {
   kind: 'hosted';
   /** A single repository path component: the first part of every repository name in the project. */
   name: string;
+}
+
+/** A pull-through cache of one upstream registry. */
+export interface ProxyProjectConfig {
+  kind: 'proxy';
+  name: string;
+  upstream: UpstreamConfig;
+  /** Within this many seconds of the last check a tag is served with no upstream contact. */
+  tagTtlSeconds: number;
+  /** How long past its TTL a cached tag may still be served while the upstream is unavailable. */
+  maxStaleSeconds: number;
+  /** How long an upstream 404 is remembered. */
+  negativeTtlSeconds: number;
+  /** Serve a cached copy (within maxStale) even when the upstream says 404. */
+  serveStaleOnNotFound: boolean;
+  /** What clients may push: referrers (signatures, SBOMs), nothing, or anything. */
+  pushPolicy: 'referrers' | 'none' | 'all';
+  /** Registry hosts (as in `?ns=docker.io`) routed to this project. */
+  ns: string[];
+  nameMapping: { prefix: string; separator: string; dockerHubLibrary: 'auto' | 'on' | 'off' };
+}
+
+export interface UpstreamConfig {
+  url: string;
+  username?: string;
+  password?: string;
+  token?: string;
+  insecureSkipVerify: boolean;
+  /** PEM file of extra CAs trusted for this upstream. */
+  caFile?: string;
+  /** Hosts a token realm may be on besides the upstream's own. */
+  tokenRealmHosts: string[];
+}
+
+export interface SecretsConfig {
+  /** base64 AES-256 key sealing upstream credentials at rest; generated into dataDir when unset in embedded mode. */
+  key?: string;
 }
 
 export interface LimitsConfig {

@@ -1,0 +1,36 @@
+import * as z from 'zod';
+import { isRecord } from './records.js';
+
+// Building blocks shared by the configuration schemas.
+
+type ParsePayload = z.core.ParsePayload<unknown>;
+
+/*
+ * Cross-field checks run with `when` so they report alongside other problems instead of only after
+ * everything else is valid; they therefore see possibly invalid values and check shapes themselves.
+ */
+export const whenObject = { when: (payload: ParsePayload) => isRecord(payload.value) };
+export const whenArray = { when: (payload: ParsePayload) => Array.isArray(payload.value) };
+
+export const nonEmpty = z.string().min(1);
+
+export const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' });
+
+/** An http(s) base URL without query or fragment; trailing slashes dropped. */
+export const publicUrl = httpUrl
+  .refine((value) => {
+    if (!URL.canParse(value)) return true; // already reported by httpUrl
+    const url = new URL(value);
+    return url.search === '' && url.hash === '';
+  }, 'must not contain a query or fragment')
+  .transform((value) => value.replace(/\/+$/, ''));
+
+/** The distribution spec's repository path-component grammar. */
+export const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
+/** The spec's limit for a whole repository name bounds its first component too. */
+const MAX_PROJECT_NAME_LENGTH = 255;
+
+export const projectName = z
+  .string()
+  .max(MAX_PROJECT_NAME_LENGTH)
+  .regex(PATH_COMPONENT, 'must be one path component: lowercase letters and digits, separated by ".", "_", "__" or "-"');

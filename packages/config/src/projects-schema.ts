@@ -1,0 +1,77 @@
+import * as z from 'zod';
+import { nonEmpty, projectName, publicUrl, whenArray, whenObject } from './primitives.js';
+import { isRecord } from './records.js';
+
+const hostedProjectSchema = z.strictObject({
+  kind: z.literal('hosted'),
+  name: projectName,
+});
+
+/** A host name as written in `?ns=` (docker.io, ghcr.io, registry.example.com:5000). */
+const nsHost = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$/, 'must be a lowercase host name, optionally with :port');
+
+const upstreamSchema = z
+  .strictObject({
+    url: publicUrl,
+    username: nonEmpty.optional(),
+    password: nonEmpty.optional(),
+    token: nonEmpty.optional(),
+    insecureSkipVerify: z.boolean().default(false),
+    caFile: nonEmpty.optional(),
+    tokenRealmHosts: z.array(nsHost).default([]),
+  })
+  .superRefine((upstream, ctx) => {
+    if ((upstream.username === undefined) !== (upstream.password === undefined)) {
+      const missing = upstream.username === undefined ? 'username' : 'password';
+      ctx.addIssue({ code: 'custom', path: [missing], message: `required when ${missing === 'username' ? 'password' : 'username'} is set` });
+    }
+    if (upstream.token !== undefined && upstream.username !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['token'], message: 'give either token or username/password, not both' });
+    }
+  }, whenObject);
+
+const nameMappingSchema = z.strictObject({
+  prefix: z.string().regex(/^([a-z0-9._-]+\/)*$/, 'must be empty or path components ending with "/"').default(''),
+  separator: z.string().regex(/^[a-z0-9._/-]+$/, 'must be a non-empty run of name characters').default('/'),
+  dockerHubLibrary: z.enum(['auto', 'on', 'off']).default('auto'),
+});
+
+const proxyProjectSchema = z.strictObject({
+  kind: z.literal('proxy'),
+  name: projectName,
+  upstream: upstreamSchema,
+  tagTtlSeconds: z.int().min(0).default(300),
+  maxStaleSeconds: z.int().min(0).default(7 * 24 * 3600),
+  negativeTtlSeconds: z.int().min(0).default(60),
+  serveStaleOnNotFound: z.boolean().default(false),
+  pushPolicy: z.enum(['referrers', 'none', 'all']).default('referrers'),
+  ns: z.array(nsHost).default([]),
+  nameMapping: nameMappingSchema.prefault({}),
+});
+
+/** Add a project kind by adding its schema here and its type to ProjectConfig. */
+const projectSchema = z.discriminatedUnion('kind', [hostedProjectSchema, proxyProjectSchema]);
+
+/** Names and `ns` aliases must each name one project. */
+function uniqueAcrossProjects(projects: unknown[], ctx: z.core.$RefinementCtx<unknown[]>): void {
+  const firstName = new Map<string, number>();
+  const firstNs = new Map<string, number>();
+  projects.forEach((project, index) => {
+    if (!isRecord(project)) return;
+    if (typeof project.name === 'string') {
+      const first = firstName.get(project.name);
+      if (first === undefined) firstName.set(project.name, index);
+      else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate project name "${project.name}" (already declared at projects[${first}])` });
+    }
+    if (Array.isArray(project.ns)) {
+      project.ns.forEach((host: unknown, at) => {
+        if (typeof host !== 'string') return;
+        const first = firstNs.get(host);
+        if (first === undefined) firstNs.set(host, index);
+        else ctx.addIssue({ code: 'custom', path: [index, 'ns', at], message: `ns "${host}" already routes to projects[${first}]` });
+      });
+    }
+  });
+}
+
+export const projectsSchema = z.array(projectSchema).superRefine(uniqueAcrossProjects, whenArray).default([]);
