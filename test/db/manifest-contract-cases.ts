@@ -72,6 +72,29 @@ export function registerManifestCases(getStore: () => MetadataStore): void {
       expect(await store.getManifestByTag(repo.id, 'nope')).toBeNull();
     });
 
+    it('records where a tag came from and when the upstream last confirmed it', async () => {
+      const store = getStore();
+      const repo = await freshRepository(store, 'tag-source');
+      const local = imageManifest(repo.id, { tags: ['mine'] });
+      const cached = imageManifest(repo.id, { source: 'cached', tags: ['upstream'] });
+      const before = Date.now() - 1000;
+      await store.putManifest(local);
+      await store.putManifest(cached);
+      expect(await store.getTag(repo.id, 'mine')).toEqual({ name: 'mine', digest: local.digest, source: 'local', checkedAt: null });
+      const first = await store.getTag(repo.id, 'upstream');
+      expect(first).toEqual({ name: 'upstream', digest: cached.digest, source: 'cached', checkedAt: expect.any(Date) });
+      expect(first?.checkedAt?.getTime()).toBeGreaterThanOrEqual(before);
+      expect(await store.getTag(repo.id, 'absent')).toBeNull();
+
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await store.markTagChecked(repo.id, 'upstream', cached.digest)).toBe(true);
+      const second = await store.getTag(repo.id, 'upstream');
+      expect(second?.checkedAt?.getTime()).toBeGreaterThan(first?.checkedAt?.getTime() ?? Infinity);
+      // The tag moved meanwhile: the check is about another digest and changes nothing.
+      expect(await store.markTagChecked(repo.id, 'upstream', local.digest)).toBe(false);
+      expect(await store.getTag(repo.id, 'upstream')).toEqual(second);
+    });
+
     it('two concurrent puts with the same tags: both manifests exist, the tags agree on one', async () => {
       const store = getStore();
       for (let round = 0; round < 5; round++) {

@@ -63,8 +63,16 @@ export interface NewManifest {
   blobRefs: string[];
   /** Digests of manifests (index children) this manifest references. */
   manifestRefs: string[];
-  /** Tags to point at this manifest in the same transaction. */
+  /** Tags to point at this manifest in the same transaction (with this source; cached tags are marked checked now). */
   tags: string[];
+}
+
+export interface TagRow {
+  name: string;
+  digest: string;
+  source: 'local' | 'cached';
+  /** When the upstream last confirmed the digest (cached tags); null for local tags. */
+  checkedAt: Date | null;
 }
 
 export interface UploadRow {
@@ -125,6 +133,9 @@ export interface MetadataStore {
   deleteManifest(repositoryId: number, digest: string): Promise<boolean>;
   /** Delete one tag (not its manifest); false when absent. */
   deleteTag(repositoryId: number, tag: string): Promise<boolean>;
+  getTag(repositoryId: number, tag: string): Promise<TagRow | null>;
+  /** Set checkedAt to now when the tag still points at `digest`; false when it does not. */
+  markTagChecked(repositoryId: number, tag: string, digest: string): Promise<boolean>;
   /** Tag names in lexical order. */
   listTags(repositoryId: number, page: Page): Promise<string[]>;
   /** Manifests in the repository whose subject is `subjectDigest`, ordered by digest. */

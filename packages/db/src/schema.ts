@@ -139,10 +139,15 @@ export const tags = pgTable(
     repositoryId: integer('repository_id').notNull(),
     name: byteOrderedText('name').notNull(),
     digest: byteOrderedText('digest').notNull(),
+    /** local: pushed to Berth; cached: learned from the upstream of a proxy project. */
+    source: text('source').$type<'local' | 'cached'>().notNull().default('local'),
+    /** When the upstream last confirmed this tag's digest (cached tags; drives the tag TTL). */
+    checkedAt: timestamp('checked_at', { withTimezone: true, mode: 'date' }),
     updatedAt: updatedAt(),
   },
   (t) => [
     primaryKey({ columns: [t.repositoryId, t.name] }),
+    check('tags_source_check', sql`${t.source} in ('local', 'cached')`),
     // Deleting a manifest (or its repository) deletes the tags pointing at it.
     foreignKey({
       name: 'tags_manifest_fk',

@@ -97,13 +97,14 @@ export async function putManifest(db: Database, manifest: NewManifest): Promise<
 
     // Sorted so concurrent puts sharing several tags lock them in one order (no deadlock).
     const tagNames = distinct(manifest.tags).sort();
+    const cached = manifest.source === 'cached';
     if (tagNames.length > 0) {
       await tx
         .insert(tags)
-        .values(tagNames.map((name) => ({ repositoryId, name, digest })))
+        .values(tagNames.map((name) => ({ repositoryId, name, digest, source: manifest.source, checkedAt: cached ? sql`now()` : null })))
         .onConflictDoUpdate({
           target: [tags.repositoryId, tags.name],
-          set: { digest: sql`excluded.digest`, updatedAt: sql`now()` },
+          set: { digest: sql`excluded.digest`, source: sql`excluded.source`, checkedAt: sql`excluded.checked_at`, updatedAt: sql`now()` },
         });
     }
   });

@@ -1,6 +1,6 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../database.js';
-import type { Page } from '../metadata-store.js';
+import type { Page, TagRow } from '../metadata-store.js';
 import { tags } from '../schema.js';
 import { afterCondition } from './paging.js';
 
@@ -21,4 +21,22 @@ export async function listTags(db: Database, repositoryId: number, page: Page): 
     .orderBy(asc(tags.name));
   const rows = page.limit === undefined ? await query : await query.limit(page.limit);
   return rows.map((row) => row.name);
+}
+
+export async function getTag(db: Database, repositoryId: number, tag: string): Promise<TagRow | null> {
+  const rows = await db
+    .select({ name: tags.name, digest: tags.digest, source: tags.source, checkedAt: tags.checkedAt })
+    .from(tags)
+    .where(and(eq(tags.repositoryId, repositoryId), eq(tags.name, tag)));
+  return rows[0] ?? null;
+}
+
+/** Record that the upstream still maps the tag to `digest`; false when the tag moved meanwhile. */
+export async function markTagChecked(db: Database, repositoryId: number, tag: string, digest: string): Promise<boolean> {
+  const rows = await db
+    .update(tags)
+    .set({ checkedAt: sql`now()` })
+    .where(and(eq(tags.repositoryId, repositoryId), eq(tags.name, tag), eq(tags.digest, digest)))
+    .returning({ name: tags.name });
+  return rows.length > 0;
 }
