@@ -1,1 +1,15 @@
-export {};
+export { createUpstreamClient } from './client.js';
+export { UpstreamError, UpstreamUnavailableError, isUpstreamUnavailable } from './errors.js';
+export type { UnavailableReason } from './errors.js';
+export { FORWARDED_HEADERS } from './types.js';
+export type {
+  BreakerState,
+  FetchedManifest,
+  ManifestHead,
+  UpstreamBlob,
+  UpstreamClient,
+  UpstreamHooks,
+  UpstreamLogger,
+  UpstreamOptions,
+  UpstreamRequestKind,
+} from './types.js';

@@ -1,0 +1,172 @@
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { OciError } from '@berth/oci';
+import { UpstreamError, UpstreamUnavailableError } from './errors.js';
+
+export const DEFAULT_MAX_BLOB_RESUMES = 3;
+
+/** A response body and the blob offset of its first byte. */
+export interface BlobSegment {
+  body: Readable;
+  start: number;
+}
+
+export interface ResumableBlobOptions {
+  upstream: string;
+  digest: string;
+  /** The blob's full size. */
+  size: number;
+  /** Blob offset of the first byte this stream yields. */
+  offset: number;
+  first: BlobSegment;
+  /** A new body from `position` (a Range request); its start may be earlier (a 200): the excess is skipped. */
+  reopen(position: number): Promise<BlobSegment>;
+  maxResumes?: number;
+  /** Pause before the n-th resume: n × this (default 100 ms). */
+  resumeDelayMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The bytes of a blob from `offset` to its end. When the upstream connection breaks midway (cut,
+ * reset, idle timeout, short body) it asks `reopen` for the rest, at most `maxResumes` times, so
+ * the reader sees one uninterrupted stream. Backpressure reaches the socket: a slow reader pauses
+ * the upstream body, so memory stays bounded whatever the blob size.
+ */
+export class ResumableBlobBody extends Readable {
+  private source: Readable | undefined;
+  /** Blob offset of the next byte the source will give. */
+  private sourcePosition = 0;
+  /** Blob offset of the next byte this stream pushes. */
+  private position: number;
+  private resumes = 0;
+  private readonly onAbort = () => this.destroy(abortReason(this.options.signal));
+
+  constructor(private readonly options: ResumableBlobOptions) {
+    super();
+    this.position = options.offset;
+    if (options.signal?.aborted === true) {
+      destroyQuietly(options.first.body);
+      process.nextTick(this.onAbort);
+      return;
+    }
+    options.signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.attach(options.first);
+  }
+
+  /** How many times the body was reopened so far. */
+  get resumeCount(): number {
+    return this.resumes;
+  }
+
+  override _read(): void {
+    this.source?.resume();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.detach();
+    callback(error);
+  }
+
+  private attach(segment: BlobSegment): void {
+    const body = segment.body;
+    this.source = body;
+    this.sourcePosition = segment.start;
+    body.on('data', (chunk: Buffer) => this.onData(body, chunk));
+    body.once('end', () => this.onEnd(body));
+    body.once('error', (error) => this.recover(body, error));
+  }
+
+  private detach(): void {
+    const body = this.source;
+    this.source = undefined;
+    if (body !== undefined) destroyQuietly(body);
+  }
+
+  private onData(body: Readable, chunk: Buffer): void {
+    if (body !== this.source) return;
+    let bytes = chunk;
+    if (this.sourcePosition < this.position) {
+      const skip = Math.min(bytes.length, this.position - this.sourcePosition);
+      bytes = bytes.subarray(skip);
+      this.sourcePosition += skip;
+    }
+    if (bytes.length === 0) return;
+    this.sourcePosition += bytes.length;
+    if (this.position + bytes.length > this.options.size) {
+      this.fail(new UpstreamError(this.options.upstream, 200, new OciError('SIZE_INVALID', `blob ${this.options.digest} is longer than the announced ${this.options.size} bytes`)));
+      return;
+    }
+    this.position += bytes.length;
+    if (!this.push(bytes)) body.pause();
+  }
+
+  private onEnd(body: Readable): void {
+    if (body !== this.source) return;
+    if (this.position === this.options.size) {
+      this.source = undefined;
+      this.push(null);
+      return;
+    }
+    this.recover(body, new Error(`body ended at byte ${this.position} of ${this.options.size}`));
+  }
+
+  private recover(body: Readable, cause: unknown): void {
+    if (body !== this.source || this.destroyed) return;
+    this.detach();
+    if (this.options.signal?.aborted === true) return void this.destroy(abortReason(this.options.signal));
+    const max = this.options.maxResumes ?? DEFAULT_MAX_BLOB_RESUMES;
+    if (cause instanceof UpstreamError || this.resumes >= max) {
+      this.fail(cause instanceof UpstreamError || cause instanceof UpstreamUnavailableError ? cause : new UpstreamUnavailableError(
+        this.options.upstream,
+        'connection',
+        `blob ${this.options.digest} broke at byte ${this.position} of ${this.options.size} after ${this.resumes} resumes`,
+        { cause },
+      ));
+      return;
+    }
+    this.resumes += 1;
+    void this.reopen();
+  }
+
+  private async reopen(): Promise<void> {
+    const placeholder = new Readable({ read() {} }); // marks "reopening" so late events are ignored
+    this.source = placeholder;
+    try {
+      await sleep(this.resumes * (this.options.resumeDelayMs ?? 100), undefined, this.options.signal ? { signal: this.options.signal } : {});
+      const segment = await this.options.reopen(this.position);
+      if (this.destroyed || this.source !== placeholder) return destroyQuietly(segment.body);
+      if (segment.start > this.position) {
+        destroyQuietly(segment.body);
+        throw new UpstreamError(this.options.upstream, 206, new OciError('RANGE_INVALID', `upstream resumed blob ${this.options.digest} at ${segment.start}, not ${this.position}`));
+      }
+      this.attach(segment);
+    } catch (error) {
+      if (this.destroyed || this.source !== placeholder) return;
+      // A resume that could not connect uses up another attempt; any other refusal is final.
+      if (error instanceof UpstreamUnavailableError && error.reason !== 'offline') return this.recover(placeholder, error);
+      this.source = undefined;
+      this.fail(this.options.signal?.aborted === true ? abortReason(this.options.signal) : error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.detach();
+    this.destroy(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+function destroyQuietly(body: Readable): void {
+  body.removeAllListeners('data');
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error) return reason;
+  const error = new Error('the blob read was aborted');
+  error.name = 'AbortError';
+  return error;
+}

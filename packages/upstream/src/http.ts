@@ -1,0 +1,169 @@
+import { rootCertificates } from 'node:tls';
+import type { Readable } from 'node:stream';
+import { Agent } from 'undici';
+import { UpstreamUnavailableError } from './errors.js';
+import type { UpstreamHooks, UpstreamOptions, UpstreamRequestKind } from './types.js';
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
+export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 30_000;
+export const MAX_REDIRECTS = 5;
+
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+export interface UpstreamRequest {
+  kind: UpstreamRequestKind;
+  method: 'GET' | 'HEAD';
+  url: URL;
+  headers?: Record<string, string>;
+  /** Sent only to `url`'s origin: dropped when a redirect leaves it. */
+  authorization?: string;
+  signal?: AbortSignal;
+}
+
+/** A request through the client's authorization, sorted by status: null for a 404. */
+export type UpstreamFetch = (
+  kind: UpstreamRequestKind,
+  method: 'GET' | 'HEAD',
+  url: URL,
+  repository: string,
+  headers?: Record<string, string>,
+  signal?: AbortSignal,
+) => Promise<UpstreamResponse | null>;
+
+export interface UpstreamResponse {
+  status: number;
+  headers: ResponseHeaders;
+  /** Must be consumed or destroyed (discard()) so the connection is freed. */
+  body: Readable;
+  /** Where the answer came from, after redirects. */
+  url: URL;
+}
+
+/** The first value of a response header. */
+export function header(headers: ResponseHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Throw away a body we do not read, freeing the connection. */
+export function discard(response: UpstreamResponse): void {
+  response.body.on('error', () => undefined);
+  response.body.destroy();
+}
+
+/**
+ * Read a whole (small) body; undefined when it is longer than `limit` bytes (the rest is dropped).
+ * A cut connection surfaces as UpstreamUnavailableError.
+ */
+export async function readBody(response: UpstreamResponse, limit: number, upstream: string): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      length += chunk.length;
+      if (length > limit) {
+        discard(response);
+        return undefined;
+      }
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    throw toUnavailable(error, upstream);
+  }
+  return Buffer.concat(chunks, length);
+}
+
+/**
+ * The HTTP layer of one upstream client: one undici Agent (connection pool, TLS settings,
+ * timeouts), manual redirects, error classification and the onRequest hook.
+ */
+export class Transport {
+  private readonly agent: Agent;
+
+  constructor(
+    private readonly upstream: string,
+    options: Pick<UpstreamOptions, 'tls' | 'timeouts'>,
+    private readonly hooks: UpstreamHooks | undefined,
+  ) {
+    const tls = options.tls ?? {};
+    this.agent = new Agent({
+      connect: {
+        timeout: options.timeouts?.connectMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        rejectUnauthorized: tls.insecureSkipVerify !== true,
+        // A private CA is trusted in addition to the public roots, not instead of them.
+        ...(tls.caPem !== undefined ? { ca: [...rootCertificates, tls.caPem] } : {}),
+      },
+      headersTimeout: options.timeouts?.headersMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+      bodyTimeout: options.timeouts?.bodyIdleMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,
+    });
+  }
+
+  /**
+   * Send a request, following up to MAX_REDIRECTS redirects. Authorization goes only to the
+   * original origin: a blob redirected to a CDN or object store is fetched without it.
+   */
+  async send(request: UpstreamRequest): Promise<UpstreamResponse> {
+    let url = request.url;
+    for (let hop = 0; ; hop += 1) {
+      const headers: Record<string, string> = { ...request.headers };
+      if (request.authorization !== undefined && url.origin === request.url.origin) headers.authorization = request.authorization;
+      const response = await this.exchange(request, url, headers);
+      const location = isRedirect(response.status) ? header(response.headers, 'location') : undefined;
+      if (location === undefined) return response;
+      discard(response);
+      if (hop >= MAX_REDIRECTS) {
+        throw new UpstreamUnavailableError(this.upstream, 'connection', `more than ${MAX_REDIRECTS} redirects`);
+      }
+      const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
+      if (next === undefined || (next.protocol !== 'http:' && next.protocol !== 'https:')) {
+        throw new UpstreamUnavailableError(this.upstream, 'connection', 'redirect to an invalid or non-http(s) location');
+      }
+      url = next;
+    }
+  }
+
+  private async exchange(request: UpstreamRequest, url: URL, headers: Record<string, string>): Promise<UpstreamResponse> {
+    const started = performance.now();
+    const report = (status: number | 'error') =>
+      this.hooks?.onRequest?.({ kind: request.kind, method: request.method, status, durationMs: performance.now() - started });
+    try {
+      const response = await this.agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: request.method,
+        headers,
+        signal: request.signal ?? null,
+      });
+      report(response.statusCode); // the duration is the time to the response headers
+      return { status: response.statusCode, headers: response.headers, body: response.body, url };
+    } catch (error) {
+      report('error');
+      if (request.signal?.aborted === true) throw request.signal.reason ?? error;
+      throw toUnavailable(error, this.upstream);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+/**
+ * A network failure as UpstreamUnavailableError ('timeout' or 'connection'); errors that are
+ * already classified, and aborts, pass through unchanged.
+ */
+export function toUnavailable(error: unknown, upstream: string): unknown {
+  if (error instanceof UpstreamUnavailableError) return error;
+  if (error instanceof Error && error.name === 'AbortError') return error;
+  const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : '';
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = TIMEOUT_CODES.has(code) ? 'timeout' : 'connection';
+  return new UpstreamUnavailableError(upstream, reason, code === '' ? message : `${code}: ${message}`, { cause: error });
+}
