@@ -5,8 +5,12 @@ import { pino, type Logger } from 'pino';
 import type { BerthConfig } from '@berth/config';
 import { applyConfiguredProjects, createRegistryServices } from '@berth/core';
 import { openDatabase } from '@berth/db';
+import { createUpstreamClient } from '@berth/upstream';
+import { join } from 'node:path';
 import { createFsBlobStore, openS3BlobStore, type BlobStore } from '@berth/storage';
 import { createApp } from './app.js';
+import { createMetrics } from './metrics.js';
+import { loadSecretSealer } from './secret-key.js';
 
 export interface RunningServer {
   /** http://host:port as actually bound. */
@@ -54,10 +58,20 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
       : { dataDir: config.database.dataDir },
   );
   const store = await createBlobStore(config, logger);
-  await applyConfiguredProjects(metadata, config.projects);
+  const sealer = await loadSecretSealer(config);
+  const metrics = createMetrics();
+  await applyConfiguredProjects(metadata, config.projects, sealer);
   const services = createRegistryServices({
     metadata,
     store,
+    proxy: {
+      upstreamFactory: createUpstreamClient,
+      metrics: metrics.proxy,
+      upstreamHooks: (project) => ({ onBreakerChange: (state) => metrics.breaker(project, state === 'offline') }),
+      spoolDir: join(config.dataDir, 'spool'),
+      logger,
+      ...(sealer !== undefined ? { sealer } : {}),
+    },
     settings: {
       autoCreateProjects: config.autoCreateProjects,
       maxManifestBytes: config.limits.maxManifestBytes,
@@ -71,6 +85,7 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
   const app = createApp({
     services,
     logger,
+    metrics: metrics.registry,
     trustProxy: config.server.trustProxy,
     ...(config.server.publicUrl !== undefined ? { publicUrl: config.server.publicUrl } : {}),
   });
@@ -91,6 +106,7 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
       const timer = setTimeout(() => server.closeAllConnections(), graceSeconds * 1000);
       await closed;
       clearTimeout(timer);
+      await services.close();
       await metadata.close();
     },
   };

@@ -7,3 +7,28 @@ export { UploadService, rangeHeaders, type UploadState, type StartUploadResult }
 export { ListingService, type ListPage } from './listing.js';
 export { ReferrersService, type ReferrersPage } from './referrers.js';
 export { applyConfiguredProjects } from './configured-projects.js';
+export type { ProxyDeps } from './registry.js';
+export { ProxyService } from './proxy/proxy-service.js';
+export type { ProxyContext } from './proxy/proxy-context.js';
+export type { ProxiedManifest } from './proxy/proxy-manifests.js';
+export type { ProxiedBlob, ProxiedBlobInfo } from './proxy/proxy-blobs.js';
+export { cacheStatusHeader, type CacheOutcome } from './proxy/cache-status.js';
+export { SecretSealer } from './proxy/sealed-secrets.js';
+export { NO_PROXY_METRICS, type ProxyMetrics } from './proxy/proxy-metrics.js';
+export type { UpstreamFactory } from './proxy/upstream-pool.js';
+export type { ProxySettings } from './proxy/proxy-settings.js';
+export {
+  BlobFills,
+  BlobSizeMismatchError,
+  FillWaitTimeoutError,
+  InProcessFillLock,
+  type BlobFillsDeps,
+  type FillLock,
+  type FillLockLease,
+  type FillLogger,
+  type FillMetrics,
+  type FillRead,
+  type FillSource,
+  type FillSourceBlob,
+  type LockWaitOptions,
+} from './fill/index.js';

@@ -20,6 +20,11 @@ export interface StoredManifest {
   subject: string | null;
 }
 
+/** Checks a push into a proxy project against the upstream (a local tag must not shadow an upstream one). */
+export interface ProxyPushGuard {
+  beforeTagPush(name: string, tags: string[]): Promise<void>;
+}
+
 export interface PutManifestResult {
   digest: string;
   /** Set when the manifest has a subject: answered as OCI-Subject. */
@@ -32,6 +37,7 @@ export class ManifestService {
     private readonly metadata: MetadataStore,
     private readonly repositories: RepositoryResolver,
     private readonly settings: Pick<CoreSettings, 'maxManifestBytes'>,
+    private readonly proxyGuard?: ProxyPushGuard,
   ) {}
 
   async get(name: string, reference: string): Promise<StoredManifest> {
@@ -68,7 +74,8 @@ export class ManifestService {
     for (const tag of extraTags) assertTag(tag);
     const tags = [...new Set([...(ref.kind === 'tag' ? [ref.tag] : []), ...extraTags])];
     const manifest = parseManifest(content, contentType);
-    const { repository } = await this.repositories.forWrite(name);
+    const { project, repository } = await this.repositories.forWrite(name, { kind: 'manifest', subject: manifest.subject?.digest, tags });
+    if (project.kind === 'proxy' && tags.length > 0) await this.proxyGuard?.beforeTagPush(name, tags);
     await this.assertReferencesExist(repository.id, manifest);
     await this.metadata.putManifest({
       repositoryId: repository.id,

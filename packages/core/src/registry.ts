@@ -1,8 +1,16 @@
 import type { MetadataStore } from '@berth/db';
 import type { BlobStore } from '@berth/storage';
+import type { UpstreamHooks } from '@berth/upstream';
 import { BlobService } from './blobs.js';
+import { BlobFills, type FillLock, type FillLogger } from './fill/index.js';
 import { ListingService } from './listing.js';
 import { ManifestService } from './manifests.js';
+import { ProxyBlobs } from './proxy/proxy-blobs.js';
+import { ProxyManifests } from './proxy/proxy-manifests.js';
+import { NO_PROXY_METRICS, type ProxyMetrics } from './proxy/proxy-metrics.js';
+import { ProxyService } from './proxy/proxy-service.js';
+import type { SecretSealer } from './proxy/sealed-secrets.js';
+import { UpstreamPool, type UpstreamFactory } from './proxy/upstream-pool.js';
 import { ReferrersService } from './referrers.js';
 import { RepositoryResolver } from './repositories.js';
 import { DEFAULT_CORE_SETTINGS, type CoreSettings } from './settings.js';
@@ -16,27 +24,65 @@ export interface RegistryServices {
   uploads: UploadService;
   listing: ListingService;
   referrers: ReferrersService;
+  proxy: ProxyService;
   metadata: MetadataStore;
   store: BlobStore;
+  /** Wait for blob fills in flight, then close upstream connections. */
+  close(): Promise<void>;
+}
+
+/** What pull-through needs beyond the stores. */
+export interface ProxyDeps {
+  upstreamFactory: UpstreamFactory;
+  /** Directory for blob fill spool files (local disk). */
+  spoolDir: string;
+  /** Opens sealed upstream credentials; required once a proxy project has credentials. */
+  sealer?: SecretSealer;
+  metrics?: ProxyMetrics;
+  logger?: FillLogger;
+  /** Keeps replicas from filling the same blob twice (Redis); in-process when absent. */
+  fillLock?: FillLock;
+  /** Per-project observers of upstream requests and breaker changes (metrics). */
+  upstreamHooks?: (project: string) => UpstreamHooks;
 }
 
 /** Wire the registry services over a metadata store and a blob store. */
 export function createRegistryServices(deps: {
   metadata: MetadataStore;
   store: BlobStore;
+  proxy: ProxyDeps;
   settings?: Partial<CoreSettings>;
 }): RegistryServices {
   const settings: CoreSettings = { ...DEFAULT_CORE_SETTINGS, ...deps.settings };
-  const repositories = new RepositoryResolver(deps.metadata, settings);
+  const { metadata, store } = deps;
+  const metrics = deps.proxy.metrics ?? NO_PROXY_METRICS;
+  const fills = new BlobFills({
+    store,
+    spoolDir: deps.proxy.spoolDir,
+    ...(deps.proxy.fillLock !== undefined ? { lock: deps.proxy.fillLock } : {}),
+    ...(deps.proxy.logger !== undefined ? { logger: deps.proxy.logger } : {}),
+    metrics: { digestMismatch: () => metrics.digestMismatch('*') },
+  });
+  const upstreams = new UpstreamPool(deps.proxy.upstreamFactory, deps.proxy.sealer, {
+    ...(deps.proxy.logger !== undefined ? { logger: deps.proxy.logger } : {}),
+    ...(deps.proxy.upstreamHooks !== undefined ? { hooks: deps.proxy.upstreamHooks } : {}),
+  });
+  const proxy = new ProxyService(metadata, upstreams, new ProxyManifests(metadata, metrics), new ProxyBlobs(metadata, store, fills, metrics), metrics);
+  const repositories = new RepositoryResolver(metadata, settings);
   return {
     settings,
     repositories,
-    manifests: new ManifestService(deps.metadata, repositories, settings),
-    blobs: new BlobService(deps.metadata, deps.store, repositories),
-    uploads: new UploadService(deps.metadata, deps.store, repositories, settings),
-    listing: new ListingService(deps.metadata, repositories),
-    referrers: new ReferrersService(deps.metadata, repositories, settings),
-    metadata: deps.metadata,
-    store: deps.store,
+    manifests: new ManifestService(metadata, repositories, settings, proxy),
+    blobs: new BlobService(metadata, store, repositories),
+    uploads: new UploadService(metadata, store, repositories, settings),
+    listing: new ListingService(metadata, repositories),
+    referrers: new ReferrersService(metadata, repositories, settings),
+    proxy,
+    metadata,
+    store,
+    async close() {
+      await fills.drain();
+      await upstreams.close();
+    },
   };
 }

@@ -1,5 +1,7 @@
 import { OciError, assertRepositoryName, projectOf } from '@berth/oci';
 import type { MetadataStore, ProjectRow, RepositoryRow } from '@berth/db';
+import { assertPushAllowed, type ProxyPush } from './proxy/push-policy.js';
+import { proxySettingsOf } from './proxy/proxy-settings.js';
 import type { CoreSettings } from './settings.js';
 
 export interface ResolvedRepository {
@@ -30,8 +32,11 @@ export class RepositoryResolver {
     return this.metadata.getRepository(name);
   }
 
-  /** Project and repository for a push, created on demand. */
-  async forWrite(name: string): Promise<ResolvedRepository> {
+  /**
+   * Project and repository for a push, created on demand. Proxy projects take only what their
+   * push policy admits (`push` describes what is pushed; a blob when omitted).
+   */
+  async forWrite(name: string, push: ProxyPush = { kind: 'blob' }): Promise<ResolvedRepository> {
     assertRepositoryName(name);
     const projectName = projectOf(name);
     let project = await this.metadata.getProject(projectName);
@@ -43,9 +48,7 @@ export class RepositoryResolver {
       }
       project = await this.metadata.ensureProject(projectName, 'hosted', {});
     }
-    if (project.kind !== 'hosted') {
-      throw new OciError('DENIED', `project ${projectName} is a ${project.kind} project and does not accept pushes`);
-    }
+    if (project.kind === 'proxy') assertPushAllowed(project.name, proxySettingsOf(project).pushPolicy, push);
     const repository = await this.metadata.ensureRepository(project.id, name);
     return { project, repository };
   }

@@ -8,6 +8,8 @@ export interface RouteContext {
   services: RegistryServices;
   /** Captures from the route pattern: the repository name first, then the rest. */
   params: string[];
+  /** The repository name as the client wrote it (params[0] differs when `?ns=` routed it into a project). */
+  requestedName: string;
   /** A Location path as clients should follow it: absolute under server.publicUrl when set, else as is. */
   link(path: string): string;
 }

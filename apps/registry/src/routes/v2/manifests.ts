@@ -1,4 +1,4 @@
-import type { StoredManifest } from '@berth/core';
+import { cacheStatusHeader, type StoredManifest } from '@berth/core';
 import type { RouteContext } from '../../http/context.js';
 import { queryValues } from '../../http/context.js';
 import { readBody } from '../../http/body.js';
@@ -14,16 +14,23 @@ function sendManifest({ res }: RouteContext, manifest: StoredManifest, withBody:
   res.end(withBody ? manifest.content : undefined);
 }
 
+/** Hosted: from the database. Proxy: through the pull-through cache, saying what it did in Cache-Status. */
+async function getManifest(ctx: RouteContext, withBody: boolean): Promise<void> {
+  const [name = '', reference = ''] = ctx.params;
+  const proxy = await ctx.services.proxy.contextFor(name);
+  if (proxy === null) {
+    sendManifest(ctx, await ctx.services.manifests.get(name, reference), withBody);
+    return;
+  }
+  const { manifest, outcome } = await ctx.services.proxy.manifests.get(proxy, reference);
+  ctx.res.setHeader('Cache-Status', cacheStatusHeader(outcome));
+  sendManifest(ctx, manifest, withBody);
+}
+
 /** /v2/<name>/manifests/<reference> */
 export const manifestRoutes: MethodTable = {
-  async GET(ctx) {
-    const [name = '', reference = ''] = ctx.params;
-    sendManifest(ctx, await ctx.services.manifests.get(name, reference), true);
-  },
-  async HEAD(ctx) {
-    const [name = '', reference = ''] = ctx.params;
-    sendManifest(ctx, await ctx.services.manifests.get(name, reference), false);
-  },
+  GET: (ctx) => getManifest(ctx, true),
+  HEAD: (ctx) => getManifest(ctx, false),
   async PUT({ req, res, services, link, params: [name = '', reference = ''] }) {
     const body = await readBody(req, services.settings.maxManifestBytes);
     const result = await services.manifests.put(name, reference, body, req.headers['content-type'], queryValues(req, 'tag'));

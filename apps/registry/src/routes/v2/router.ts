@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { OciError } from '@berth/oci';
 import type { RegistryServices } from '@berth/core';
-import type { RouteHandler } from '../../http/context.js';
+import { queryValue, type RouteHandler } from '../../http/context.js';
 import { baseRoutes, catalogRoutes } from './base.js';
 import { blobRoutes } from './blobs.js';
 import { manifestRoutes } from './manifests.js';
@@ -43,7 +43,15 @@ export function v2Router(services: RegistryServices, options: { publicUrl?: stri
           res.setHeader('Allow', Object.keys(route.methods).join(', '));
           throw new OciError('UNSUPPORTED', `${req.method} is not supported on this endpoint`);
         }
-        await handler({ req, res, services, params: match.slice(1).map((p) => p ?? ''), link });
+        const params = match.slice(1).map((p) => p ?? '');
+        const requestedName = params[0] ?? '';
+        const ns = queryValue(req, 'ns');
+        // ?ns=<registry host> (registry proxying): the name is relative to the proxy project serving that host.
+        if (ns !== undefined && params.length > 0) {
+          params[0] = await services.proxy.nameForNamespace(ns, requestedName);
+          res.setHeader('OCI-Namespace', ns);
+        }
+        await handler({ req, res, services, params, link, requestedName });
         return;
       }
       throw new OciError('NAME_INVALID', `no API endpoint matches ${req.path}`, { status: 404 });

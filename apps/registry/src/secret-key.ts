@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { BerthConfig } from '@berth/config';
+import { SecretSealer } from '@berth/core';
+
+/**
+ * The sealer for upstream credentials: from `secrets.key`, or in embedded mode from
+ * `<dataDir>/secret.key`, generated on first start. With a shared database every replica must use
+ * the same key, so there it must be configured (checked when a project needs it).
+ */
+export async function loadSecretSealer(config: BerthConfig): Promise<SecretSealer | undefined> {
+  if (config.secrets.key !== undefined) return new SecretSealer(Buffer.from(config.secrets.key, 'base64'));
+  if (config.database.url !== undefined) return undefined;
+  const file = join(config.dataDir, 'secret.key');
+  try {
+    return new SecretSealer(Buffer.from((await readFile(file, 'utf8')).trim(), 'base64'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await mkdir(dirname(file), { recursive: true });
+  const key = randomBytes(32).toString('base64');
+  // wx: never overwrite a key another process wrote a moment ago.
+  await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+  return new SecretSealer(Buffer.from((await readFile(file, 'utf8')).trim(), 'base64'));
+}

@@ -1,0 +1,150 @@
+import type { Readable } from 'node:stream';
+import { createDigester, parseDigest } from '@berth/oci';
+import { DigestMismatchError } from '@berth/storage';
+import type { BlobStore } from '@berth/storage';
+import { BlobSizeMismatchError } from './errors.js';
+import type { FillLock, FillLockLease } from './fill-lock.js';
+import { acquireOrAwaitFill } from './lock-wait.js';
+import { spoolPath } from './spool-dir.js';
+import { SpoolReader } from './spool-reader.js';
+import { Spool } from './spool.js';
+import type { FillLogger, FillMetrics, FillSource, LockWaitOptions } from './types.js';
+
+/** How a fill began: the blob was (or became) stored, the upstream lacks it, or bytes are spooling. */
+export type FillStart = { kind: 'stored' } | { kind: 'missing' } | { kind: 'spooling'; size: number; spool: Spool };
+
+export type FillState = 'running' | 'done' | 'failed';
+
+export interface BlobFillContext {
+  store: BlobStore;
+  spoolDir: string;
+  lock: FillLock;
+  lockWait?: LockWaitOptions;
+  metrics: FillMetrics;
+  logger?: FillLogger;
+  /** Called synchronously once the outcome is known, before any reader hears of it. */
+  onSettled(fill: BlobFill): void;
+}
+
+/**
+ * One fill of one digest: take the lock (or wait for the replica holding it), call the source once,
+ * spool and hash the body, verify, publish into the store. Runs to the end whoever is reading.
+ */
+export class BlobFill {
+  /** Rejects when the fill failed before any byte could be spooled. */
+  readonly started: Promise<FillStart>;
+  /** Resolves when everything is over, spool removed and lock released; never rejects. */
+  readonly finished: Promise<void>;
+  private current: FillState = 'running';
+  private error: Error | undefined;
+  private hasStarted = false;
+  private resolveStart!: (start: FillStart) => void;
+  private rejectStart!: (error: Error) => void;
+
+  constructor(
+    readonly digest: string,
+    source: FillSource,
+    private readonly context: BlobFillContext,
+  ) {
+    this.started = new Promise<FillStart>((resolve, reject) => {
+      this.resolveStart = resolve;
+      this.rejectStart = reject;
+    });
+    // Openers await `started`; this keeps a rejection nobody awaits from being reported as unhandled.
+    this.started.catch(() => undefined);
+    // run() handles its own errors; this only catches a throwing metrics or logger hook.
+    this.finished = this.run(source).catch((error: unknown) => context.logger?.warn({ digest, error: String(error) }, 'blob fill hook threw'));
+  }
+
+  get state(): FillState {
+    return this.current;
+  }
+
+  /** Why the fill failed (set when state is 'failed'). */
+  get failure(): Error | undefined {
+    return this.error;
+  }
+
+  private async run(source: FillSource): Promise<void> {
+    const { store, lock, lockWait, metrics, logger } = this.context;
+    let lease: FillLockLease | undefined;
+    let body: Readable | undefined;
+    let spool: Spool | undefined;
+    try {
+      const locked = await acquireOrAwaitFill(this.digest, store, lock, lockWait);
+      if (locked === 'stored') return this.finishEarly({ kind: 'stored' });
+      lease = locked.lease;
+      // Under the lock, look again: a fill (here or on another replica) may just have finished.
+      if ((await store.stat(this.digest)) !== null) return this.finishEarly({ kind: 'stored' });
+
+      const startedAt = Date.now();
+      const blob = await source();
+      if (blob === null) return this.finishEarly({ kind: 'missing' });
+      metrics.fillStarted?.();
+      body = blob.body;
+      if (!Number.isSafeInteger(blob.size) || blob.size < 0) throw new Error(`blob ${this.digest}: upstream gave no usable size (${blob.size})`);
+      logger?.info({ digest: this.digest, size: blob.size }, 'blob fill started');
+
+      spool = await Spool.create(spoolPath(this.context.spoolDir, this.digest), blob.size);
+      this.hasStarted = true;
+      this.resolveStart({ kind: 'spooling', size: blob.size, spool });
+
+      await spoolAndVerify(blob.body, spool, this.digest, blob.size);
+      spool.seal();
+      const publishing = new SpoolReader(spool);
+      try {
+        await store.write(publishing, { expected: this.digest });
+      } finally {
+        publishing.destroy(); // releases its spool reference even if the store never read it
+      }
+
+      this.settle('done');
+      metrics.completed?.(blob.size);
+      logger?.info({ digest: this.digest, bytes: blob.size, durationMs: Date.now() - startedAt }, 'blob fill complete');
+    } catch (caught) {
+      const error = caught instanceof Error ? caught : new Error(String(caught));
+      this.settle('failed', error);
+      if (this.hasStarted) spool?.fail(error);
+      else this.rejectStart(error);
+      const mismatch = error instanceof DigestMismatchError || error instanceof BlobSizeMismatchError;
+      if (mismatch) metrics.digestMismatch?.();
+      else metrics.failed?.(error);
+      logger?.warn({ digest: this.digest, error: error.message }, mismatch ? 'blob fill discarded: content did not verify' : 'blob fill failed');
+    } finally {
+      // Harmless when the body was read to its end; otherwise stops the upstream transfer.
+      body?.destroy();
+      await spool?.discard();
+      await lease?.release().catch((error: unknown) => logger?.warn({ digest: this.digest, error: String(error) }, 'fill lock release failed'));
+    }
+  }
+
+  /** No bytes to spool: the blob is in the store, or the upstream does not have it. */
+  private finishEarly(start: FillStart): void {
+    this.settle('done');
+    this.hasStarted = true;
+    this.resolveStart(start);
+  }
+
+  private settle(state: FillState, error?: Error): void {
+    this.current = state;
+    this.error = error;
+    this.context.onSettled(this);
+  }
+}
+
+/** Copy the body into the spool while hashing it; throw unless digest and size are as declared. */
+async function spoolAndVerify(body: Readable, spool: Spool, digest: string, declaredSize: number): Promise<void> {
+  const digester = createDigester(parseDigest(digest).algorithm);
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    // Stop a body running past its declared size now, rather than spooling whatever it sends.
+    if (spool.bytesWritten + bytes.length > declaredSize) {
+      throw new BlobSizeMismatchError(digest, declaredSize, spool.bytesWritten + bytes.length);
+    }
+    digester.update(bytes);
+    await spool.append(bytes);
+  }
+  const actual = digester.digest();
+  if (actual !== digest) throw new DigestMismatchError(digest, actual);
+  if (spool.bytesWritten !== declaredSize) throw new BlobSizeMismatchError(digest, declaredSize, spool.bytesWritten);
+}

@@ -1,0 +1,124 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { describe, it, expect, beforeEach, afterEach, jest } from '@jest/globals';
+import { createFsBlobStore, DigestMismatchError } from '@berth/storage';
+import type { BlobStore } from '@berth/storage';
+import { BlobFills } from './blob-fills.js';
+import { BlobSizeMismatchError } from './errors.js';
+import type { FillMetrics, FillRead, FillSourceBlob } from './types.js';
+
+let base: string;
+let spoolDir: string;
+let store: BlobStore;
+let fills: BlobFills;
+let metrics: { [K in keyof Required<FillMetrics>]: jest.Mock };
+beforeEach(async () => {
+  base = await mkdtemp(join(tmpdir(), 'berth-fill-failures-'));
+  spoolDir = join(base, 'spool');
+  store = createFsBlobStore({ root: join(base, 'store') });
+  metrics = { fillStarted: jest.fn(), coalesced: jest.fn(), completed: jest.fn(), digestMismatch: jest.fn(), failed: jest.fn() };
+  fills = new BlobFills({ store, spoolDir, metrics });
+});
+afterEach(async () => {
+  await fills.drain();
+  await rm(base, { recursive: true, force: true });
+});
+
+const sha256 = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+function controlledSource(size: number) {
+  const body = new PassThrough();
+  const source = jest.fn(async (): Promise<FillSourceBlob> => ({ size, body }));
+  return { body, source };
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+}
+
+function mustRead(read: FillRead | null): FillRead {
+  if (read === null) throw new Error('expected a read, got null');
+  return read;
+}
+
+describe('BlobFills failures', () => {
+  it('errors every reader on a digest mismatch, stores nothing, and refills on the next open', async () => {
+    const content = randomBytes(300_000);
+    const digest = sha256(content);
+    const tampered = Buffer.from(content);
+    tampered.writeUInt8(tampered.readUInt8(150_000) ^ 0xff, 150_000);
+    const bad = controlledSource(content.length);
+    const readers = (await Promise.all([fills.open(digest, bad.source), fills.open(digest, bad.source, { start: 100, end: content.length - 1 })])).map(mustRead);
+    const outcomes = readers.map((read) => collect(read.stream));
+    bad.body.end(tampered);
+    for (const outcome of outcomes) await expect(outcome).rejects.toBeInstanceOf(DigestMismatchError);
+    await fills.drain();
+    expect(await store.stat(digest)).toBeNull();
+    expect(metrics.digestMismatch).toHaveBeenCalledTimes(1);
+    expect(metrics.failed).not.toHaveBeenCalled();
+    expect(await readdir(spoolDir)).toEqual([]);
+
+    const good = controlledSource(content.length);
+    const retry = mustRead(await fills.open(digest, good.source));
+    expect(retry.joined).toBe(false);
+    good.body.end(content);
+    expect((await collect(retry.stream)).equals(content)).toBe(true);
+    await fills.drain();
+    expect(await store.stat(digest)).toEqual({ digest, size: content.length });
+    expect(metrics.fillStarted).toHaveBeenCalledTimes(2);
+    expect(metrics.completed).toHaveBeenCalledWith(content.length);
+  });
+
+  it('errors readers with the upstream error when the body breaks midway, leaving nothing visible', async () => {
+    const content = randomBytes(1024 * 1024);
+    const digest = sha256(content);
+    const { body, source } = controlledSource(content.length);
+    const read = mustRead(await fills.open(digest, source));
+    const outcome = collect(read.stream);
+    body.write(content.subarray(0, content.length / 2));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    body.destroy(new Error('upstream went away'));
+    await expect(outcome).rejects.toThrow('upstream went away');
+    await fills.drain();
+    expect(await store.stat(digest)).toBeNull();
+    expect(metrics.failed).toHaveBeenCalledTimes(1);
+    expect(await readdir(spoolDir)).toEqual([]);
+    expect(fills.activeFills).toBe(0);
+  });
+
+  it('stops a body running past its declared size', async () => {
+    const content = randomBytes(10_000);
+    const { body, source } = controlledSource(5_000);
+    const read = mustRead(await fills.open(sha256(content), source));
+    const outcome = collect(read.stream);
+    body.end(content);
+    await expect(outcome).rejects.toBeInstanceOf(BlobSizeMismatchError);
+    expect(metrics.digestMismatch).toHaveBeenCalledTimes(1);
+  });
+
+  it('rejects every opener when the source itself fails', async () => {
+    const source = jest.fn(async (): Promise<FillSourceBlob> => {
+      throw new Error('upstream unavailable');
+    });
+    const digest = sha256(Buffer.from('x'));
+    const opens = [fills.open(digest, source), fills.open(digest, source)];
+    for (const open of opens) await expect(open).rejects.toThrow('upstream unavailable');
+    expect(source).toHaveBeenCalledTimes(1);
+    expect(metrics.coalesced).toHaveBeenCalledTimes(1);
+    expect(metrics.failed).toHaveBeenCalledTimes(1);
+  });
+
+  it('sweeps spool files a crash left behind', async () => {
+    const leftovers = join(base, 'crashed');
+    await new BlobFills({ store, spoolDir: leftovers }).drain();
+    await writeFile(join(leftovers, 'sha256-0123456789abcdef-dead.spool'), 'partial');
+    await new BlobFills({ store, spoolDir: leftovers }).drain();
+    expect(await readdir(leftovers)).toEqual([]);
+  });
+});

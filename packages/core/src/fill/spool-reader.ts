@@ -1,0 +1,96 @@
+import { Readable } from 'node:stream';
+import type { ByteRange } from '@berth/storage';
+import type { Spool } from './spool.js';
+
+/** Fixed read size: memory per reader stays at about one or two chunks whatever the blob size. */
+export const SPOOL_READ_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * A Readable following a growing spool from its own offset. It reads only when its consumer asks
+ * (backpressure), waits for the writer's next change when it has caught up (no polling), ends when
+ * the spool is sealed (or its range is served) and errors when the fill fails. Destroying it only
+ * drops its reference on the spool: the fill goes on.
+ */
+export class SpoolReader extends Readable {
+  private offset: number;
+  /** Exclusive end of the bytes to serve; undefined = to the end of the blob. */
+  private readonly stop: number | undefined;
+  private reading = false;
+  private unsubscribe: (() => void) | undefined;
+  private readonly stopWatchingFailure: () => void;
+  private released = false;
+
+  /** `range` must already be clamped to the blob's declared size. */
+  constructor(
+    private readonly spool: Spool,
+    range?: ByteRange,
+  ) {
+    super({ highWaterMark: SPOOL_READ_CHUNK_BYTES });
+    spool.retain();
+    this.stopWatchingFailure = spool.onFailure((error) => this.destroy(error));
+    this.offset = range?.start ?? 0;
+    this.stop = range === undefined ? undefined : range.end + 1;
+  }
+
+  override _read(): void {
+    this.pump();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.stopWatchingFailure();
+    if (!this.released) {
+      this.released = true;
+      this.spool.release();
+    }
+    callback(error);
+  }
+
+  /** Serve the next chunk, or end, or fail, or wait for the writer. */
+  private pump(): void {
+    if (this.reading || this.destroyed) return;
+    if (this.stop !== undefined && this.offset >= this.stop) {
+      this.push(null);
+      return;
+    }
+    const position = this.spool.position(this.offset);
+    switch (position.kind) {
+      case 'failed':
+        this.destroy(position.error);
+        return;
+      case 'end':
+        this.push(null);
+        return;
+      case 'wait':
+        // Caught up with the writer: Readable will not call _read again until we push, so the
+        // spool's next change resumes us.
+        this.unsubscribe ??= this.spool.onChange(() => {
+          this.unsubscribe = undefined;
+          this.pump();
+        });
+        return;
+      case 'data': {
+        const end = Math.min(position.end, this.stop ?? Number.POSITIVE_INFINITY);
+        this.readChunk(Math.min(SPOOL_READ_CHUNK_BYTES, end - this.offset));
+      }
+    }
+  }
+
+  private readChunk(length: number): void {
+    this.reading = true;
+    this.spool.read(this.offset, length).then(
+      (chunk) => {
+        this.reading = false;
+        if (this.destroyed) return;
+        this.offset += chunk.length;
+        // Readable calls _read again when its buffer has room.
+        this.push(chunk);
+      },
+      (error: unknown) => {
+        this.reading = false;
+        this.destroy(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  }
+}

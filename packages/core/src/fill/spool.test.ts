@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
+import { prepareSpoolDir, spoolPath } from './spool-dir.js';
+import { SPOOL_READ_CHUNK_BYTES, SpoolReader } from './spool-reader.js';
+import { Spool } from './spool.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'berth-spool-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+}
+
+describe('Spool and SpoolReader', () => {
+  it('serves bytes as they are appended, withholding the last byte until sealed', async () => {
+    const content = randomBytes(3000);
+    const spool = await Spool.create(spoolPath(dir, DIGEST), content.length);
+    const reader = new SpoolReader(spool);
+    const parts: Buffer[] = [];
+    reader.on('data', (chunk: Buffer) => parts.push(chunk));
+    const ended = new Promise((resolve, reject) => reader.on('end', resolve).on('error', reject));
+    await spool.append(content.subarray(0, 1000));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(Buffer.concat(parts).equals(content.subarray(0, 1000))).toBe(true);
+
+    await spool.append(content.subarray(1000));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Everything is written, but a client given all bytes would take the body as complete:
+    // the last byte waits for the content to be verified.
+    expect(Buffer.concat(parts).equals(content.subarray(0, content.length - 1))).toBe(true);
+    spool.seal();
+    await ended;
+    expect(Buffer.concat(parts).equals(content)).toBe(true);
+    await spool.discard();
+  });
+
+  it('reads a range, in chunks of the fixed size', async () => {
+    const content = randomBytes(3 * SPOOL_READ_CHUNK_BYTES);
+    const spool = await Spool.create(spoolPath(dir, DIGEST), content.length);
+    await spool.append(content);
+    spool.seal();
+    const reader = new SpoolReader(spool, { start: 10, end: 2 * SPOOL_READ_CHUNK_BYTES + 9 });
+    const sizes: number[] = [];
+    reader.on('data', (chunk: Buffer) => sizes.push(chunk.length));
+    expect((await collect(reader)).equals(content.subarray(10, 2 * SPOOL_READ_CHUNK_BYTES + 10))).toBe(true);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(SPOOL_READ_CHUNK_BYTES);
+    await spool.discard();
+  });
+
+  it('destroys every reader, idle ones included, when the fill fails', async () => {
+    const spool = await Spool.create(spoolPath(dir, DIGEST), 10_000);
+    await spool.append(randomBytes(5000));
+    const waiting = new SpoolReader(spool, { start: 6000, end: 9999 });
+    const idle = new SpoolReader(spool); // never read from
+    const waitingDone = collect(waiting);
+    const idleClosed = new Promise<Error | undefined>((resolve) => idle.on('error', resolve));
+    spool.fail(new Error('upstream gone'));
+    await expect(waitingDone).rejects.toThrow('upstream gone');
+    expect((await idleClosed)?.message).toBe('upstream gone');
+    await spool.discard();
+  });
+
+  it('keeps serving readers after the path is unlinked', async () => {
+    const content = randomBytes(50_000);
+    const spool = await Spool.create(spoolPath(dir, DIGEST), content.length);
+    await spool.append(content);
+    spool.seal();
+    const reader = new SpoolReader(spool);
+    await spool.discard();
+    expect(await readdir(dir)).toEqual([]);
+    expect((await collect(reader)).equals(content)).toBe(true);
+  });
+
+  it('refuses new readers once the writer and every reader let go', async () => {
+    const spool = await Spool.create(spoolPath(dir, DIGEST), 1);
+    const reader = new SpoolReader(spool);
+    await spool.discard();
+    reader.destroy();
+    expect(() => new SpoolReader(spool)).toThrow('closed');
+  });
+});
+
+describe('prepareSpoolDir', () => {
+  it('creates the directory and sweeps leftover spool files only', async () => {
+    const spoolDir = join(dir, 'nested', 'spool');
+    expect(await prepareSpoolDir(spoolDir)).toBe(0);
+    await writeFile(spoolPath(spoolDir, DIGEST), 'left by a crash');
+    await writeFile(join(spoolDir, 'README'), 'not ours');
+    expect(await prepareSpoolDir(spoolDir)).toBe(1);
+    expect(await readdir(spoolDir)).toEqual(['README']);
+  });
+});

@@ -1,0 +1,64 @@
+import type { Readable } from 'node:stream';
+import type { BlobStore, ByteRange } from '@berth/storage';
+import type { FillLock } from './fill-lock.js';
+
+/**
+ * What a fill reads from upstream: the declared size and the body. `UpstreamBlob` from the upstream
+ * client has this shape; its body already resumes cut connections, so a body error is final.
+ */
+export interface FillSourceBlob {
+  size: number;
+  body: Readable;
+}
+
+/** Opens the upstream blob; null when the upstream does not have it. Called at most once per fill. */
+export type FillSource = () => Promise<FillSourceBlob | null>;
+
+/** One reader's view of a blob being filled (or already stored). */
+export interface FillRead {
+  /** Size of the whole blob (not of the range). */
+  size: number;
+  /** The range served, clamped to the blob (absent for a whole-blob read). */
+  range?: ByteRange;
+  /** The bytes; destroyed with an error if the fill fails, never ended early. */
+  stream: Readable;
+  /** True when this read joined a fill that was already in flight. */
+  joined: boolean;
+}
+
+/**
+ * Counters for a metrics backend. digestMismatch and failed are exclusive: content that did not
+ * verify (digest or size) counts as a mismatch, anything else (upstream, disk, store) as failed.
+ */
+export interface FillMetrics {
+  fillStarted?(): void;
+  /** A caller joined a fill already in flight instead of starting one. */
+  coalesced?(): void;
+  completed?(bytes: number): void;
+  digestMismatch?(): void;
+  failed?(error: unknown): void;
+}
+
+export interface FillLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+/** How long to wait for another replica's fill (it holds the lock) before giving up. */
+export interface LockWaitOptions {
+  /** Total wait before FillWaitTimeoutError (default 10 minutes). */
+  timeoutMs?: number;
+  /** First pause between store polls; doubles up to maxDelayMs (defaults 200 ms and 5 s). */
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export interface BlobFillsDeps {
+  store: BlobStore;
+  /** Directory for spool files; created if absent, emptied of leftover spool files at construction. */
+  spoolDir: string;
+  lock?: FillLock;
+  metrics?: FillMetrics;
+  logger?: FillLogger;
+  lockWait?: LockWaitOptions;
+}

@@ -1,0 +1,31 @@
+/**
+ * What the cache did for a proxied request, written as an RFC 9211 Cache-Status header:
+ *   hit          served from the cache without contacting the upstream
+ *   revalidated  the upstream confirmed the cached tag (HEAD) and the cached copy was served
+ *   miss         fetched from the upstream (and stored)
+ *   coalesced    joined a fetch already in flight for the same content
+ *   stale        the upstream was unavailable (or said 404 with serveStaleOnNotFound); the cached copy was served
+ */
+export type CacheOutcome =
+  | { kind: 'hit'; ttlSeconds?: number }
+  | { kind: 'revalidated' }
+  | { kind: 'miss'; stored: boolean }
+  | { kind: 'coalesced' }
+  | { kind: 'stale'; reason: string };
+
+const CACHE_NAME = 'Berth';
+
+export function cacheStatusHeader(outcome: CacheOutcome): string {
+  switch (outcome.kind) {
+    case 'hit':
+      return outcome.ttlSeconds === undefined ? `${CACHE_NAME}; hit` : `${CACHE_NAME}; hit; ttl=${Math.max(0, Math.floor(outcome.ttlSeconds))}`;
+    case 'revalidated':
+      return `${CACHE_NAME}; fwd=stale; fwd-status=200; detail=revalidated`;
+    case 'miss':
+      return `${CACHE_NAME}; fwd=miss${outcome.stored ? '; stored' : ''}`;
+    case 'coalesced':
+      return `${CACHE_NAME}; fwd=miss; collapsed`;
+    case 'stale':
+      return `${CACHE_NAME}; hit; detail="stale: ${outcome.reason.replace(/["\\]/g, '')}"`;
+  }
+}

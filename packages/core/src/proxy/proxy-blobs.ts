@@ -1,0 +1,141 @@
+import type { Readable } from 'node:stream';
+import { OciError, formatContentRange, parseDigest, parseRangeHeader } from '@berth/oci';
+import type { MetadataStore } from '@berth/db';
+import type { BlobStore, ByteRange } from '@berth/storage';
+import type { BlobFills } from '../fill/index.js';
+import { mapStorageError } from '../storage-errors.js';
+import type { CacheOutcome } from './cache-status.js';
+import { NegativeCache } from './negative-cache.js';
+import type { ProxyContext } from './proxy-context.js';
+import type { ProxyMetrics } from './proxy-metrics.js';
+import { upstreamFailure } from './upstream-errors.js';
+
+export interface ProxiedBlobInfo {
+  digest: string;
+  size: number;
+  outcome: CacheOutcome;
+}
+
+export interface ProxiedBlob extends ProxiedBlobInfo {
+  /** The range served, when the client asked for one. */
+  range?: ByteRange;
+  stream: Readable;
+}
+
+/**
+ * Blobs of proxy projects: from the store when cached, else through the shared fill (one upstream
+ * GET per digest, streamed to every reader while it is stored). HEAD of an uncached blob is one
+ * upstream HEAD, with nothing downloaded.
+ */
+export class ProxyBlobs {
+  private readonly absent = new NegativeCache();
+
+  constructor(
+    private readonly metadata: MetadataStore,
+    private readonly store: BlobStore,
+    private readonly fills: BlobFills,
+    private readonly metrics: ProxyMetrics,
+  ) {}
+
+  async stat(ctx: ProxyContext, digest: string): Promise<ProxiedBlobInfo> {
+    parseDigest(digest);
+    const stored = await this.store.stat(digest);
+    if (stored !== null) {
+      await this.link(ctx, digest, stored.size);
+      return { digest, size: stored.size, outcome: { kind: 'hit' } };
+    }
+    const key = `${ctx.project.id}:${ctx.name}@${digest}`;
+    if (this.absent.has(key)) throw blobUnknown(digest);
+    let head;
+    try {
+      this.metrics.upstreamRequest(ctx.project.name, 'blob-head');
+      head = await ctx.upstream.headBlob(ctx.upstreamName, digest);
+    } catch (error) {
+      return upstreamFailure(error, `blob ${digest}`);
+    }
+    if (head === null) {
+      this.absent.add(key, ctx.settings.negativeTtlSeconds * 1000);
+      throw blobUnknown(digest);
+    }
+    return { digest, size: head.size, outcome: { kind: 'miss', stored: false } };
+  }
+
+  /** The blob (or the range the Range header asks for), from the store or the fill. */
+  async read(ctx: ProxyContext, digest: string, rangeHeader: string | undefined): Promise<ProxiedBlob> {
+    parseDigest(digest);
+    const stored = await this.store.stat(digest);
+    if (stored !== null) {
+      const range = rangeHeader === undefined ? undefined : wantedRange(rangeHeader, stored.size);
+      let stream: Readable;
+      try {
+        stream = await this.store.read(digest, range);
+      } catch (error) {
+        mapStorageError(error, { digest });
+      }
+      await this.link(ctx, digest, stored.size);
+      this.metrics.hit(ctx.project.name, 'blob', range === undefined ? stored.size : range.end - range.start + 1);
+      return { digest, size: stored.size, ...(range !== undefined ? { range } : {}), stream, outcome: { kind: 'hit' } };
+    }
+    // A range of an uncached blob needs its size first: one upstream HEAD (or the fill in flight).
+    const range = rangeHeader === undefined ? undefined : wantedRange(rangeHeader, (await this.stat(ctx, digest)).size);
+    const key = `${ctx.project.id}:${ctx.name}@${digest}`;
+    if (this.absent.has(key)) throw blobUnknown(digest);
+    let read;
+    try {
+      read = await this.fills.open(
+        digest,
+        async () => {
+          this.metrics.upstreamRequest(ctx.project.name, 'blob-get');
+          return ctx.upstream.openBlob(ctx.upstreamName, digest);
+        },
+        range,
+      );
+    } catch (error) {
+      return failure(error, digest);
+    }
+    if (read === null) {
+      this.absent.add(key, ctx.settings.negativeTtlSeconds * 1000);
+      throw blobUnknown(digest);
+    }
+    const filled = read;
+    const bytes = filled.range === undefined ? filled.size : filled.range.end - filled.range.start + 1;
+    if (filled.joined) this.metrics.coalesced(ctx.project.name);
+    this.metrics.miss(ctx.project.name, 'blob', bytes);
+    filled.stream.once('end', () => void this.link(ctx, digest, filled.size).catch(() => undefined));
+    return {
+      digest,
+      size: filled.size,
+      ...(filled.range !== undefined ? { range: filled.range } : {}),
+      stream: filled.stream,
+      outcome: filled.joined ? { kind: 'coalesced' } : { kind: 'miss', stored: true },
+    };
+  }
+
+  private async link(ctx: ProxyContext, digest: string, size: number): Promise<void> {
+    const repository = await this.metadata.ensureRepository(ctx.project.id, ctx.name);
+    await this.metadata.linkBlob(repository.id, { digest, size });
+  }
+}
+
+/** Storage errors (range, digest mismatch) as OCI errors; upstream errors as UNAVAILABLE or the upstream's own. */
+function failure(error: unknown, digest: string): never {
+  try {
+    mapStorageError(error, { digest });
+  } catch (mapped) {
+    return upstreamFailure(mapped, `blob ${digest}`);
+  }
+}
+
+function wantedRange(header: string | undefined, size: number): ByteRange | undefined {
+  const range = parseRangeHeader(header, size);
+  if (range === 'unsatisfiable') {
+    throw new OciError('RANGE_INVALID', `range ${header ?? ''} cannot be satisfied for a ${size}-byte blob`, {
+      headers: { 'Content-Range': formatContentRange(undefined, size) },
+    });
+  }
+  return range;
+}
+
+function blobUnknown(digest: string): OciError {
+  return new OciError('BLOB_UNKNOWN', `blob ${digest} is not in the cache nor upstream`, { detail: { digest } });
+}

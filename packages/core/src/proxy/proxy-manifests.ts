@@ -1,0 +1,185 @@
+import { OciError, parseManifest, parseReference, referencedBlobs, referencedManifests } from '@berth/oci';
+import type { ManifestRow, MetadataStore, RepositoryRow, TagRow } from '@berth/db';
+import type { FetchedManifest } from '@berth/upstream';
+import type { StoredManifest } from '../manifests.js';
+import type { CacheOutcome } from './cache-status.js';
+import { NegativeCache } from './negative-cache.js';
+import type { ProxyContext } from './proxy-context.js';
+import type { ProxyMetrics } from './proxy-metrics.js';
+import { SingleFlight } from './single-flight.js';
+import { UPSTREAM_MANIFEST_ACCEPT } from './upstream-accept.js';
+import { unavailableReason, upstreamFailure } from './upstream-errors.js';
+
+export interface ProxiedManifest {
+  manifest: StoredManifest;
+  outcome: CacheOutcome;
+}
+
+/**
+ * Manifests of proxy projects. By digest: the cache, else one upstream GET. By tag: the cache within
+ * the tag TTL; after it one upstream HEAD, and a GET only when the digest changed; the cached copy
+ * while the upstream is unavailable (up to max-stale).
+ */
+export class ProxyManifests {
+  private readonly fetches = new SingleFlight<FetchedManifest | null>();
+  private readonly absent = new NegativeCache();
+
+  constructor(
+    private readonly metadata: MetadataStore,
+    private readonly metrics: ProxyMetrics,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(ctx: ProxyContext, reference: string): Promise<ProxiedManifest> {
+    const ref = parseReference(reference);
+    const repository = await this.metadata.getRepository(ctx.name);
+    return ref.kind === 'digest' ? this.byDigest(ctx, repository, ref.digest) : this.byTag(ctx, repository, ref.tag);
+  }
+
+  private async byDigest(ctx: ProxyContext, repository: RepositoryRow | null, digest: string): Promise<ProxiedManifest> {
+    const cached = repository === null ? null : await this.metadata.getManifest(repository.id, digest);
+    if (cached !== null) return this.hit(ctx, toStored(cached));
+    const fetched = await this.fetch(ctx, digest);
+    if (fetched.manifest === null) throw manifestUnknown(ctx.name, digest);
+    await this.store(ctx, fetched.manifest, []);
+    return { manifest: fromFetched(fetched.manifest), outcome: fetched.joined ? { kind: 'coalesced' } : { kind: 'miss', stored: true } };
+  }
+
+  private async byTag(ctx: ProxyContext, repository: RepositoryRow | null, tag: string): Promise<ProxiedManifest> {
+    const tagRow = repository === null ? null : await this.metadata.getTag(repository.id, tag);
+    const cached = repository !== null && tagRow !== null ? await this.metadata.getManifest(repository.id, tagRow.digest) : null;
+    if (tagRow !== null && cached !== null) {
+      // A tag pushed to Berth is Berth's own: it is never replaced by (or checked against) the upstream.
+      if (tagRow.source === 'local') return this.hit(ctx, toStored(cached));
+      const ageSeconds = this.ageSeconds(tagRow);
+      if (ageSeconds < ctx.settings.tagTtlSeconds) return this.hit(ctx, toStored(cached), ctx.settings.tagTtlSeconds - ageSeconds);
+    }
+    const key = this.absentKey(ctx, tag);
+    if (cached === null && this.absent.has(key)) throw manifestUnknown(ctx.name, tag);
+
+    let head;
+    try {
+      this.metrics.upstreamRequest(ctx.project.name, 'manifest-head');
+      head = await ctx.upstream.headManifest(ctx.upstreamName, tag, UPSTREAM_MANIFEST_ACCEPT);
+    } catch (error) {
+      return this.serveStale(ctx, tagRow, cached, error);
+    }
+    if (head === null) {
+      if (cached !== null && tagRow !== null && ctx.settings.serveStaleOnNotFound && this.withinMaxStale(ctx, tagRow)) {
+        return this.stale(ctx, toStored(cached), 'upstream 404');
+      }
+      this.absent.add(key, ctx.settings.negativeTtlSeconds * 1000);
+      throw manifestUnknown(ctx.name, tag);
+    }
+    this.absent.delete(key);
+    if (repository !== null && tagRow !== null && cached !== null && head.digest === tagRow.digest) {
+      await this.metadata.markTagChecked(repository.id, tag, head.digest);
+      return { manifest: toStored(cached), outcome: { kind: 'revalidated' } };
+    }
+    // The tag is new or moved: fetch the manifest by the digest the HEAD named (so tag and bytes agree).
+    const known = repository === null ? null : await this.metadata.getManifest(repository.id, head.digest);
+    if (known !== null) {
+      await this.store(ctx, fromRow(known), [tag]);
+      return { manifest: toStored(known), outcome: { kind: 'revalidated' } };
+    }
+    const fetched = await this.fetch(ctx, head.digest);
+    if (fetched.manifest === null) throw manifestUnknown(ctx.name, tag);
+    await this.store(ctx, fetched.manifest, [tag]);
+    return { manifest: fromFetched(fetched.manifest), outcome: fetched.joined ? { kind: 'coalesced' } : { kind: 'miss', stored: true } };
+  }
+
+  /** One upstream GET per (project, repository, digest) at a time in this process. */
+  private async fetch(ctx: ProxyContext, digest: string): Promise<{ manifest: FetchedManifest | null; joined: boolean }> {
+    const key = this.absentKey(ctx, digest);
+    if (this.absent.has(key)) return { manifest: null, joined: false };
+    try {
+      const { value, joined } = await this.fetches.run(key, () => {
+        this.metrics.upstreamRequest(ctx.project.name, 'manifest-get');
+        return ctx.upstream.getManifest(ctx.upstreamName, digest, UPSTREAM_MANIFEST_ACCEPT);
+      });
+      if (value === null) this.absent.add(key, ctx.settings.negativeTtlSeconds * 1000);
+      if (joined) this.metrics.coalesced(ctx.project.name);
+      else this.metrics.miss(ctx.project.name, 'manifest', value?.bytes.byteLength ?? 0);
+      return { manifest: value, joined };
+    } catch (error) {
+      return upstreamFailure(error, `manifest ${digest}`);
+    }
+  }
+
+  /** Store the upstream's bytes as they are; the tags are marked as checked now. */
+  private async store(ctx: ProxyContext, manifest: FetchedManifest, tags: string[]): Promise<void> {
+    const repository = await this.metadata.ensureRepository(ctx.project.id, ctx.name);
+    let parsed;
+    try {
+      parsed = parseManifest(manifest.bytes, manifest.mediaType);
+    } catch {
+      parsed = undefined; // An upstream format Berth cannot parse is still served byte-for-byte.
+    }
+    await this.metadata.putManifest({
+      repositoryId: repository.id,
+      digest: manifest.digest,
+      mediaType: parsed?.mediaType ?? manifest.mediaType,
+      content: manifest.bytes,
+      subject: parsed?.subject?.digest ?? null,
+      artifactType: parsed?.artifactType ?? null,
+      annotations: parsed?.annotations ?? null,
+      configMediaType: parsed?.config?.mediaType ?? null,
+      source: 'cached',
+      blobRefs: parsed === undefined ? [] : referencedBlobs(parsed),
+      manifestRefs: parsed === undefined ? [] : referencedManifests(parsed),
+      tags,
+    });
+  }
+
+  private serveStale(ctx: ProxyContext, tagRow: TagRow | null, cached: ManifestRow | null, error: unknown): ProxiedManifest {
+    const reason = unavailableReason(error);
+    if (reason !== undefined && tagRow !== null && cached !== null && this.withinMaxStale(ctx, tagRow)) {
+      return this.stale(ctx, toStored(cached), reason);
+    }
+    return upstreamFailure(error, `tag ${tagRow?.name ?? ''}`.trim());
+  }
+
+  private hit(ctx: ProxyContext, manifest: StoredManifest, ttlSeconds?: number): ProxiedManifest {
+    this.metrics.hit(ctx.project.name, 'manifest', manifest.content.byteLength);
+    return { manifest, outcome: ttlSeconds === undefined ? { kind: 'hit' } : { kind: 'hit', ttlSeconds } };
+  }
+
+  private stale(ctx: ProxyContext, manifest: StoredManifest, reason: string): ProxiedManifest {
+    this.metrics.stale(ctx.project.name);
+    return { manifest, outcome: { kind: 'stale', reason } };
+  }
+
+  private withinMaxStale(ctx: ProxyContext, tag: TagRow): boolean {
+    return this.ageSeconds(tag) <= ctx.settings.tagTtlSeconds + ctx.settings.maxStaleSeconds;
+  }
+
+  private ageSeconds(tag: TagRow): number {
+    return tag.checkedAt === null ? Infinity : (this.now() - tag.checkedAt.getTime()) / 1000;
+  }
+
+  private absentKey(ctx: ProxyContext, reference: string): string {
+    return `${ctx.project.id}:${ctx.name}:${reference}`;
+  }
+}
+
+function manifestUnknown(name: string, reference: string): OciError {
+  return new OciError('MANIFEST_UNKNOWN', `manifest ${reference} is not in ${name} (nor upstream)`, { detail: { name, reference } });
+}
+
+function toStored(row: ManifestRow): StoredManifest {
+  return { digest: row.digest, mediaType: row.mediaType, content: row.content, subject: row.subject };
+}
+
+function fromRow(row: ManifestRow): FetchedManifest {
+  return { digest: row.digest, mediaType: row.mediaType, size: row.size, bytes: Buffer.from(row.content) };
+}
+
+function fromFetched(manifest: FetchedManifest): StoredManifest {
+  let subject: string | null = null;
+  try {
+    subject = parseManifest(manifest.bytes, manifest.mediaType).subject?.digest ?? null;
+  } catch {
+    subject = null;
+  }
+  return { digest: manifest.digest, mediaType: manifest.mediaType, content: manifest.bytes, subject };
+}

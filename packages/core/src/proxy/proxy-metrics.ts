@@ -1,0 +1,20 @@
+/** What the proxy reports for metrics, per project (the app maps it onto Prometheus counters). */
+export interface ProxyMetrics {
+  /** Served from the cache: `bytes` sent to the client from storage. */
+  hit(project: string, kind: 'manifest' | 'blob', bytes: number): void;
+  /** Fetched from the upstream (or joined such a fetch): `bytes` sent to the client as they arrived. */
+  miss(project: string, kind: 'manifest' | 'blob', bytes: number): void;
+  upstreamRequest(project: string, kind: 'manifest-head' | 'manifest-get' | 'blob-head' | 'blob-get' | 'tags'): void;
+  coalesced(project: string): void;
+  stale(project: string): void;
+  digestMismatch(project: string): void;
+}
+
+export const NO_PROXY_METRICS: ProxyMetrics = {
+  hit: () => undefined,
+  miss: () => undefined,
+  upstreamRequest: () => undefined,
+  coalesced: () => undefined,
+  stale: () => undefined,
+  digestMismatch: () => undefined,
+};

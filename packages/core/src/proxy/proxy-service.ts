@@ -1,0 +1,122 @@
+import { OciError, assertRepositoryName, projectOf } from '@berth/oci';
+import type { MetadataStore, ProjectRow } from '@berth/db';
+import type { ListPage } from '../listing.js';
+import type { CacheOutcome } from './cache-status.js';
+import { pathInProject, upstreamRepository } from './name-mapping.js';
+import type { ProxyBlobs } from './proxy-blobs.js';
+import type { ProxyContext } from './proxy-context.js';
+import type { ProxyManifests } from './proxy-manifests.js';
+import type { ProxyMetrics } from './proxy-metrics.js';
+import { proxySettingsOf } from './proxy-settings.js';
+import { isReferrerTag } from './push-policy.js';
+import { UPSTREAM_MANIFEST_ACCEPT } from './upstream-accept.js';
+import type { UpstreamPool } from './upstream-pool.js';
+import { unavailableReason, upstreamFailure } from './upstream-errors.js';
+
+/** How long project rows are reused between database reads (settings changes apply after this). */
+const PROJECT_CACHE_MS = 5_000;
+
+/** Entry point of pull-through: which requests are proxied, and the proxied tag list. */
+export class ProxyService {
+  private projects: { at: number; byName: Map<string, ProjectRow>; byNs: Map<string, ProjectRow> } | undefined;
+
+  constructor(
+    private readonly metadata: MetadataStore,
+    private readonly upstreams: UpstreamPool,
+    readonly manifests: ProxyManifests,
+    readonly blobs: ProxyBlobs,
+    private readonly metrics: ProxyMetrics,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The proxy context for a repository name, or null when its project is not a proxy project. */
+  async contextFor(name: string): Promise<ProxyContext | null> {
+    assertRepositoryName(name);
+    const project = (await this.loadProjects()).byName.get(projectOf(name));
+    if (project === undefined || project.kind !== 'proxy' || name === project.name) return null;
+    const settings = proxySettingsOf(project);
+    return {
+      project,
+      settings,
+      name,
+      upstreamName: upstreamRepository(pathInProject(name, project.name), settings),
+      upstream: this.upstreams.forProject(project, settings),
+    };
+  }
+
+  /** `?ns=docker.io`: the local name of `name` in the proxy project serving that registry host. */
+  async nameForNamespace(ns: string, name: string): Promise<string> {
+    const project = (await this.loadProjects()).byNs.get(ns.toLowerCase());
+    if (project === undefined) {
+      throw new OciError('NAME_UNKNOWN', `no proxy project serves the registry ${ns} (ns parameter)`, { detail: { ns } });
+    }
+    return `${project.name}/${name}`;
+  }
+
+  /**
+   * A tag pushed into a proxy project must not hide an upstream tag of the same name (referrers
+   * tags are merged, not shadowed, so they pass). Refused when the upstream cannot tell.
+   */
+  async beforeTagPush(name: string, tags: string[]): Promise<void> {
+    const ctx = await this.contextFor(name);
+    if (ctx === null) return;
+    for (const tag of tags.filter((candidate) => !isReferrerTag(candidate))) {
+      let head;
+      try {
+        head = await ctx.upstream.headManifest(ctx.upstreamName, tag, UPSTREAM_MANIFEST_ACCEPT);
+      } catch (error) {
+        throw new OciError('DENIED', `cannot push tag ${tag} to ${name}: the upstream could not confirm it has no such tag (${unavailableReason(error) ?? 'refused'})`);
+      }
+      if (head !== null) {
+        throw new OciError('DENIED', `tag ${tag} exists upstream; a pushed tag would shadow it in the pull-through project ${ctx.project.name}`);
+      }
+    }
+  }
+
+  /** The upstream's tags merged with the cached and pushed ones, in lexical order, paged. */
+  async tags(ctx: ProxyContext, page: { limit?: number; after?: string }): Promise<ListPage & { outcome: CacheOutcome }> {
+    const repository = await this.metadata.getRepository(ctx.name);
+    const local = repository === null ? [] : await this.metadata.listTags(repository.id, {});
+    let upstream: string[] | null;
+    let outcome: CacheOutcome = { kind: 'miss', stored: false };
+    try {
+      this.metrics.upstreamRequest(ctx.project.name, 'tags');
+      upstream = await ctx.upstream.listTags(ctx.upstreamName);
+    } catch (error) {
+      const reason = unavailableReason(error);
+      if (reason === undefined || repository === null) return upstreamFailure(error, `the tag list of ${ctx.name}`);
+      upstream = [];
+      outcome = { kind: 'stale', reason };
+    }
+    if (upstream === null && repository === null) {
+      throw new OciError('NAME_UNKNOWN', `repository ${ctx.name} is not known here nor upstream`, { detail: { name: ctx.name } });
+    }
+    const all = [...new Set([...(upstream ?? []), ...local])].sort(byteOrder);
+    const after = page.after === undefined ? all : all.filter((tag) => byteOrder(tag, page.after ?? '') > 0);
+    if (page.limit === undefined) return { items: after, more: false, outcome };
+    return { items: after.slice(0, page.limit), more: after.length > page.limit, outcome };
+  }
+
+  private async loadProjects(): Promise<{ byName: Map<string, ProjectRow>; byNs: Map<string, ProjectRow> }> {
+    if (this.projects !== undefined && this.now() - this.projects.at < PROJECT_CACHE_MS) return this.projects;
+    const rows = await this.metadata.listProjects();
+    const byName = new Map(rows.map((row) => [row.name, row]));
+    const byNs = new Map<string, ProjectRow>();
+    for (const row of rows) {
+      if (row.kind !== 'proxy') continue;
+      for (const host of proxySettingsOf(row).ns) byNs.set(host, row);
+    }
+    this.projects = { at: this.now(), byName, byNs };
+    return this.projects;
+  }
+
+  /** Forget cached project rows (after configuration or admin changes). */
+  invalidateProjects(): void {
+    this.projects = undefined;
+  }
+}
+
+/** Tags sort by their bytes (as the database's COLLATE "C" does), not by locale. */
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}

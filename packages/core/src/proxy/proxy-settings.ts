@@ -1,0 +1,47 @@
+import type { ProjectRow } from '@berth/db';
+
+/** How a proxy project reaches its upstream, as stored in projects.settings (credentials sealed). */
+export interface ProxyUpstreamSettings {
+  url: string;
+  /** Sealed JSON of `{ username, password }` or `{ token }` (see sealed-secrets.ts). */
+  sealedCredentials?: string;
+  insecureSkipVerify?: boolean;
+  caPem?: string;
+  tokenRealmHosts?: string[];
+}
+
+/** A proxy project's settings (validated by the configuration schema before they were stored). */
+export interface ProxySettings {
+  upstream: ProxyUpstreamSettings;
+  tagTtlSeconds: number;
+  maxStaleSeconds: number;
+  negativeTtlSeconds: number;
+  serveStaleOnNotFound: boolean;
+  pushPolicy: 'referrers' | 'none' | 'all';
+  ns: string[];
+  nameMapping: { prefix: string; separator: string; dockerHubLibrary: 'auto' | 'on' | 'off' };
+}
+
+export const DEFAULT_PROXY_SETTINGS: Omit<ProxySettings, 'upstream'> = {
+  tagTtlSeconds: 300,
+  maxStaleSeconds: 7 * 24 * 3600,
+  negativeTtlSeconds: 60,
+  serveStaleOnNotFound: false,
+  pushPolicy: 'referrers',
+  ns: [],
+  nameMapping: { prefix: '', separator: '/', dockerHubLibrary: 'auto' },
+};
+
+/** The proxy settings of a project row; throws when the row is not a usable proxy project. */
+export function proxySettingsOf(project: ProjectRow): ProxySettings {
+  const raw = project.settings as Partial<ProxySettings>;
+  if (project.kind !== 'proxy' || typeof raw.upstream?.url !== 'string') {
+    throw new Error(`project ${project.name} is not a proxy project with an upstream`);
+  }
+  return {
+    ...DEFAULT_PROXY_SETTINGS,
+    ...raw,
+    nameMapping: { ...DEFAULT_PROXY_SETTINGS.nameMapping, ...raw.nameMapping },
+    upstream: raw.upstream,
+  };
+}

@@ -1,0 +1,52 @@
+import type { ProjectRow } from '@berth/db';
+import type { UpstreamClient, UpstreamHooks, UpstreamLogger, UpstreamOptions } from '@berth/upstream';
+import type { ProxySettings } from './proxy-settings.js';
+import type { SecretSealer } from './sealed-secrets.js';
+
+export type UpstreamFactory = (options: UpstreamOptions) => UpstreamClient;
+
+/** One upstream client per proxy project, rebuilt when the project's settings change. */
+export class UpstreamPool {
+  private readonly clients = new Map<number, { version: number; client: UpstreamClient }>();
+
+  constructor(
+    private readonly factory: UpstreamFactory,
+    private readonly sealer: SecretSealer | undefined,
+    private readonly observe: { logger?: UpstreamLogger; hooks?: (project: string) => UpstreamHooks } = {},
+  ) {}
+
+  forProject(project: ProjectRow, settings: ProxySettings): UpstreamClient {
+    const version = project.updatedAt.getTime();
+    const cached = this.clients.get(project.id);
+    if (cached !== undefined && cached.version === version) return cached.client;
+    if (cached !== undefined) void cached.client.close();
+    const client = this.factory(this.optionsFor(project.name, settings));
+    this.clients.set(project.id, { version, client });
+    return client;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.clients.values()].map(({ client }) => client.close()));
+    this.clients.clear();
+  }
+
+  private optionsFor(name: string, settings: ProxySettings): UpstreamOptions {
+    const { upstream } = settings;
+    const options: UpstreamOptions = { name, url: upstream.url };
+    if (upstream.sealedCredentials !== undefined) {
+      if (this.sealer === undefined) throw new Error(`project ${name} has sealed upstream credentials but no secrets key is configured`);
+      options.credentials = JSON.parse(this.sealer.open(upstream.sealedCredentials)) as NonNullable<UpstreamOptions['credentials']>;
+    }
+    if (upstream.insecureSkipVerify === true || upstream.caPem !== undefined) {
+      options.tls = {
+        ...(upstream.insecureSkipVerify === true ? { insecureSkipVerify: true } : {}),
+        ...(upstream.caPem !== undefined ? { caPem: upstream.caPem } : {}),
+      };
+    }
+    if (upstream.tokenRealmHosts !== undefined) options.tokenRealmHosts = upstream.tokenRealmHosts;
+    if (this.observe.logger !== undefined) options.logger = this.observe.logger;
+    const hooks = this.observe.hooks?.(name);
+    if (hooks !== undefined) options.hooks = hooks;
+    return options;
+  }
+}
