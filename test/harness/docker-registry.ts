@@ -26,6 +26,8 @@ export interface DockerRegistryTokenAuthOptions {
 export interface DockerRegistryOptions {
   proxy?: DockerRegistryProxyOptions;
   auth?: { token: DockerRegistryTokenAuthOptions };
+  /** Serve HTTPS with this certificate and key (PEM files). */
+  tls?: { certificate: string; key: string };
   /** Log level of the registry (written to its stderr); `warn` unless told. */
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
 }
@@ -61,6 +63,9 @@ export function buildDockerRegistryConfig(
       secret: randomBytes(16).toString('hex'),
     },
   };
+  if (options.tls !== undefined) {
+    (config.http as Record<string, unknown>).tls = { certificate: options.tls.certificate, key: options.tls.key };
+  }
   if (options.proxy !== undefined) {
     config.proxy = {
       remoteurl: options.proxy.remoteUrl,
@@ -96,7 +101,7 @@ export async function startDockerRegistry(options: DockerRegistryOptions = {}): 
       env: withoutRegistryOverrides(process.env),
     });
     return {
-      url: `http://127.0.0.1:${port}`,
+      url: `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
       host: `127.0.0.1:${port}`,
       port,
       dir,

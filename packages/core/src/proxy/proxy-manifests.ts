@@ -62,7 +62,7 @@ export class ProxyManifests {
       this.metrics.upstreamRequest(ctx.project.name, 'manifest-head');
       head = await ctx.upstream.headManifest(ctx.upstreamName, tag, UPSTREAM_MANIFEST_ACCEPT);
     } catch (error) {
-      return this.serveStale(ctx, tagRow, cached, error);
+      return this.serveStale(ctx, tag, tagRow, cached, error);
     }
     if (head === null) {
       if (cached !== null && tagRow !== null && ctx.settings.serveStaleOnNotFound && this.withinMaxStale(ctx, tagRow)) {
@@ -131,12 +131,12 @@ export class ProxyManifests {
     });
   }
 
-  private serveStale(ctx: ProxyContext, tagRow: TagRow | null, cached: ManifestRow | null, error: unknown): ProxiedManifest {
+  private serveStale(ctx: ProxyContext, tag: string, tagRow: TagRow | null, cached: ManifestRow | null, error: unknown): ProxiedManifest {
     const reason = unavailableReason(error);
     if (reason !== undefined && tagRow !== null && cached !== null && this.withinMaxStale(ctx, tagRow)) {
       return this.stale(ctx, toStored(cached), reason);
     }
-    return upstreamFailure(error, `tag ${tagRow?.name ?? ''}`.trim());
+    return upstreamFailure(error, `${ctx.name}:${tag}`);
   }
 
   private hit(ctx: ProxyContext, manifest: StoredManifest, ttlSeconds?: number): ProxiedManifest {
