@@ -125,3 +125,15 @@ describe('misses', () => {
     expect(after.get - before.get).toBe(3); // every digest is a new one
   });
 });
+
+describe('metrics', () => {
+  it('counts hits, misses, stale serves and upstream exchanges per project', async () => {
+    const text = await (await fetch(`${setup.berth.url}/metrics`)).text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(text)?.[1] ?? 'NaN');
+    expect(value('berth_proxy_cache_hits_total{project="hub",kind="manifest"}')).toBeGreaterThanOrEqual(3);
+    expect(value('berth_proxy_cache_misses_total{project="hub",kind="manifest"}')).toBeGreaterThanOrEqual(2);
+    expect(value('berth_proxy_stale_served_total{project="fresh"}')).toBeGreaterThanOrEqual(2);
+    expect(value('berth_proxy_upstream_requests_total{project="hub",kind="manifest-get",status="200"}')).toBeGreaterThanOrEqual(2);
+    expect(value('berth_proxy_upstream_requests_total{project="fresh",kind="manifest-head",status="503"}')).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -1,11 +1,12 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ProxyMetrics } from '@berth/core';
+import type { UpstreamHooks } from '@berth/upstream';
 
 export interface RegistryMetrics {
   registry: Registry;
   proxy: ProxyMetrics;
-  /** Upstream circuit breaker transitions (1 = offline). */
-  breaker(project: string, offline: boolean): void;
+  /** Hooks for one project's upstream client: every exchange, and breaker transitions (1 = offline). */
+  upstreamHooks(project: string): UpstreamHooks;
 }
 
 /** Prometheus metrics for one Berth process (served at GET /metrics). */
@@ -16,7 +17,7 @@ export function createMetrics(): RegistryMetrics {
   const hits = counter('berth_proxy_cache_hits_total', 'Proxied requests served from the cache', ['project', 'kind']);
   const misses = counter('berth_proxy_cache_misses_total', 'Proxied requests that went to the upstream', ['project', 'kind']);
   const bytes = counter('berth_proxy_served_bytes_total', 'Bytes sent to clients by proxy projects, by origin', ['project', 'source']);
-  const upstream = counter('berth_proxy_upstream_requests_total', 'Requests made to upstream registries', ['project', 'kind']);
+  const upstream = counter('berth_proxy_upstream_requests_total', 'HTTP exchanges with upstream registries and their token services', ['project', 'kind', 'status']);
   const coalesced = counter('berth_proxy_coalesced_total', 'Requests that joined an upstream fetch already in flight', ['project']);
   const stale = counter('berth_proxy_stale_served_total', 'Cached content served because the upstream was unavailable', ['project']);
   const mismatches = counter('berth_proxy_digest_mismatches_total', 'Upstream blobs discarded because their digest did not match', ['project']);
@@ -32,11 +33,13 @@ export function createMetrics(): RegistryMetrics {
         misses.inc({ project, kind });
         bytes.inc({ project, source: 'upstream' }, sent);
       },
-      upstreamRequest: (project, kind) => upstream.inc({ project, kind }),
       coalesced: (project) => coalesced.inc({ project }),
       stale: (project) => stale.inc({ project }),
       digestMismatch: (project) => mismatches.inc({ project }),
     },
-    breaker: (project, isOffline) => offline.set({ project }, isOffline ? 1 : 0),
+    upstreamHooks: (project) => ({
+      onRequest: ({ kind, status }) => upstream.inc({ project, kind, status: String(status) }),
+      onBreakerChange: (state) => offline.set({ project }, state === 'offline' ? 1 : 0),
+    }),
   };
 }

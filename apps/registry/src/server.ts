@@ -6,6 +6,7 @@ import type { BerthConfig } from '@berth/config';
 import { applyConfiguredProjects, createRegistryServices } from '@berth/core';
 import { openDatabase } from '@berth/db';
 import { createUpstreamClient } from '@berth/upstream';
+import { RedisFillLock, closeRedisClient, createRedisClient } from '@berth/redis';
 import { join } from 'node:path';
 import { createFsBlobStore, openS3BlobStore, type BlobStore } from '@berth/storage';
 import { createApp } from './app.js';
@@ -61,16 +62,19 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
   const sealer = await loadSecretSealer(config);
   const metrics = createMetrics();
   await applyConfiguredProjects(metadata, config.projects, sealer);
+  // With Redis, replicas take a lock per blob fill so each uncached blob is fetched from upstream once.
+  const redis = config.redis.url !== undefined ? createRedisClient(config.redis.url, { logger }) : undefined;
   const services = createRegistryServices({
     metadata,
     store,
     proxy: {
       upstreamFactory: createUpstreamClient,
       metrics: metrics.proxy,
-      upstreamHooks: (project) => ({ onBreakerChange: (state) => metrics.breaker(project, state === 'offline') }),
+      upstreamHooks: (project) => metrics.upstreamHooks(project),
       spoolDir: join(config.dataDir, 'spool'),
       logger,
       ...(sealer !== undefined ? { sealer } : {}),
+      ...(redis !== undefined ? { fillLock: new RedisFillLock(redis, { keyPrefix: config.redis.keyPrefix, logger }) } : {}),
     },
     settings: {
       autoCreateProjects: config.autoCreateProjects,
@@ -107,6 +111,8 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
       await closed;
       clearTimeout(timer);
       await services.close();
+      // After the fills drained: their locks are released by then.
+      if (redis !== undefined) await closeRedisClient(redis);
       await metadata.close();
     },
   };

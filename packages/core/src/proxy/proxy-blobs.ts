@@ -48,7 +48,6 @@ export class ProxyBlobs {
     if (this.absent.has(key)) throw blobUnknown(digest);
     let head;
     try {
-      this.metrics.upstreamRequest(ctx.project.name, 'blob-head');
       head = await ctx.upstream.headBlob(ctx.upstreamName, digest);
     } catch (error) {
       return upstreamFailure(error, `blob ${digest}`);
@@ -85,7 +84,6 @@ export class ProxyBlobs {
       read = await this.fills.open(
         digest,
         async () => {
-          this.metrics.upstreamRequest(ctx.project.name, 'blob-get');
           return ctx.upstream.openBlob(ctx.upstreamName, digest);
         },
         range,

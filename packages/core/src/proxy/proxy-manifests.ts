@@ -59,7 +59,6 @@ export class ProxyManifests {
 
     let head;
     try {
-      this.metrics.upstreamRequest(ctx.project.name, 'manifest-head');
       head = await ctx.upstream.headManifest(ctx.upstreamName, tag, UPSTREAM_MANIFEST_ACCEPT);
     } catch (error) {
       return this.serveStale(ctx, tag, tagRow, cached, error);
@@ -94,7 +93,6 @@ export class ProxyManifests {
     if (this.absent.has(key)) return { manifest: null, joined: false };
     try {
       const { value, joined } = await this.fetches.run(key, () => {
-        this.metrics.upstreamRequest(ctx.project.name, 'manifest-get');
         return ctx.upstream.getManifest(ctx.upstreamName, digest, UPSTREAM_MANIFEST_ACCEPT);
       });
       if (value === null) this.absent.add(key, ctx.settings.negativeTtlSeconds * 1000);

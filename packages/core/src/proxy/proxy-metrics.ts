@@ -4,7 +4,6 @@ export interface ProxyMetrics {
   hit(project: string, kind: 'manifest' | 'blob', bytes: number): void;
   /** Fetched from the upstream (or joined such a fetch): `bytes` sent to the client as they arrived. */
   miss(project: string, kind: 'manifest' | 'blob', bytes: number): void;
-  upstreamRequest(project: string, kind: 'manifest-head' | 'manifest-get' | 'blob-head' | 'blob-get' | 'tags'): void;
   coalesced(project: string): void;
   stale(project: string): void;
   digestMismatch(project: string): void;
@@ -13,7 +12,6 @@ export interface ProxyMetrics {
 export const NO_PROXY_METRICS: ProxyMetrics = {
   hit: () => undefined,
   miss: () => undefined,
-  upstreamRequest: () => undefined,
   coalesced: () => undefined,
   stale: () => undefined,
   digestMismatch: () => undefined,

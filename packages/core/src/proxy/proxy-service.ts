@@ -80,7 +80,6 @@ export class ProxyService {
     let upstream: string[] | null;
     let outcome: CacheOutcome = { kind: 'miss', stored: false };
     try {
-      this.metrics.upstreamRequest(ctx.project.name, 'tags');
       upstream = await ctx.upstream.listTags(ctx.upstreamName);
     } catch (error) {
       const reason = unavailableReason(error);
