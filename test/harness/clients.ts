@@ -161,6 +161,11 @@ export async function podmanPush(podman: PodmanSandbox, source: string, dest: st
   return (await readFile(digestFile, 'utf8')).trim();
 }
 
+/** Replace the sandbox's registries.conf (e.g. to declare mirrors); takes effect on the next podman command. */
+export async function writePodmanRegistriesConf(podman: PodmanSandbox, toml: string): Promise<void> {
+  await writeFile(join(podman.dir, 'registries.conf'), toml);
+}
+
 /** The registry digest podman recorded for a pulled image (the manifest or index it pulled). */
 export async function podmanImageDigest(podman: PodmanSandbox, ref: string): Promise<string> {
   const { stdout } = await podman.run(['image', 'inspect', '--format', '{{.Digest}}', ref]);
@@ -296,4 +301,26 @@ export async function ctrImageDigest(containerd: ContainerdUnderTest, ref: strin
 export async function ctrSnapshotKeys(containerd: ContainerdUnderTest): Promise<string[]> {
   const { stdout } = await containerd.ctr(['snapshots', '--snapshotter', 'native', 'ls']);
   return stdout.toString().split('\n').slice(1).map((line) => line.split(/\s+/)[0] ?? '').filter((key) => key !== '');
+}
+
+/**
+ * `ctr images pull --hosts-dir <dir>`: registry hosts come from `<dir>/<registry>/hosts.toml` (mirrors,
+ * plain HTTP), as containerd's CRI plugin reads them from /etc/containerd/certs.d.
+ */
+export async function ctrPullWithHostsDir(
+  containerd: ContainerdUnderTest,
+  ref: string,
+  hostsDir: string,
+  options: Omit<CtrPullOptions, 'plainHttp'> = {},
+): Promise<void> {
+  const args = ['images', 'pull', '--snapshotter', 'native', '--hosts-dir', hostsDir];
+  if (options.platform !== undefined) args.push('--platform', options.platform);
+  if (options.skipUnpack === true) args.push('--skip-unpack');
+  await containerd.ctr([...args, ref]);
+}
+
+/** Write `<hostsDir>/<registry>/hosts.toml` for ctrPullWithHostsDir. */
+export async function writeContainerdHostsToml(hostsDir: string, registry: string, toml: string): Promise<void> {
+  await mkdir(join(hostsDir, registry), { recursive: true });
+  await writeFile(join(hostsDir, registry, 'hosts.toml'), toml);
 }

@@ -67,7 +67,7 @@ export function createRegistryServices(deps: {
     ...(deps.proxy.logger !== undefined ? { logger: deps.proxy.logger } : {}),
     ...(deps.proxy.upstreamHooks !== undefined ? { hooks: deps.proxy.upstreamHooks } : {}),
   });
-  const proxy = new ProxyService(metadata, upstreams, new ProxyManifests(metadata, metrics), new ProxyBlobs(metadata, store, fills, metrics), metrics);
+  const proxy = new ProxyService(metadata, upstreams, new ProxyManifests(metadata, metrics), new ProxyBlobs(metadata, store, fills, metrics));
   const repositories = new RepositoryResolver(metadata, settings);
   return {
     settings,

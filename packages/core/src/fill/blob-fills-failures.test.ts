@@ -1,51 +1,31 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import type { Readable } from 'node:stream';
 import { describe, it, expect, beforeEach, afterEach, jest } from '@jest/globals';
-import { createFsBlobStore, DigestMismatchError } from '@berth/storage';
+import { DigestMismatchError } from '@berth/storage';
 import type { BlobStore } from '@berth/storage';
 import { BlobFills } from './blob-fills.js';
 import { BlobSizeMismatchError } from './errors.js';
-import type { FillMetrics, FillRead, FillSourceBlob } from './types.js';
+import type { FillMetrics, FillSourceBlob } from './types.js';
+import { collect, controlledSource, fillsInTempDir, mustRead, sha256 } from './testing/fixtures.js';
 
 let base: string;
 let spoolDir: string;
 let store: BlobStore;
 let fills: BlobFills;
 let metrics: { [K in keyof Required<FillMetrics>]: jest.Mock };
+let cleanup: () => Promise<void>;
 beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), 'berth-fill-failures-'));
-  spoolDir = join(base, 'spool');
-  store = createFsBlobStore({ root: join(base, 'store') });
   metrics = { fillStarted: jest.fn(), coalesced: jest.fn(), completed: jest.fn(), digestMismatch: jest.fn(), failed: jest.fn() };
-  fills = new BlobFills({ store, spoolDir, metrics });
+  ({ base, spoolDir, store, fills, cleanup } = await fillsInTempDir('berth-fill-failures-', metrics));
 });
 afterEach(async () => {
-  await fills.drain();
-  await rm(base, { recursive: true, force: true });
+  await cleanup();
 });
 
-const sha256 = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
-function controlledSource(size: number) {
-  const body = new PassThrough();
-  const source = jest.fn(async (): Promise<FillSourceBlob> => ({ size, body }));
-  return { body, source };
-}
 
-async function collect(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(chunk as Buffer);
-  return Buffer.concat(parts);
-}
 
-function mustRead(read: FillRead | null): FillRead {
-  if (read === null) throw new Error('expected a read, got null');
-  return read;
-}
 
 describe('BlobFills failures', () => {
   it('errors every reader on a digest mismatch, stores nothing, and refills on the next open', async () => {

@@ -1,45 +1,26 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { readdir } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { describe, it, expect, beforeEach, afterEach, jest } from '@jest/globals';
-import { createFsBlobStore } from '@berth/storage';
 import type { BlobStore } from '@berth/storage';
 import { BlobFills } from './blob-fills.js';
-import type { FillRead, FillSourceBlob } from './types.js';
+import { collect, controlledSource, fillsInTempDir, mustRead, sha256 } from './testing/fixtures.js';
 
 const MiB = 1024 * 1024;
 
-let base: string;
 let spoolDir: string;
 let store: BlobStore;
 let fills: BlobFills;
+let cleanup: () => Promise<void>;
 beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), 'berth-fills-'));
-  spoolDir = join(base, 'spool');
-  store = createFsBlobStore({ root: join(base, 'store') });
-  fills = new BlobFills({ store, spoolDir });
+  ({ spoolDir, store, fills, cleanup } = await fillsInTempDir('berth-fills-'));
 });
 afterEach(async () => {
-  await fills.drain();
-  await rm(base, { recursive: true, force: true });
+  await cleanup();
 });
 
-const sha256 = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
-/** An upstream body the test feeds by hand, and a source() that counts its calls. */
-function controlledSource(size: number) {
-  const body = new PassThrough();
-  const source = jest.fn(async (): Promise<FillSourceBlob> => ({ size, body }));
-  return { body, source };
-}
 
-async function collect(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(chunk as Buffer);
-  return Buffer.concat(parts);
-}
 
 /** Resolves once `stream` has delivered at least `bytes` (the stream is left flowing into `into`). */
 function delivered(stream: Readable, bytes: number, into: Buffer[] = []): Promise<number> {
@@ -54,10 +35,6 @@ function delivered(stream: Readable, bytes: number, into: Buffer[] = []): Promis
   });
 }
 
-function mustRead(read: FillRead | null): FillRead {
-  if (read === null) throw new Error('expected a read, got null');
-  return read;
-}
 
 async function storedBytes(digest: string): Promise<Buffer | null> {
   return (await store.stat(digest)) === null ? null : collect(await store.read(digest));

@@ -6,7 +6,6 @@ import { pathInProject, upstreamRepository } from './name-mapping.js';
 import type { ProxyBlobs } from './proxy-blobs.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { ProxyManifests } from './proxy-manifests.js';
-import type { ProxyMetrics } from './proxy-metrics.js';
 import { proxySettingsOf } from './proxy-settings.js';
 import { isReferrerTag } from './push-policy.js';
 import { UPSTREAM_MANIFEST_ACCEPT } from './upstream-accept.js';
@@ -25,7 +24,6 @@ export class ProxyService {
     private readonly upstreams: UpstreamPool,
     readonly manifests: ProxyManifests,
     readonly blobs: ProxyBlobs,
-    private readonly metrics: ProxyMetrics,
     private readonly now: () => number = Date.now,
   ) {}
 

@@ -1,3 +1,4 @@
+import type { ProxyProjectConfig } from '@berth/config';
 import type { ProjectRow } from '@berth/db';
 
 /** How a proxy project reaches its upstream, as stored in projects.settings (credentials sealed). */
@@ -10,17 +11,8 @@ export interface ProxyUpstreamSettings {
   tokenRealmHosts?: string[];
 }
 
-/** A proxy project's settings (validated by the configuration schema before they were stored). */
-export interface ProxySettings {
-  upstream: ProxyUpstreamSettings;
-  tagTtlSeconds: number;
-  maxStaleSeconds: number;
-  negativeTtlSeconds: number;
-  serveStaleOnNotFound: boolean;
-  pushPolicy: 'referrers' | 'none' | 'all';
-  ns: string[];
-  nameMapping: { prefix: string; separator: string; dockerHubLibrary: 'auto' | 'on' | 'off' };
-}
+/** A proxy project's settings: the configuration's, with the upstream as stored (credentials sealed). */
+export type ProxySettings = Omit<ProxyProjectConfig, 'kind' | 'name' | 'upstream'> & { upstream: ProxyUpstreamSettings };
 
 export const DEFAULT_PROXY_SETTINGS: Omit<ProxySettings, 'upstream'> = {
   tagTtlSeconds: 300,
