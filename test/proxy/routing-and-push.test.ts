@@ -65,6 +65,13 @@ describe('tags/list', () => {
   it('answers NAME_UNKNOWN for a repository unknown here and upstream', async () => {
     expectOciError(await call(setup.berth.url, 'GET', '/v2/hub/no-such-repo/tags/list'), 404, 'NAME_UNKNOWN');
   });
+
+  it('lists cached repositories in the catalog, and only those', async () => {
+    const { repositories } = (await call(setup.berth.url, 'GET', '/v2/_catalog')).json<{ repositories: string[] }>();
+    expect(repositories).toEqual(expect.arrayContaining(['hub/library/web', 'hub/tagged']));
+    expect(repositories).not.toContain('hub/no-such-repo');
+    expect(repositories.every((name) => !name.startsWith('library/'))).toBe(true);
+  });
 });
 
 describe('push policy', () => {
