@@ -76,6 +76,12 @@ describe('applyEnvOverrides', () => {
     expect(sources.map((source) => source.envVar)).toEqual(['DATABASE_URL', 'BERTH_DATABASE__URL']);
   });
 
+  it('applies REDIS_URL before BERTH_REDIS__URL', () => {
+    const { data, sources } = applyEnvOverrides({ redis: { keyPrefix: 'b:' } }, { BERTH_REDIS__URL: 'redis://b', REDIS_URL: 'redis://a' });
+    expect(data).toEqual({ redis: { url: 'redis://b', keyPrefix: 'b:' } });
+    expect(sources.map((source) => source.envVar)).toEqual(['REDIS_URL', 'BERTH_REDIS__URL']);
+  });
+
   it('ignores BERTH_CONFIG and variables without the prefix', () => {
     const result = applyEnvOverrides({}, { BERTH_CONFIG: '/etc/berth.yaml', PORT: '80', HOME: '/root', berth_server__port: '1' });
     expect(result).toEqual({ data: {}, sources: [], problems: [] });

@@ -8,7 +8,10 @@ export const ENV_PREFIX = 'BERTH_';
 /** Names the configuration file; not a setting. */
 export const CONFIG_FILE_ENV = 'BERTH_CONFIG';
 /** Well-known aliases, applied before (so overridden by) the BERTH_ variables. */
-export const ENV_ALIASES: Readonly<Record<string, readonly string[]>> = { DATABASE_URL: ['database', 'url'] };
+export const ENV_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  DATABASE_URL: ['database', 'url'],
+  REDIS_URL: ['redis', 'url'],
+};
 
 export interface EnvOverrides {
   /** The file's data with every valid override applied (a copy; the input is not changed). */
@@ -104,7 +107,7 @@ function setAt(root: Record<string, unknown>, path: readonly string[], value: un
   return true;
 }
 
-/** Apply DATABASE_URL and every BERTH_<SECTION>__<SETTING> variable to the file's data. */
+/** Apply the aliases (DATABASE_URL, REDIS_URL) and every BERTH_<SECTION>__<SETTING> variable to the file's data. */
 export function applyEnvOverrides(fileData: Record<string, unknown>, env: NodeJS.ProcessEnv): EnvOverrides {
   const data = structuredClone(fileData);
   const sources: EnvSource[] = [];

@@ -18,6 +18,8 @@ describe('CONFIG_FIELDS', () => {
     expect(fieldAt(['storage', 'driver'])?.type).toBe('string');
     expect(fieldAt(['log', 'level'])?.type).toBe('string');
     expect(fieldAt(['autoCreateProjects'])?.type).toBe('boolean');
+    expect(fieldAt(['redis', 'url'])?.type).toBe('string');
+    expect(fieldAt(['redis', 'keyPrefix'])?.type).toBe('string');
     expect(fieldAt(['storage'])?.type).toBe('section');
     expect(fieldAt(['projects'])?.type).toBe('list');
   });
@@ -35,6 +37,7 @@ describe('CONFIG_FIELDS', () => {
       'dataDir',
       'database',
       'storage',
+      'redis',
       'autoCreateProjects',
       'projects',
       'limits',

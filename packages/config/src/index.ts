@@ -19,6 +19,7 @@ export type {
   LogLevel,
   ProjectConfig,
   ProjectKind,
+  RedisConfig,
   S3StorageConfig,
   ServerConfig,
   StorageConfig,

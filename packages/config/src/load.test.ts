@@ -45,6 +45,7 @@ describe('loadConfig without a file', () => {
       dataDir: '/srv/berth/data',
       database: { dataDir: '/srv/berth/data/db', poolSize: 10 },
       storage: { driver: 'fs', fs: { root: '/srv/berth/data/blobs' } },
+      redis: { keyPrefix: 'berth:' },
       autoCreateProjects: true,
       projects: [],
       limits: {
@@ -181,6 +182,17 @@ describe('environment overrides', () => {
     expect(aliasOnly.database.url).toBe('postgres://a/one');
     const both = loadConfig({ argv: [], env: { DATABASE_URL: 'postgres://a/one', BERTH_DATABASE__URL: 'postgres://b/two' }, cwd: '/srv' });
     expect(both.database.url).toBe('postgres://b/two');
+  });
+
+  it('accepts REDIS_URL, overridden by BERTH_REDIS__URL', () => {
+    expect(loadConfig({ argv: [], env: {}, cwd: '/srv' }).redis).toEqual({ keyPrefix: 'berth:' });
+    const aliasOnly = loadConfig({ argv: [], env: { REDIS_URL: 'redis://a:6379' }, cwd: '/srv' });
+    expect(aliasOnly.redis).toEqual({ url: 'redis://a:6379', keyPrefix: 'berth:' });
+    const both = loadConfig({ argv: [], env: { REDIS_URL: 'redis://a:6379', BERTH_REDIS__URL: 'rediss://b:6380', BERTH_REDIS__KEY_PREFIX: 'x:' }, cwd: '/srv' });
+    expect(both.redis).toEqual({ url: 'rediss://b:6380', keyPrefix: 'x:' });
+    expect(loadError({ argv: [], env: { REDIS_URL: 'http://cache:6379' }, cwd: '/srv' }).message).toBe(
+      'redis.url: must be a redis:// or rediss:// URL (from REDIS_URL)',
+    );
   });
 
   it('accepts projects as a JSON list', () => {

@@ -26,8 +26,8 @@ function resolvePaths(config: BerthConfig, cwd: string): BerthConfig {
 
 /**
  * Berth's configuration: defaults, overlaid by the YAML file (`--config`, else BERTH_CONFIG), overlaid
- * by the environment (DATABASE_URL, then BERTH_<SECTION>__<SETTING>). Throws ConfigError listing every
- * problem at once. The only place in Berth that reads process.env.
+ * by the environment (DATABASE_URL and REDIS_URL, then BERTH_<SECTION>__<SETTING>). Throws
+ * ConfigError listing every problem at once. The only place in Berth that reads process.env.
  */
 export function loadConfig(options: LoadConfigOptions = {}): BerthConfig {
   const argv = options.argv ?? process.argv.slice(2);

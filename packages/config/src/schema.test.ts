@@ -57,6 +57,19 @@ describe('berthConfigSchema', () => {
     expect(issuePaths({ database: { url: 'mysql://db/berth' } })).toEqual(['database.url']);
   });
 
+  it('leaves Redis off by default and accepts only redis:// and rediss:// URLs', () => {
+    expect(berthConfigSchema.parse({}).redis).toEqual({ keyPrefix: 'berth:' });
+    expect(berthConfigSchema.parse({ redis: { url: 'redis://:secret@cache:6379/2', keyPrefix: 'b1:' } }).redis).toEqual({
+      url: 'redis://:secret@cache:6379/2',
+      keyPrefix: 'b1:',
+    });
+    expect(berthConfigSchema.parse({ redis: { url: 'rediss://cache.example.com' } }).redis.url).toBe('rediss://cache.example.com');
+    for (const url of ['http://cache:6379', 'cache:6379', 'redis', 'postgres://cache/0']) {
+      expect(issuePaths({ redis: { url } })).toEqual(['redis.url']);
+    }
+    expect(issuePaths({ redis: { host: 'cache' } })).toEqual(['redis']);
+  });
+
   it('requires S3 credentials in pairs', () => {
     const s3 = (credentials: Record<string, string>) => ({ storage: { driver: 's3', s3: { bucket: 'b', ...credentials } } });
     expect(issuePaths(s3({ accessKeyId: 'AK' }))).toEqual(['storage.s3.secretAccessKey']);

@@ -59,6 +59,12 @@ const storageSchema = z
     }
   }, whenObject);
 
+/** Shared state across replicas (today: the blob-fill lock). Absent url: single-process mode, no Redis. */
+const redisSchema = z.strictObject({
+  url: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  keyPrefix: z.string().default('berth:'),
+});
+
 const limitsSchema = z.strictObject({
   maxManifestBytes: z.int().min(1).default(4 * MIB),
   uploadSessionTtlMinutes: z.int().min(1).default(1440),
@@ -85,6 +91,7 @@ const berthConfigInputSchema = z.strictObject({
   dataDir: nonEmpty.default('./data'),
   database: databaseSchema.prefault({}),
   storage: storageSchema.prefault({}),
+  redis: redisSchema.prefault({}),
   autoCreateProjects: z.boolean().optional(),
   projects: projectsSchema,
   limits: limitsSchema.prefault({}),

@@ -9,6 +9,7 @@ export interface BerthConfig {
   dataDir: string;
   database: DatabaseConfig;
   storage: StorageConfig;
+  redis: RedisConfig;
   /** Create a hosted project on the first push into an undeclared project. */
   autoCreateProjects: boolean;
   /** Projects declared in configuration, created or updated at start. */
@@ -61,6 +62,13 @@ export interface S3StorageConfig {
   /** Answer blob GETs with a 307 to a presigned URL instead of streaming through Berth. */
   redirect: boolean;
   presignExpirySeconds: number;
+}
+
+export interface RedisConfig {
+  /** redis:// or rediss:// URL; set, replicas share a lock per blob fill so each blob is fetched once. */
+  url?: string;
+  /** Prepended to every key Berth writes, to share one Redis between deployments. */
+  keyPrefix: string;
 }
 
 export type ProjectKind = ProjectConfig['kind'];

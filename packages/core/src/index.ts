@@ -20,6 +20,7 @@ export type { ProxySettings } from './proxy/proxy-settings.js';
 export {
   BlobFills,
   BlobSizeMismatchError,
+  FillLockUnavailableError,
   FillWaitTimeoutError,
   InProcessFillLock,
   type BlobFillsDeps,

@@ -5,7 +5,8 @@ import { describe, it, expect, beforeEach, afterEach, jest } from '@jest/globals
 import { DigestMismatchError } from '@berth/storage';
 import type { BlobStore } from '@berth/storage';
 import { BlobFills } from './blob-fills.js';
-import { BlobSizeMismatchError } from './errors.js';
+import { Readable } from 'node:stream';
+import { BlobSizeMismatchError, FillLockUnavailableError } from './errors.js';
 import type { FillMetrics, FillSourceBlob } from './types.js';
 import { collect, controlledSource, fillsInTempDir, mustRead, sha256 } from './testing/fixtures.js';
 
@@ -100,5 +101,16 @@ describe('BlobFills failures', () => {
     await writeFile(join(leftovers, 'sha256-0123456789abcdef-dead.spool'), 'partial');
     await new BlobFills({ store, spoolDir: leftovers }).drain();
     expect(await readdir(leftovers)).toEqual([]);
+  });
+
+  it('fails with FillLockUnavailableError, without asking the upstream, when the lock service is down', async () => {
+    const unreachable = { acquire: async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')) };
+    const locked = new BlobFills({ store, spoolDir: join(base, 'locked'), lock: unreachable });
+    const source = jest.fn(async (): Promise<FillSourceBlob> => ({ size: 1, body: Readable.from([Buffer.from('x')]) }));
+    const open = locked.open(sha256(Buffer.from('x')), source);
+    await expect(open).rejects.toBeInstanceOf(FillLockUnavailableError);
+    await expect(open).rejects.toThrow(/ECONNREFUSED/);
+    expect(source).not.toHaveBeenCalled();
+    await locked.drain();
   });
 });

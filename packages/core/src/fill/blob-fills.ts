@@ -3,7 +3,7 @@ import { NotFoundError, RangeNotSatisfiableError } from '@berth/storage';
 import type { BlobStore, ByteRange } from '@berth/storage';
 import { BlobFill } from './blob-fill.js';
 import type { BlobFillContext } from './blob-fill.js';
-import { InProcessFillLock } from './fill-lock.js';
+import { InProcessFillLock, reportingUnavailability } from './fill-lock.js';
 import { prepareSpoolDir } from './spool-dir.js';
 import { SpoolReader } from './spool-reader.js';
 import type { BlobFillsDeps, FillRead, FillSource } from './types.js';
@@ -27,7 +27,7 @@ export class BlobFills {
     this.context = {
       store: deps.store,
       spoolDir: deps.spoolDir,
-      lock: deps.lock ?? new InProcessFillLock(),
+      lock: deps.lock === undefined ? new InProcessFillLock() : reportingUnavailability(deps.lock),
       lockWait: deps.lockWait,
       metrics: deps.metrics ?? {},
       logger: deps.logger,

@@ -21,3 +21,11 @@ export class FillWaitTimeoutError extends Error {
     this.name = 'FillWaitTimeoutError';
   }
 }
+
+/** The fill lock could not be asked (its service, e.g. Redis, is unreachable): no fill is started. */
+export class FillLockUnavailableError extends Error {
+  constructor(readonly digest: string, cause: unknown) {
+    super(`blob ${digest}: the fill lock is unavailable (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
+    this.name = 'FillLockUnavailableError';
+  }
+}

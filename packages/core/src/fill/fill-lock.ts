@@ -1,3 +1,5 @@
+import { FillLockUnavailableError } from './errors.js';
+
 /** Proof of holding a fill lock; release it once the fill is over (published or failed). */
 export interface FillLockLease {
   release(): Promise<void>;
@@ -23,4 +25,14 @@ export class InProcessFillLock implements FillLock {
   async acquire(_digest: string): Promise<FillLockLease> {
     return NO_OP_LEASE;
   }
+}
+
+/** The lock with its failures (an unreachable lock service) told apart from everything else. */
+export function reportingUnavailability(lock: FillLock): FillLock {
+  return {
+    acquire: (digest) =>
+      lock.acquire(digest).catch((error: unknown) => {
+        throw new FillLockUnavailableError(digest, error);
+      }),
+  };
 }

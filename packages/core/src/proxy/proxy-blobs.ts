@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { OciError, formatContentRange, parseDigest, parseRangeHeader } from '@berth/oci';
 import type { MetadataStore } from '@berth/db';
 import type { BlobStore, ByteRange } from '@berth/storage';
-import type { BlobFills } from '../fill/index.js';
+import { FillLockUnavailableError, FillWaitTimeoutError, type BlobFills } from '../fill/index.js';
 import { mapStorageError } from '../storage-errors.js';
 import type { CacheOutcome } from './cache-status.js';
 import { NegativeCache } from './negative-cache.js';
@@ -117,6 +117,9 @@ export class ProxyBlobs {
 
 /** Storage errors (range, digest mismatch) as OCI errors; upstream errors as UNAVAILABLE or the upstream's own. */
 function failure(error: unknown, digest: string): never {
+  if (error instanceof FillLockUnavailableError || error instanceof FillWaitTimeoutError) {
+    throw new OciError('UNAVAILABLE', `blob ${digest} cannot be fetched now: ${error.message}`, { cause: error });
+  }
   try {
     mapStorageError(error, { digest });
   } catch (mapped) {
