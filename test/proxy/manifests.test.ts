@@ -113,6 +113,17 @@ describe('after the TTL', () => {
   });
 });
 
+describe('deletes', () => {
+  it('a cached manifest deleted from Berth is fetched again, not served from memory', async () => {
+    const image = await pushImage(setup.upstream.url, 'library/gone', 'v1', [10]);
+    for (let i = 0; i < 2; i += 1) await call(setup.berth.url, 'GET', `/v2/hub/gone/manifests/${image.manifest.digest}`, { headers: accept });
+    expect((await call(setup.berth.url, 'DELETE', `/v2/hub/gone/manifests/${image.manifest.digest}`)).status).toBe(202);
+    const again = await call(setup.berth.url, 'GET', `/v2/hub/gone/manifests/${image.manifest.digest}`, { headers: accept });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('cache-status')).toBe('Berth; fwd=miss; stored');
+  });
+});
+
 describe('misses', () => {
   it('answers 404 for what the upstream lacks and remembers it for the negative TTL', async () => {
     const before = manifestRequests();

@@ -20,9 +20,12 @@ export interface StoredManifest {
   subject: string | null;
 }
 
-/** Checks a push into a proxy project against the upstream (a local tag must not shadow an upstream one). */
+/** What the proxy needs to hear of pushes and deletes in its projects. */
 export interface ProxyPushGuard {
+  /** Checks a push against the upstream (a local tag must not shadow an upstream one). */
   beforeTagPush(name: string, tags: string[]): Promise<void>;
+  /** The repository's manifests or tags changed: drop what is remembered of them. */
+  afterChange(name: string): Promise<void>;
 }
 
 export interface PutManifestResult {
@@ -91,6 +94,7 @@ export class ManifestService {
       manifestRefs: referencedManifests(manifest),
       tags,
     });
+    if (project.kind === 'proxy') await this.proxyGuard?.afterChange(name);
     return manifest.subject ? { digest, subject: manifest.subject.digest } : { digest };
   }
 
@@ -103,6 +107,7 @@ export class ManifestService {
         ? await this.metadata.deleteTag(repository.id, ref.tag)
         : await this.metadata.deleteManifest(repository.id, ref.digest);
     if (!deleted) throw manifestUnknown(name, reference);
+    await this.proxyGuard?.afterChange(name);
   }
 
   /** Layers and config must be in the repository; a subject need not exist. */

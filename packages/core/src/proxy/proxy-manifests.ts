@@ -3,6 +3,7 @@ import type { ManifestRow, MetadataStore, RepositoryRow, TagRow } from '@berth/d
 import type { FetchedManifest } from '@berth/upstream';
 import type { StoredManifest } from '../manifests.js';
 import type { CacheOutcome } from './cache-status.js';
+import { ManifestMemory } from './manifest-memory.js';
 import { NegativeCache } from './negative-cache.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
@@ -23,6 +24,7 @@ export interface ProxiedManifest {
 export class ProxyManifests {
   private readonly fetches = new SingleFlight<FetchedManifest | null>();
   private readonly absent = new NegativeCache();
+  private readonly memory = new ManifestMemory();
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -32,17 +34,39 @@ export class ProxyManifests {
 
   async get(ctx: ProxyContext, reference: string): Promise<ProxiedManifest> {
     const ref = parseReference(reference);
+    // The hot path: a digest, or a tag within its TTL, answered from memory with no I/O at all.
+    const remembered = this.memory.get(ctx.project.id, ctx.name, reference);
+    if (remembered !== undefined) {
+      if (remembered.checkedAt === undefined) return this.hit(ctx, remembered.manifest);
+      const ageSeconds = (this.now() - remembered.checkedAt) / 1000;
+      if (ageSeconds < ctx.settings.tagTtlSeconds) return this.hit(ctx, remembered.manifest, ctx.settings.tagTtlSeconds - ageSeconds);
+    }
     const repository = await this.metadata.getRepository(ctx.name);
     return ref.kind === 'digest' ? this.byDigest(ctx, repository, ref.digest) : this.byTag(ctx, repository, ref.tag);
   }
 
+  /** Forget what this process remembers of a repository (its manifests were pushed or deleted). */
+  forget(ctx: ProxyContext): void {
+    this.memory.forgetRepository(ctx.project.id, ctx.name);
+  }
+
   private async byDigest(ctx: ProxyContext, repository: RepositoryRow | null, digest: string): Promise<ProxiedManifest> {
     const cached = repository === null ? null : await this.metadata.getManifest(repository.id, digest);
-    if (cached !== null) return this.hit(ctx, toStored(cached));
+    if (cached !== null) {
+      this.memory.set(ctx.project.id, ctx.name, digest, { manifest: toStored(cached) });
+      return this.hit(ctx, toStored(cached));
+    }
     const fetched = await this.fetch(ctx, digest);
     if (fetched.manifest === null) throw manifestUnknown(ctx.name, digest);
     await this.store(ctx, fetched.manifest, []);
-    return { manifest: fromFetched(fetched.manifest), outcome: fetched.joined ? { kind: 'coalesced' } : { kind: 'miss', stored: true } };
+    const manifest = fromFetched(fetched.manifest);
+    this.memory.set(ctx.project.id, ctx.name, digest, { manifest });
+    return { manifest, outcome: fetched.joined ? { kind: 'coalesced' } : { kind: 'miss', stored: true } };
+  }
+
+  /** Remember a cached tag (never a pushed one: those change only through this service's callers). */
+  private rememberTag(ctx: ProxyContext, tag: string, manifest: StoredManifest, checkedAt: number): void {
+    this.memory.set(ctx.project.id, ctx.name, tag, { manifest, checkedAt });
   }
 
   private async byTag(ctx: ProxyContext, repository: RepositoryRow | null, tag: string): Promise<ProxiedManifest> {
@@ -52,7 +76,10 @@ export class ProxyManifests {
       // A tag pushed to Berth is Berth's own: it is never replaced by (or checked against) the upstream.
       if (tagRow.source === 'local') return this.hit(ctx, toStored(cached));
       const ageSeconds = this.ageSeconds(tagRow);
-      if (ageSeconds < ctx.settings.tagTtlSeconds) return this.hit(ctx, toStored(cached), ctx.settings.tagTtlSeconds - ageSeconds);
+      if (ageSeconds < ctx.settings.tagTtlSeconds) {
+        this.rememberTag(ctx, tag, toStored(cached), tagRow.checkedAt?.getTime() ?? 0);
+        return this.hit(ctx, toStored(cached), ctx.settings.tagTtlSeconds - ageSeconds);
+      }
     }
     const key = this.absentKey(ctx, tag);
     if (cached === null && this.absent.has(key)) throw manifestUnknown(ctx.name, tag);
@@ -73,18 +100,22 @@ export class ProxyManifests {
     this.absent.delete(key);
     if (repository !== null && tagRow !== null && cached !== null && head.digest === tagRow.digest) {
       await this.metadata.markTagChecked(repository.id, tag, head.digest);
+      this.rememberTag(ctx, tag, toStored(cached), this.now());
       return { manifest: toStored(cached), outcome: { kind: 'revalidated' } };
     }
     // The tag is new or moved: fetch the manifest by the digest the HEAD named (so tag and bytes agree).
     const known = repository === null ? null : await this.metadata.getManifest(repository.id, head.digest);
     if (known !== null) {
       await this.store(ctx, fromRow(known), [tag]);
+      this.rememberTag(ctx, tag, toStored(known), this.now());
       return { manifest: toStored(known), outcome: { kind: 'revalidated' } };
     }
     const fetched = await this.fetch(ctx, head.digest);
     if (fetched.manifest === null) throw manifestUnknown(ctx.name, tag);
     await this.store(ctx, fetched.manifest, [tag]);
-    return { manifest: fromFetched(fetched.manifest), outcome: fetched.joined ? { kind: 'coalesced' } : { kind: 'miss', stored: true } };
+    const manifest = fromFetched(fetched.manifest);
+    this.rememberTag(ctx, tag, manifest, this.now());
+    return { manifest, outcome: fetched.joined ? { kind: 'coalesced' } : { kind: 'miss', stored: true } };
   }
 
   /** One upstream GET per (project, repository, digest) at a time in this process. */

@@ -71,6 +71,11 @@ export class ProxyService {
     }
   }
 
+  async afterChange(name: string): Promise<void> {
+    const ctx = await this.contextFor(name);
+    if (ctx !== null) this.manifests.forget(ctx);
+  }
+
   /** The upstream's tags merged with the cached and pushed ones, in lexical order, paged. */
   async tags(ctx: ProxyContext, page: { limit?: number; after?: string }): Promise<ListPage & { outcome: CacheOutcome }> {
     const repository = await this.metadata.getRepository(ctx.name);
