@@ -138,12 +138,13 @@ async function spoolAndVerify(body: Readable, spool: Spool, digest: string, decl
   for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     // Stop a body running past its declared size now, rather than spooling whatever it sends.
-    if (spool.bytesWritten + bytes.length > declaredSize) {
-      throw new BlobSizeMismatchError(digest, declaredSize, spool.bytesWritten + bytes.length);
+    if (spool.bytesAccepted + bytes.length > declaredSize) {
+      throw new BlobSizeMismatchError(digest, declaredSize, spool.bytesAccepted + bytes.length);
     }
     digester.update(bytes);
     await spool.append(bytes);
   }
+  await spool.flush();
   const actual = digester.digest();
   if (actual !== digest) throw new DigestMismatchError(digest, actual);
   if (spool.bytesWritten !== declaredSize) throw new BlobSizeMismatchError(digest, declaredSize, spool.bytesWritten);

@@ -25,6 +25,24 @@ async function collect(stream: Readable): Promise<Buffer> {
 }
 
 describe('Spool and SpoolReader', () => {
+  it('writes many small chunks queued back to back in order, and refuses a seal before flush', async () => {
+    const content = randomBytes(20 * 1024 * 1024 + 7);
+    const spool = await Spool.create(spoolPath(dir, DIGEST), content.length);
+    const reader = collect(new SpoolReader(spool));
+    const last = content.length - 5;
+    for (let at = 0; at < last; at += 10_000) await spool.append(content.subarray(at, Math.min(at + 10_000, last)));
+    // Queued synchronously; its write cannot have happened yet.
+    const tail = spool.append(content.subarray(last));
+    expect(spool.bytesAccepted).toBe(content.length);
+    expect(() => spool.seal()).toThrow(/sealed before flush/);
+    await tail;
+    await spool.flush();
+    expect(spool.bytesWritten).toBe(content.length);
+    spool.seal();
+    expect((await reader).equals(content)).toBe(true);
+    await spool.discard();
+  });
+
   it('serves bytes as they are appended, withholding the last byte until sealed', async () => {
     const content = randomBytes(3000);
     const spool = await Spool.create(spoolPath(dir, DIGEST), content.length);
@@ -41,6 +59,7 @@ describe('Spool and SpoolReader', () => {
     // Everything is written, but a client given all bytes would take the body as complete:
     // the last byte waits for the content to be verified.
     expect(Buffer.concat(parts).equals(content.subarray(0, content.length - 1))).toBe(true);
+    await spool.flush();
     spool.seal();
     await ended;
     expect(Buffer.concat(parts).equals(content)).toBe(true);
@@ -51,6 +70,7 @@ describe('Spool and SpoolReader', () => {
     const content = randomBytes(3 * SPOOL_READ_CHUNK_BYTES);
     const spool = await Spool.create(spoolPath(dir, DIGEST), content.length);
     await spool.append(content);
+    await spool.flush();
     spool.seal();
     const reader = new SpoolReader(spool, { start: 10, end: 2 * SPOOL_READ_CHUNK_BYTES + 9 });
     const sizes: number[] = [];
@@ -77,6 +97,7 @@ describe('Spool and SpoolReader', () => {
     const content = randomBytes(50_000);
     const spool = await Spool.create(spoolPath(dir, DIGEST), content.length);
     await spool.append(content);
+    await spool.flush();
     spool.seal();
     const reader = new SpoolReader(spool);
     await spool.discard();

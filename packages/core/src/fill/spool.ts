@@ -1,6 +1,9 @@
 import { open, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 
+/** How many accepted bytes may wait for the disk before append makes the source wait. */
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+
 /** Where a reader at some offset stands against the spool. */
 export type SpoolPosition =
   | { kind: 'data'; end: number } // bytes [offset, end) can be read now
@@ -19,6 +22,11 @@ export type SpoolPosition =
  */
 export class Spool {
   private written = 0;
+  private accepted = 0;
+  private queue: Uint8Array[] = [];
+  private queued = 0;
+  private draining: Promise<void> | undefined;
+  private writeError: Error | undefined;
   private sealed = false;
   private failure: Error | undefined;
   private readonly waiters = new Set<() => void>();
@@ -40,24 +48,58 @@ export class Spool {
     return new Spool(path, handle, Math.max(0, declaredSize - 1));
   }
 
+  /** Bytes on disk, readable by readers (up to the withheld last byte). */
   get bytesWritten(): number {
     return this.written;
   }
 
-  /** Append a chunk at the end of the file, then wake waiting readers. */
+  /** Bytes handed to append so far, written or still queued. */
+  get bytesAccepted(): number {
+    return this.accepted;
+  }
+
+  /**
+   * Queue a chunk for the end of the file. Writes run one at a time, each taking every chunk
+   * queued meanwhile in one writev: no added latency when the source is slow, few large writes
+   * when it is fast. Resolves at once unless more than MAX_QUEUED_BYTES wait (backpressure).
+   */
   async append(chunk: Uint8Array): Promise<void> {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const { bytesWritten } = await this.handle.write(chunk, offset, chunk.length - offset, this.written);
-      offset += bytesWritten;
-      this.written += bytesWritten;
+    if (this.writeError !== undefined) throw this.writeError;
+    this.queue.push(chunk);
+    this.queued += chunk.length;
+    this.accepted += chunk.length;
+    this.draining ??= this.drain();
+    if (this.queued > MAX_QUEUED_BYTES) await this.flush();
+  }
+
+  /** Wait until every accepted byte is on disk; throws the write error, if any. */
+  async flush(): Promise<void> {
+    while (this.draining !== undefined) await this.draining;
+    if (this.writeError !== undefined) throw this.writeError;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0 && this.writeError === undefined) {
+        const batch = this.queue;
+        const size = this.queued;
+        this.queue = [];
+        this.queued = 0;
+        await writeAllAt(this.handle, batch, size, this.written);
+        this.written += size;
+        this.notify();
+      }
+    } catch (error) {
+      this.writeError = error instanceof Error ? error : new Error(String(error));
+    } finally {
+      this.draining = undefined;
     }
-    this.notify();
   }
 
   /** The content is verified: release every byte written and let readers end. */
   seal(): void {
     if (this.failure !== undefined) return;
+    if (this.written !== this.accepted) throw new Error(`spool ${this.path}: sealed before flush (${this.written} of ${this.accepted} bytes on disk)`);
     this.sealed = true;
     this.notify();
   }
@@ -133,4 +175,29 @@ export class Spool {
     this.waiters.clear();
     for (const listener of listeners) listener();
   }
+}
+
+/** Write `chunks` (`size` bytes in all) at `position`, continuing after partial writes. */
+async function writeAllAt(handle: FileHandle, chunks: Uint8Array[], size: number, position: number): Promise<void> {
+  let buffers = chunks;
+  let done = 0;
+  while (done < size) {
+    const { bytesWritten } = await handle.writev(buffers, position + done);
+    done += bytesWritten;
+    if (done < size) buffers = remainderAfter(buffers, bytesWritten);
+  }
+}
+
+function remainderAfter(buffers: Uint8Array[], skip: number): Uint8Array[] {
+  const rest: Uint8Array[] = [];
+  let left = skip;
+  for (const buffer of buffers) {
+    if (left >= buffer.length) {
+      left -= buffer.length;
+      continue;
+    }
+    rest.push(left > 0 ? buffer.subarray(left) : buffer);
+    left = 0;
+  }
+  return rest;
 }
