@@ -1,7 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { freePort } from '../test/harness/ports.js';
+import { startService } from '../test/harness/process.js';
+
+const run = promisify(execFile);
 
 /** A large blob made of one random 1 MiB block repeated: cheap to generate, hashed once. */
 export interface SyntheticBlob {
@@ -74,4 +83,170 @@ export function median(values: number[]): number {
 
 export function seconds(startedNs: bigint): number {
   return Number(process.hrtime.bigint() - startedNs) / 1e9;
+}
+
+/**
+ * Write `size` deterministic pseudo-random bytes (an AES-256-CTR keystream keyed by `seed`) to
+ * `path`, 1 MiB at a time, hashing as it goes. Returns the sha256 digest. Unlike syntheticBlob the
+ * bytes never repeat, so nothing downstream can compress or deduplicate them.
+ */
+export async function writePseudoRandomFile(path: string, size: number, seed = 'berth-bench'): Promise<string> {
+  const cipher = createCipheriv('aes-256-ctr', createHash('sha256').update(seed).digest(), Buffer.alloc(16));
+  const zeros = Buffer.alloc(1024 * 1024);
+  const hash = createHash('sha256');
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for (let written = 0; written < size; written += zeros.length) {
+      const chunk = cipher.update(zeros.subarray(0, Math.min(zeros.length, size - written)));
+      hash.update(chunk);
+      yield chunk;
+    }
+  }
+  await pipeline(Readable.from(chunks()), createWriteStream(path));
+  return `sha256:${hash.digest('hex')}`;
+}
+
+export interface CurlResult {
+  status: number;
+  bytes: number;
+  /** Seconds until the first response byte (curl's time_starttransfer). */
+  ttfb: number;
+  /** Seconds until the last byte. */
+  total: number;
+  /** Response headers, names in lower case. */
+  headers: Record<string, string>;
+}
+
+/**
+ * One request with curl, body to /dev/null. curl rather than a Node client so the client costs
+ * the same little CPU against every server (Node's own reader would cap the faster ones).
+ */
+export function curl(url: string, options: { method?: 'GET' | 'HEAD'; headers?: Record<string, string> } = {}): Promise<CurlResult> {
+  const args = ['-sS', '-o', '/dev/null', '-D', '-', '-w', '\n%{http_code} %{size_download} %{time_starttransfer} %{time_total}'];
+  if (options.method === 'HEAD') args.push('-I');
+  for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}: ${value}`);
+  args.push(url);
+  return new Promise((resolve, reject) => {
+    execFile('curl', args, { maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error !== null) return reject(new Error(`curl ${url}: ${stderr || error.message}`));
+      const lines = stdout.trimEnd().split(/\r?\n/);
+      const [status, bytes, ttfb, total] = (lines.pop() ?? '').split(' ').map(Number);
+      const headers: Record<string, string> = {};
+      for (const line of lines) {
+        const colon = line.indexOf(':');
+        if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      resolve({ status: status ?? 0, bytes: bytes ?? 0, ttfb: ttfb ?? 0, total: total ?? 0, headers });
+    });
+  });
+}
+
+export interface WrkResult {
+  requestsPerSecond: number;
+  /** Responses that were not 2xx/3xx, and socket errors (connect, read, write, timeout). */
+  failures: number;
+}
+
+/** One wrk run against `url` (GET), e.g. { threads: 2, connections: 32, seconds: 5 }. */
+export function wrk(url: string, headers: Record<string, string>, load: { threads: number; connections: number; seconds: number }): Promise<WrkResult> {
+  const args = [`-t${load.threads}`, `-c${load.connections}`, `-d${load.seconds}s`];
+  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
+  args.push(url);
+  return new Promise((resolve, reject) => {
+    execFile('wrk', args, (error, stdout, stderr) => {
+      if (error !== null) return reject(new Error(`wrk ${url}: ${stderr || error.message}`));
+      const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
+      if (!rps?.[1]) return reject(new Error(`wrk ${url}: no Requests/sec in\n${stdout}`));
+      const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+      const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+      const socketErrors = socket === null ? 0 : socket.slice(1).reduce((sum, n) => sum + Number(n), 0);
+      resolve({ requestsPerSecond: Number(rps[1]), failures: non2xx + socketErrors });
+    });
+  });
+}
+
+async function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+  if (!match?.[1]) throw new Error(`no ${field} for pid ${pid}`);
+  return (Number(match[1]) * 1024) / 1e6;
+}
+
+/** Resident set size of a process now, in MB (10^6 bytes). */
+export function rssMB(pid: number): Promise<number> {
+  return statusField(pid, 'VmRSS');
+}
+
+/**
+ * Watch a process's peak RSS (MB) from now on: resets the kernel's high-water mark (clear_refs 5,
+ * needs to own the process or root) so a startup peak does not count, and samples VmRSS as well in
+ * case the reset is refused.
+ */
+export async function watchPeakRss(pid: number, intervalMs = 20): Promise<{ stop(): Promise<number> }> {
+  const reset = await writeFile(`/proc/${pid}/clear_refs`, '5').then(() => true, () => false);
+  let sampled = await rssMB(pid);
+  const timer = setInterval(() => {
+    rssMB(pid).then((mb) => { sampled = Math.max(sampled, mb); }, () => undefined);
+  }, intervalMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      const last = await rssMB(pid);
+      return Math.max(sampled, last, reset ? await statusField(pid, 'VmHWM') : 0);
+    },
+  };
+}
+
+/**
+ * The path of a Debian tool, installing its package with apt-get when it is missing and we are
+ * root; undefined (with the reason printed) when it cannot be had.
+ */
+export async function debianTool(path: string, pkg: string): Promise<string | undefined> {
+  if (existsSync(path)) return path;
+  if (process.getuid?.() !== 0) {
+    console.log(`${path} is missing and we are not root to \`apt-get install ${pkg}\`: skipping what needs it`);
+    return undefined;
+  }
+  console.log(`${path} is missing: apt-get install -y ${pkg}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => run('apt-get', ['install', '-y', pkg], { env });
+  await install().catch(async () => { await run('apt-get', ['update'], { env }); await install(); }).catch((error: unknown) => {
+    console.log(`apt-get install ${pkg} failed: ${String(error)}`);
+  });
+  return existsSync(path) ? path : undefined;
+}
+
+export interface StaticServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * nginx serving the files of `root` (the ceiling for a static GET), with its own config, pid file,
+ * logs and temp paths under `dir`, in the foreground so stop() ends it.
+ */
+export async function startNginx(binary: string, dir: string, root: string): Promise<StaticServer> {
+  const port = await freePort();
+  const conf = join(dir, 'nginx.conf');
+  await mkdir(join(dir, 'tmp'), { recursive: true });
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${join(dir, 'tmp', kind)};`);
+  await writeFile(conf, [
+    'daemon off;',
+    // As root, workers would drop to `nobody`, who cannot enter our 0700 temp dirs.
+    ...(process.getuid?.() === 0 ? ['user root;'] : []),
+    'worker_processes auto;',
+    `pid ${join(dir, 'nginx.pid')};`,
+    `error_log ${join(dir, 'error.log')} warn;`,
+    'events { worker_connections 1024; }',
+    'http {',
+    `  access_log ${join(dir, 'access.log')};`,
+    ...temp,
+    '  sendfile on;',
+    '  tcp_nopush on;',
+    '  default_type application/octet-stream;',
+    `  server { listen 127.0.0.1:${port}; root ${root}; }`,
+    '}',
+    '',
+  ].join('\n'));
+  const service = await startService(binary, ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf], { port });
+  return { url: `http://127.0.0.1:${port}`, stop: () => service.stop() };
 }

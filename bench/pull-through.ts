@@ -1,0 +1,374 @@
+/**
+ * Pull-through benchmark: Berth's proxy project against distribution's pull-through cache (the
+ * "peer"), nginx serving the same bytes (the ceiling) and the upstream itself, all started here on
+ * loopback in the same run. Measures warm hits, cold misses, 16 clients on one cold blob (upstream
+ * fetches, wall time, Berth's RSS) and cached manifest GETs by tag with wrk; prints every sample,
+ * the medians, the ratios and PASS/MISS against the targets.
+ * Usage: npm run bench:proxy [-- --size-mib 512 --runs 5 --clients 16 --postgres auto|always|never]
+ */
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import type { DockerRegistryUnderTest } from '../test/harness/docker-registry.js';
+import {
+  curl, debianTool, median, rssMB, seconds, startNginx, watchPeakRss, wrk, writePseudoRandomFile, type StaticServer,
+} from './lib.js';
+import {
+  MANIFEST_TYPE, REPO, TAG, berthTemplate, pushImage, startColdBerth, startPeer, startUpstream, type BerthProcess, type Upstream,
+} from './pull-through-servers.js';
+
+const { values } = parseArgs({
+  options: {
+    'size-mib': { type: 'string', default: '512' },
+    runs: { type: 'string', default: '5' },
+    clients: { type: 'string', default: '16' },
+    'wrk-seconds': { type: 'string', default: '5' },
+    'wrk-connections': { type: 'string', default: '32' },
+    postgres: { type: 'string', default: 'auto' },
+  },
+});
+const SIZE = Number(values['size-mib']) * 1024 * 1024;
+const RUNS = Number(values.runs);
+const CLIENTS = Number(values.clients);
+const WRK = { threads: 2, connections: Number(values['wrk-connections']), seconds: Number(values['wrk-seconds']) };
+for (const [option, value] of Object.entries({ 'size-mib': SIZE, runs: RUNS, clients: CLIENTS, 'wrk-seconds': WRK.seconds, 'wrk-connections': WRK.connections })) {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${option} must be a positive integer`);
+}
+if (!['auto', 'always', 'never'].includes(values.postgres)) throw new Error('--postgres must be auto, always or never');
+
+const ACCEPT = { Accept: MANIFEST_TYPE };
+
+/** Where one server answers for the image: Berth as bench/img, the others as img. */
+interface Target {
+  name: string;
+  blobUrl: string;
+  manifestUrl: string;
+}
+
+const targetOf = (name: string, url: string, repo: string, digest: string): Target => ({
+  name,
+  blobUrl: `${url}/v2/${repo}/blobs/${digest}`,
+  manifestUrl: `${url}/v2/${repo}/manifests/${TAG}`,
+});
+
+// ---- requests -------------------------------------------------------------------------------
+
+async function getBlob(target: Target): Promise<{ mbps: number; ttfb: number; cacheStatus: string }> {
+  const res = await curl(target.blobUrl);
+  if (res.status !== 200 || res.bytes !== SIZE) throw new Error(`${target.name}: blob GET answered ${res.status} with ${res.bytes} bytes`);
+  return { mbps: SIZE / 1e6 / res.total, ttfb: res.ttfb, cacheStatus: res.headers['cache-status'] ?? '-' };
+}
+
+async function getManifest(target: Target): Promise<string> {
+  const res = await curl(target.manifestUrl, { headers: ACCEPT });
+  if (res.status !== 200) throw new Error(`${target.name}: manifest GET answered ${res.status}`);
+  return res.headers['cache-status'] ?? '-';
+}
+
+/** `clients` GETs of the blob at once; the wall time until the last one has every byte. */
+async function burst(target: Target): Promise<{ wall: number; cacheStatuses: string[] }> {
+  const started = process.hrtime.bigint();
+  const results = await Promise.all(Array.from({ length: CLIENTS }, () => getBlob(target)));
+  return { wall: seconds(started), cacheStatuses: results.map((r) => r.cacheStatus) };
+}
+
+/** Berth answers a HEAD from its store (`Berth; hit`) once a fill has been verified and stored. */
+async function untilBerthStored(target: Target): Promise<void> {
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(50)) {
+    const head = await curl(target.blobUrl, { method: 'HEAD' });
+    if ((head.headers['cache-status'] ?? '').includes('hit')) return;
+  }
+  throw new Error(`${target.name}: the blob was not stored within 120 s`);
+}
+
+/** distribution's proxy renames the blob into its storage once its copy is complete. */
+async function untilPeerStored(peer: DockerRegistryUnderTest, digest: string): Promise<void> {
+  const hex = digest.slice('sha256:'.length);
+  const data = join(peer.dir, 'storage', 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(50)) {
+    if (existsSync(data) && statSync(data).size === SIZE) return;
+  }
+  throw new Error('peer: the blob was not stored within 120 s');
+}
+
+const tally = (statuses: string[]): string =>
+  Object.entries(statuses.reduce<Record<string, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {}))
+    .map(([status, n]) => `${n}× ${status}`).join(', ');
+
+
+// ---- printing -------------------------------------------------------------------------------
+
+const verdicts: string[] = [];
+
+/** A median with every sample behind it. */
+function row(label: string, samples: number[], unit: string, digits = 0): void {
+  const show = (n: number) => n.toFixed(digits);
+  console.log(`  ${label.padEnd(30)} ${show(median(samples)).padStart(9)} ${unit.padEnd(6)} [${samples.map(show).join(' ')}]`);
+}
+
+/** A measured value against its target, printed now and again in the summary. */
+function check(target: string, measured: string, pass: boolean): void {
+  const line = `  ${(pass ? 'PASS' : 'MISS').padEnd(5)} ${target.padEnd(44)} measured ${measured}`;
+  verdicts.push(line);
+  console.log(line);
+}
+
+const ratio = (a: number[], b: number[]) => median(a) / median(b);
+
+// ---- measurements ---------------------------------------------------------------------------
+
+interface Bench {
+  dir: string;
+  digest: string;
+  upstream: Upstream;
+  /** GETs of the big blob, in the upstream's access log. */
+  blobPath: RegExp;
+  template: string;
+  direct: Target;
+  nginx?: Target;
+  berth(b: BerthProcess): Target;
+  peer(p: DockerRegistryUnderTest): Target;
+}
+
+/** 1. GET of the cached blob: Berth and the peer (both filled first), nginx, the upstream. */
+async function warmHits(bench: Bench, berth: Target, peer: Target): Promise<void> {
+  const samples: Record<'berth' | 'peer' | 'nginx' | 'upstream', number[]> = { berth: [], peer: [], nginx: [], upstream: [] };
+  const statuses: string[] = [];
+  const before = bench.upstream.count('GET', bench.blobPath);
+  for (let run = 0; run < RUNS; run++) {
+    const hit = await getBlob(berth);
+    statuses.push(hit.cacheStatus);
+    samples.berth.push(hit.mbps);
+    samples.peer.push((await getBlob(peer)).mbps);
+    if (bench.nginx !== undefined) samples.nginx.push((await getBlob(bench.nginx)).mbps);
+    samples.upstream.push((await getBlob(bench.direct)).mbps);
+  }
+  // Every upstream GET of the blob in this loop should be one of ours, direct: none from Berth or the peer.
+  await sleep(200); // the upstream logs a GET once its response is finished
+  const proxied = bench.upstream.count('GET', bench.blobPath) - before - RUNS;
+  console.log(`\n1. warm hit: GET of the cached ${SIZE / 1024 / 1024} MiB blob (Berth answered ${tally(statuses)}; upstream GETs by Berth and the peer: ${proxied})`);
+  row('berth (embedded)', samples.berth, 'MB/s');
+  row('peer (distribution proxy)', samples.peer, 'MB/s');
+  if (bench.nginx !== undefined) row('nginx (static file, sendfile)', samples.nginx, 'MB/s');
+  else console.log('  nginx                          skipped: not installed and not root to install it');
+  row('upstream (docker-registry)', samples.upstream, 'MB/s');
+  if (bench.nginx !== undefined) {
+    const r = ratio(samples.berth, samples.nginx);
+    check('warm hit Berth/nginx >= 0.8', r.toFixed(2), r >= 0.8);
+  }
+  const r = ratio(samples.berth, samples.peer);
+  check('warm hit Berth/peer > 1', r.toFixed(2), r > 1);
+}
+
+/** 4. Manifest GET by tag within the tag TTL, with wrk, against the upstream's own and the peer's. */
+async function cachedManifests(berth: Target, upstream: Target, peer: Target): Promise<void> {
+  const status = await getManifest(berth);
+  const samples: Record<string, number[]> = { berth: [], upstream: [], peer: [] };
+  const failures: Record<string, number> = { berth: 0, upstream: 0, peer: 0 };
+  for (let run = 0; run < RUNS; run++) {
+    for (const [key, target] of [['berth', berth], ['upstream', upstream], ['peer', peer]] as const) {
+      const result = await wrk(target.manifestUrl, ACCEPT, WRK);
+      samples[key]!.push(result.requestsPerSecond);
+      failures[key]! += result.failures;
+    }
+  }
+  console.log(`\n4. manifest GET by tag, wrk -t${WRK.threads} -c${WRK.connections} -d${WRK.seconds}s, Accept: ${MANIFEST_TYPE} (Berth answered ${status})`);
+  row(`berth (failed: ${failures.berth})`, samples.berth!, 'req/s');
+  row(`upstream (failed: ${failures.upstream})`, samples.upstream!, 'req/s');
+  row(`peer (failed: ${failures.peer})`, samples.peer!, 'req/s');
+  const r = ratio(samples.berth!, samples.upstream!);
+  check('manifest by tag Berth/upstream >= 1', r.toFixed(2), r >= 1 && failures.berth === 0);
+  console.log(`  (Berth/peer ${ratio(samples.berth!, samples.peer!).toFixed(2)})`);
+}
+
+/** 2. One client, empty cache: Berth and the peer each restarted fresh per run; the upstream direct. */
+async function coldMisses(bench: Bench): Promise<void> {
+  const samples = { berth: [] as number[], berthTtfb: [] as number[], peer: [] as number[], peerTtfb: [] as number[], direct: [] as number[], directTtfb: [] as number[] };
+  const statuses: string[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const berth = await startColdBerth(bench.dir, bench.upstream.url, bench.template, false);
+    try {
+      // A client asks for the manifest first; that also opens Berth's upstream connection.
+      await getManifest(bench.berth(berth));
+      const miss = await getBlob(bench.berth(berth));
+      statuses.push(miss.cacheStatus);
+      samples.berth.push(miss.mbps);
+      samples.berthTtfb.push(miss.ttfb * 1000);
+    } finally {
+      await berth.stop();
+    }
+    const peer = await startPeer(bench.upstream.url);
+    try {
+      await getManifest(bench.peer(peer));
+      const miss = await getBlob(bench.peer(peer));
+      samples.peer.push(miss.mbps);
+      samples.peerTtfb.push(miss.ttfb * 1000);
+    } finally {
+      await peer.stop();
+    }
+    const pull = await getBlob(bench.direct);
+    samples.direct.push(pull.mbps);
+    samples.directTtfb.push(pull.ttfb * 1000);
+  }
+  console.log(`\n2. cold miss: one GET of the blob, empty cache (Berth answered ${tally(statuses)})`);
+  row('berth (embedded)', samples.berth, 'MB/s');
+  row('peer (distribution proxy)', samples.peer, 'MB/s');
+  row('upstream direct', samples.direct, 'MB/s');
+  row('berth time to first byte', samples.berthTtfb, 'ms', 1);
+  row('peer time to first byte', samples.peerTtfb, 'ms', 1);
+  row('upstream time to first byte', samples.directTtfb, 'ms', 1);
+  const peerRatio = ratio(samples.berth, samples.peer);
+  check('cold miss Berth/peer >= 2', peerRatio.toFixed(2), peerRatio >= 2);
+  const directRatio = ratio(samples.berth, samples.direct);
+  check('cold miss Berth/direct >= 0.7', directRatio.toFixed(2), directRatio >= 0.7);
+}
+
+interface CrowdSamples {
+  coldWall: number[];
+  warmWall: number[];
+  upstreamGets: number[];
+  warmUpstreamGets: number[];
+  idleRss: number[];
+  peakRss: number[];
+  statuses: string[];
+}
+
+/** 3. `CLIENTS` GETs at once on a cold Berth, then again once it is stored; upstream GETs and RSS. */
+async function berthCrowd(bench: Bench, onPostgres: boolean): Promise<CrowdSamples> {
+  const samples: CrowdSamples = { coldWall: [], warmWall: [], upstreamGets: [], warmUpstreamGets: [], idleRss: [], peakRss: [], statuses: [] };
+  for (let run = 0; run < RUNS; run++) {
+    const berth = await startColdBerth(bench.dir, bench.upstream.url, bench.template, onPostgres);
+    try {
+      const target = bench.berth(berth);
+      await getManifest(target);
+      samples.idleRss.push(await rssMB(berth.pid));
+      const rss = await watchPeakRss(berth.pid);
+      const before = bench.upstream.count('GET', bench.blobPath);
+      const cold = await burst(target);
+      await untilBerthStored(target);
+      samples.peakRss.push(await rss.stop());
+      samples.upstreamGets.push(bench.upstream.count('GET', bench.blobPath) - before);
+      samples.coldWall.push(cold.wall);
+      samples.statuses.push(...cold.cacheStatuses);
+      const warmBefore = bench.upstream.count('GET', bench.blobPath);
+      samples.warmWall.push((await burst(target)).wall);
+      samples.warmUpstreamGets.push(bench.upstream.count('GET', bench.blobPath) - warmBefore);
+    } finally {
+      await berth.stop();
+    }
+  }
+  return samples;
+}
+
+async function peerCrowd(bench: Bench): Promise<Pick<CrowdSamples, 'coldWall' | 'warmWall' | 'upstreamGets'>> {
+  const samples = { coldWall: [] as number[], warmWall: [] as number[], upstreamGets: [] as number[] };
+  for (let run = 0; run < RUNS; run++) {
+    const peer = await startPeer(bench.upstream.url);
+    try {
+      const target = bench.peer(peer);
+      await getManifest(target);
+      const before = bench.upstream.count('GET', bench.blobPath);
+      samples.coldWall.push((await burst(target)).wall);
+      await untilPeerStored(peer, bench.digest);
+      await sleep(500); // the upstream logs a GET once its response is finished
+      samples.upstreamGets.push(bench.upstream.count('GET', bench.blobPath) - before);
+      samples.warmWall.push((await burst(target)).wall);
+    } finally {
+      await peer.stop();
+    }
+  }
+  return samples;
+}
+
+function printBerthCrowd(label: string, s: CrowdSamples): void {
+  console.log(`  ${label}: the ${CLIENTS} cold answers were ${tally(s.statuses)}`);
+  row(`${label} upstream GETs (cold)`, s.upstreamGets, 'GETs');
+  row(`${label} upstream GETs (warm)`, s.warmUpstreamGets, 'GETs');
+  row(`${label} wall, ${CLIENTS} cold`, s.coldWall, 's', 2);
+  row(`${label} wall, ${CLIENTS} warm`, s.warmWall, 's', 2);
+  row(`${label} RSS idle`, s.idleRss, 'MB');
+  row(`${label} peak RSS during`, s.peakRss, 'MB');
+  const fetches = Math.max(...s.upstreamGets);
+  check(`${label}: 1 upstream GET for ${CLIENTS} clients`, `${fetches} at most`, fetches === 1);
+  const wall = ratio(s.coldWall, s.warmWall);
+  check(`${label}: wall ${CLIENTS} cold/${CLIENTS} warm <= 1.2`, wall.toFixed(2), wall <= 1.2);
+  check(`${label}: peak RSS < 200 MB`, `${median(s.peakRss).toFixed(0)} MB`, median(s.peakRss) < 200);
+}
+
+async function crowds(bench: Bench): Promise<void> {
+  const embedded = await berthCrowd(bench, false);
+  const peer = await peerCrowd(bench);
+  const wantPostgres = values.postgres === 'always' || (values.postgres === 'auto' && median(embedded.peakRss) >= 200);
+  const postgres = wantPostgres ? await berthCrowd(bench, true) : undefined;
+  console.log(`\n3. ${CLIENTS} clients GET one cold blob at once, then ${CLIENTS} again once it is cached`);
+  printBerthCrowd('berth embedded', embedded);
+  if (postgres !== undefined) printBerthCrowd('berth postgres', postgres);
+  else if (values.postgres === 'auto') console.log('  (Berth on Postgres not run: the embedded peak is under 200 MB)');
+  row(`peer upstream GETs (cold)`, peer.upstreamGets, 'GETs');
+  row(`peer wall, ${CLIENTS} cold`, peer.coldWall, 's', 2);
+  row(`peer wall, ${CLIENTS} warm`, peer.warmWall, 's', 2);
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-bench-proxy-'));
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    await mkdir(join(dir, 'www'));
+    const file = join(dir, 'www', 'blob');
+    const digest = await writePseudoRandomFile(file, SIZE);
+    console.log(`blob ${digest}, ${SIZE / 1024 / 1024} MiB; medians of ${RUNS} runs, every sample in [ ]; MB = 10^6 bytes`);
+    const upstream = await startUpstream(dir);
+    stops.push(() => upstream.stop());
+    await pushImage(upstream.url, { file, size: SIZE, digest });
+
+    const nginxBinary = await debianTool('/usr/sbin/nginx', 'nginx');
+    let nginx: StaticServer | undefined;
+    if (nginxBinary !== undefined) {
+      await mkdir(join(dir, 'nginx'));
+      nginx = await startNginx(nginxBinary, join(dir, 'nginx'), join(dir, 'www'));
+      stops.push(() => nginx!.stop());
+    }
+    const bench: Bench = {
+      dir,
+      digest,
+      upstream,
+      blobPath: new RegExp(`/blobs/${digest}$`),
+      template: await berthTemplate(dir, upstream.url),
+      direct: targetOf('upstream direct', upstream.url, REPO, digest),
+      ...(nginx === undefined ? {} : { nginx: { name: 'nginx', blobUrl: `${nginx.url}/blob`, manifestUrl: '' } }),
+      berth: (b) => targetOf('berth', b.url, `bench/${REPO}`, digest),
+      peer: (p) => targetOf('peer', p.url, REPO, digest),
+    };
+
+    // 1 and 4 share one Berth and one peer, each filled once before anything is measured.
+    const berth = await startColdBerth(dir, upstream.url, bench.template, false);
+    stops.push(() => berth.stop());
+    const peer = await startPeer(upstream.url);
+    stops.push(() => peer.stop());
+    for (const target of [bench.berth(berth), bench.peer(peer)]) {
+      await getManifest(target);
+      await getBlob(target);
+    }
+    await untilBerthStored(bench.berth(berth));
+    await untilPeerStored(peer, digest);
+    await warmHits(bench, bench.berth(berth), bench.peer(peer));
+    if (await debianTool('/usr/bin/wrk', 'wrk')) await cachedManifests(bench.berth(berth), bench.direct, bench.peer(peer));
+    else console.log('\n4. skipped: wrk is not installed and we are not root to install it');
+    await berth.stop();
+    await peer.stop();
+
+    await coldMisses(bench);
+    await crowds(bench);
+    console.log('\ntargets');
+    for (const line of verdicts) console.log(line);
+  } finally {
+    // stop() of every server is idempotent; those stopped already return at once.
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
