@@ -75,7 +75,10 @@ async function startBerthIn(dataDir: string, upstreamUrl: string, databaseUrl?: 
     projects: [{ name: 'bench', kind: 'proxy', upstream: { url: upstreamUrl } }],
     ...(databaseUrl === undefined ? {} : { database: { url: databaseUrl } }),
   }));
-  const service = await startService(process.execPath, [BERTH_MAIN, '--config', config], { port, env: { BERTH_CONFIG: '' }, timeoutMs: 120_000 });
+  // PROFILE_BERTH_INTO=<dir> writes a V8 CPU profile of each Berth process there (for chasing the cold path).
+  const profile = process.env.PROFILE_BERTH_INTO;
+  const nodeFlags = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
+  const service = await startService(process.execPath, [...nodeFlags, BERTH_MAIN, '--config', config], { port, env: { BERTH_CONFIG: '' }, timeoutMs: 120_000 });
   return Object.assign(service, { url: `http://127.0.0.1:${port}` });
 }
 

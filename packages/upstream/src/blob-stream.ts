@@ -4,6 +4,8 @@ import { OciError } from '@berth/oci';
 import { UpstreamError, UpstreamUnavailableError } from './errors.js';
 
 export const DEFAULT_MAX_BLOB_RESUMES = 3;
+/** Bytes buffered ahead of the reader before the upstream socket is paused. */
+const BODY_BUFFER_BYTES = 1024 * 1024;
 
 /** A response body and the blob offset of its first byte. */
 export interface BlobSegment {
@@ -43,7 +45,8 @@ export class ResumableBlobBody extends Readable {
   private readonly onAbort = () => this.destroy(abortReason(this.options.signal));
 
   constructor(private readonly options: ResumableBlobOptions) {
-    super();
+    // Node's default 16 KiB buffer would pause and resume the socket for nearly every chunk.
+    super({ highWaterMark: BODY_BUFFER_BYTES });
     this.position = options.offset;
     if (options.signal?.aborted === true) {
       destroyQuietly(options.first.body);
