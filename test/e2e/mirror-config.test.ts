@@ -9,15 +9,14 @@ import {
   ctrSnapshotKeys,
   podmanImageDigest,
   podmanPull,
-  skopeoCopy,
   startContainerd,
   writeContainerdHostsToml,
   writePodmanRegistriesConf,
 } from '../harness/clients.js';
 import { startFaultRelay, type FaultRelay } from '../harness/fault-relay.js';
-import { buildImageLayout, type BuiltImage } from '../harness/oci-image.js';
+import type { BuiltImage } from '../harness/oci-image.js';
 import { freePort } from '../harness/ports.js';
-import { startProxySetup, type ProxySetup } from '../proxy/setup.js';
+import { pushUpstreamImage, startProxySetup, type ProxySetup } from '../proxy/setup.js';
 
 // Clients configured with Berth as their docker.io mirror, pulling `docker.io/library/<name>:<tag>`.
 // A relay in front of Berth records exactly what each client sent.
@@ -46,12 +45,6 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
 
-async function upstreamImage(name: string, options: Parameters<typeof buildImageLayout>[1]): Promise<BuiltImage> {
-  const image = await buildImageLayout(join(work, `layout-${name}`), options);
-  const ref = `docker://${setup.upstream.host}/library/${name}:${options.tag}`;
-  await skopeoCopy(`oci:${image.dir}:${options.tag}`, ref, { all: true, preserveDigests: true });
-  return image;
-}
 
 /** Paths (with query) the client sent to Berth for `repository`, in order. */
 const sentFor = (repository: string) => front.requests().filter((r) => r.path.includes(repository)).map((r) => `${r.method} ${r.path}`);
@@ -60,7 +53,7 @@ const sentFor = (repository: string) => front.requests().filter((r) => r.path.in
 // /v2/library/<name>/manifests/<tag> and Berth cannot tell the project. The project goes in the location.
 describe('podman with a registries.conf mirror', () => {
   it('pulls docker.io/library/<name> through a mirror location with the project prefix', async () => {
-    const image = await upstreamImage('mirrored', { tag: 'v1', layerSizes: [256 * 1024], seed: 'mirror-podman' });
+    const image = await pushUpstreamImage(setup, work, 'mirrored', { tag: 'v1', layerSizes: [256 * 1024], seed: 'mirror-podman' });
     const podman = await createPodmanSandbox({ insecureRegistries: [] });
     cleanups.push(() => podman.stop());
     await writePodmanRegistriesConf(
@@ -95,7 +88,7 @@ describe('containerd with a hosts.toml mirror (--hosts-dir)', () => {
   let hostsDir: string;
 
   beforeAll(async () => {
-    image = await upstreamImage('mirrored-ctr', { tag: 'v1', platforms: [AMD64, ARM64], layerSizes: [256 * 1024], seed: 'mirror-ctr' });
+    image = await pushUpstreamImage(setup, work, 'mirrored-ctr', { tag: 'v1', platforms: [AMD64, ARM64], layerSizes: [256 * 1024], seed: 'mirror-ctr' });
     hostsDir = join(work, 'hosts');
     await writeContainerdHostsToml(
       hostsDir,

@@ -13,8 +13,8 @@ import {
   startContainerd,
   type ContainerdUnderTest,
 } from '../harness/clients.js';
-import { buildImageLayout, type BuiltImage } from '../harness/oci-image.js';
-import { BLOB_PATH, MANIFEST_PATH, startProxySetup, type ProxySetup } from '../proxy/setup.js';
+import type { BuiltImage } from '../harness/oci-image.js';
+import { BLOB_PATH, MANIFEST_PATH, pushUpstreamImage, startProxySetup, type ProxySetup } from '../proxy/setup.js';
 
 // Real clients pulling through a Berth proxy project `hub` whose upstream is a docker-registry behind
 // a fault relay (which counts upstream requests and can go down). Images are pushed straight to the
@@ -48,13 +48,6 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
 
-/** Build an image layout and push it to the upstream as `library/<name>:<tag>`. */
-async function upstreamImage(name: string, options: Parameters<typeof buildImageLayout>[1]): Promise<BuiltImage> {
-  const image = await buildImageLayout(join(work, `layout-${name}`), options);
-  const ref = `docker://${setup.upstream.host}/library/${name}:${options.tag}`;
-  await skopeoCopy(`oci:${image.dir}:${options.tag}`, ref, { all: true, preserveDigests: true });
-  return image;
-}
 
 /** Every blob of the image: configs (read from its platform manifests) and layers. */
 async function blobDigestsOf(image: BuiltImage): Promise<string[]> {
@@ -90,7 +83,7 @@ async function copyOut(repository: string, tag: string, dirName: string): Promis
 
 describe('podman (vfs)', () => {
   it('pulls by project prefix the same image, ID and digest as straight from the upstream', async () => {
-    const image = await upstreamImage('podimg', { tag: 'v1', layerSizes: [MiB], seed: 'pull-through-podman' });
+    const image = await pushUpstreamImage(setup, work, 'podimg', { tag: 'v1', layerSizes: [MiB], seed: 'pull-through-podman' });
     const direct = await createPodmanSandbox({ insecureRegistries: [setup.upstream.host] });
     cleanups.push(() => direct.stop());
     const viaBerth = await createPodmanSandbox({ insecureRegistries: [setup.berth.host] });
@@ -114,7 +107,7 @@ describe('containerd (ctr)', () => {
   beforeAll(async () => {
     containerd = await startContainerd();
     cleanups.push(() => containerd.stop());
-    image = await upstreamImage('ctrimg', { tag: 'v1', platforms: [AMD64, ARM64], layerSizes: [512 * 1024], seed: 'pull-through-ctr' });
+    image = await pushUpstreamImage(setup, work, 'ctrimg', { tag: 'v1', platforms: [AMD64, ARM64], layerSizes: [512 * 1024], seed: 'pull-through-ctr' });
   });
 
   it('pulls and unpacks by tag', async () => {
@@ -134,7 +127,7 @@ describe('containerd (ctr)', () => {
 
 describe('concurrent pulls of a cold image', () => {
   it('8 parallel skopeo copies cost one upstream GET per blob', async () => {
-    const image = await upstreamImage('burst', { tag: 'v1', layerSizes: [16 * MiB, 2 * MiB], seed: 'pull-through-burst' });
+    const image = await pushUpstreamImage(setup, work, 'burst', { tag: 'v1', layerSizes: [16 * MiB, 2 * MiB], seed: 'pull-through-burst' });
     const blobs = await blobDigestsOf(image);
     const blobGetsBefore = await metric('berth_proxy_upstream_requests_total', { project: 'hub', kind: 'blob-get' });
 
@@ -154,7 +147,7 @@ describe('skopeo, multi-platform', () => {
   let image: BuiltImage;
 
   beforeAll(async () => {
-    image = await upstreamImage('multi', { tag: 'v1', platforms: [AMD64, ARM64], layerSizes: [256 * 1024], seed: 'pull-through-multi' });
+    image = await pushUpstreamImage(setup, work, 'multi', { tag: 'v1', platforms: [AMD64, ARM64], layerSizes: [256 * 1024], seed: 'pull-through-multi' });
   });
 
   it('copies out of the proxy project with every digest and the index bytes as the upstream has them', async () => {

@@ -1,4 +1,7 @@
+import { join } from 'node:path';
 import { startBerth, type BerthUnderTest } from '../harness/berth.js';
+import { skopeoCopy } from '../harness/clients.js';
+import { buildImageLayout, type BuiltImage } from '../harness/oci-image.js';
 import { startDockerRegistry, type DockerRegistryUnderTest } from '../harness/docker-registry.js';
 import { startFaultRelay, type FaultRelay } from '../harness/fault-relay.js';
 
@@ -39,3 +42,16 @@ export async function startProxySetup(projects: Array<Record<string, unknown>>, 
 
 export const MANIFEST_PATH = /\/manifests\//;
 export const BLOB_PATH = /\/blobs\/sha/;
+
+/** Build an image layout under `work` and push it (every platform) to the upstream as `library/<name>:<tag>`. */
+export async function pushUpstreamImage(
+  setup: ProxySetup,
+  work: string,
+  name: string,
+  options: Parameters<typeof buildImageLayout>[1],
+): Promise<BuiltImage> {
+  const image = await buildImageLayout(join(work, `layout-${name}`), options);
+  const ref = `docker://${setup.upstream.host}/library/${name}:${options.tag}`;
+  await skopeoCopy(`oci:${image.dir}:${options.tag}`, ref, { all: true, preserveDigests: true });
+  return image;
+}

@@ -6,7 +6,12 @@ import type { Logger } from 'pino';
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const oci = error instanceof OciError ? error : toOciError(error);
-    if (oci.status >= 500) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
+    if (oci.code === 'UNAVAILABLE') {
+      // An upstream outage is an operating condition, not a bug: one line, no stack.
+      logger.warn({ code: oci.code, status: oci.status, reason: oci.message, method: req.method, url: req.originalUrl }, 'request failed: unavailable');
+    } else if (oci.status >= 500) {
+      logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
+    }
     if (res.headersSent) {
       res.destroy();
       return;
