@@ -72,6 +72,27 @@ describe('filesystem driver specifics', () => {
     expect(await readdir(join(root, 'tmp'))).toEqual(['fresh.blob']);
   });
 
+  it('adopts a verified file by moving it into place, and declines one on another filesystem', async () => {
+    const store = createFsBlobStore({ root: freshRoot() });
+    const content = Buffer.from('adopted after the caller verified it');
+    const digest = digestOfBytes(content);
+    const file = join(base, 'verified.spool');
+    await writeFile(file, content);
+    expect(await store.adoptVerifiedFile?.(file, { digest, size: content.length })).toBe(true);
+    await expect(stat(file)).rejects.toThrow(/ENOENT/);
+    expect(await store.stat(digest)).toEqual({ digest, size: content.length });
+    const other = await mkdtemp(join('/dev/shm', 'berth-other-fs-'));
+    try {
+      const elsewhere = join(other, 'verified.spool');
+      await writeFile(elsewhere, 'x');
+      // /dev/shm is a tmpfs: a rename across filesystems fails with EXDEV, so the caller must copy.
+      expect(await store.adoptVerifiedFile?.(elsewhere, { digest: digestOfBytes(Buffer.from('x')), size: 1 })).toBe(false);
+      expect((await stat(elsewhere)).size).toBe(1);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
   it('offers no presigned URLs', () => {
     expect(createFsBlobStore({ root: freshRoot() }).presignedUrl).toBeUndefined();
   });

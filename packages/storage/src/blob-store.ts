@@ -68,6 +68,12 @@ export interface BlobStore {
    * DigestMismatchError is thrown. Writing a blob that already exists is harmless.
    */
   write(source: Readable, options?: { expected?: DigestString; algorithm?: 'sha256' | 'sha512' }): Promise<BlobInfo>;
+  /**
+   * Move a local file the caller has already verified to hash to `info.digest` into the store
+   * (atomically, on the same filesystem). False when this store cannot take it that way (another
+   * filesystem, or not a filesystem store): the caller then streams it through `write`.
+   */
+  adoptVerifiedFile?(path: string, info: BlobInfo): Promise<boolean>;
   /** Remove a blob; false when it was not there. */
   delete(digest: DigestString): Promise<boolean>;
   /** A time-limited URL a client can GET the blob from directly (S3 only; undefined when unsupported). */

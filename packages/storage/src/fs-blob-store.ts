@@ -5,6 +5,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { parseDigest } from '@berth/oci';
 import type { BlobInfo, BlobStore, ByteRange, DigestString, UploadStore } from './blob-store.js';
 import { NotFoundError } from './blob-store.js';
 import { fsyncPath, hasErrorCode, publishFile, sweepOldFiles } from './fs-files.js';
@@ -88,6 +89,18 @@ class FilesystemBlobStore implements FsBlobStore {
     } finally {
       // After a successful publish the temp file is gone already; otherwise drop what was written.
       await rm(tmp, { force: true });
+    }
+  }
+
+  async adoptVerifiedFile(path: string, info: BlobInfo): Promise<boolean> {
+    parseDigest(info.digest);
+    await fsyncPath(path);
+    try {
+      await publishFile(path, this.blobPath(info.digest));
+      return true;
+    } catch (error) {
+      if (hasErrorCode(error, 'EXDEV')) return false;
+      throw error;
     }
   }
 

@@ -91,12 +91,7 @@ export class BlobFill {
 
       await spoolAndVerify(blob.body, spool, this.digest, blob.size);
       spool.seal();
-      const publishing = new SpoolReader(spool);
-      try {
-        await store.write(publishing, { expected: this.digest });
-      } finally {
-        publishing.destroy(); // releases its spool reference even if the store never read it
-      }
+      await publish(store, spool, this.digest, blob.size);
 
       this.settle('done');
       metrics.completed?.(blob.size);
@@ -129,6 +124,21 @@ export class BlobFill {
     this.current = state;
     this.error = error;
     this.context.onSettled(this);
+  }
+}
+
+/**
+ * Make the verified spool the stored blob: moved into place when the store can adopt the file
+ * (filesystem store on the same filesystem; readers keep reading through their open handle),
+ * else streamed through the store's own verified write.
+ */
+async function publish(store: BlobStore, spool: Spool, digest: string, size: number): Promise<void> {
+  if (store.adoptVerifiedFile !== undefined && (await store.adoptVerifiedFile(spool.path, { digest, size }))) return;
+  const publishing = new SpoolReader(spool);
+  try {
+    await store.write(publishing, { expected: digest });
+  } finally {
+    publishing.destroy(); // releases its spool reference even if the store never read it
   }
 }
 
