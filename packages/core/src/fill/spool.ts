@@ -2,7 +2,7 @@ import { open, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 
 /** How many accepted bytes may wait for the disk before append makes the source wait. */
-const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+const MAX_QUEUED_BYTES = 1024 * 1024;
 
 /** Where a reader at some offset stands against the spool. */
 export type SpoolPosition =
