@@ -10,6 +10,8 @@ import type { ProxyContext } from './proxy-context.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 import { upstreamFailure } from './upstream-errors.js';
 
+const MAX_REMEMBERED_LINKS = 100_000;
+
 export interface ProxiedBlobInfo {
   digest: string;
   size: number;
@@ -29,6 +31,7 @@ export interface ProxiedBlob extends ProxiedBlobInfo {
  */
 export class ProxyBlobs {
   private readonly absent = new NegativeCache();
+  private readonly linked = new Set<string>();
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -109,9 +112,17 @@ export class ProxyBlobs {
     };
   }
 
+  /** Record that the repository has the blob (two idempotent writes, so skipped when done recently). */
   private async link(ctx: ProxyContext, digest: string, size: number): Promise<void> {
+    const key = `${ctx.name}@${digest}`;
+    if (this.linked.has(key)) return;
     const repository = await this.metadata.ensureRepository(ctx.project.id, ctx.name);
     await this.metadata.linkBlob(repository.id, { digest, size });
+    this.linked.add(key);
+    // A bounded memory of links: forgetting one costs a redundant, harmless write later. A link
+    // removed by a blob DELETE is not re-made while remembered; proxied reads never need it (they
+    // check the store), only garbage collection does, and a collected blob is simply fetched again.
+    if (this.linked.size > MAX_REMEMBERED_LINKS) this.linked.clear();
   }
 }
 
