@@ -14,6 +14,7 @@ beforeAll(async () => {
     { name: 'hub', kind: 'proxy', ns: ['docker.io'], nameMapping: { dockerHubLibrary: 'on' } },
     { name: 'locked', kind: 'proxy', pushPolicy: 'none' },
     { name: 'open', kind: 'proxy', pushPolicy: 'all' },
+    { name: 'quick', kind: 'proxy', tagTtlSeconds: 0, nameMapping: { dockerHubLibrary: 'on' } },
   ]);
 }, 60_000);
 
@@ -60,6 +61,30 @@ describe('tags/list', () => {
     expect(next).toBeDefined();
     const second = await call(setup.berth.url, 'GET', next ?? '');
     expect(second.json()).toEqual({ name: 'hub/tagged', tags: [signatureTag] });
+  });
+
+  it("remembers the upstream's list for the tag TTL and serves it while the upstream is down", async () => {
+    await pushImage(setup.upstream.url, 'library/listed', 'x1', [10]);
+    const listRequests = () => setup.relay.count('GET', /\/library\/listed\/tags\/list/);
+    const first = await call(setup.berth.url, 'GET', '/v2/hub/listed/tags/list');
+    expect(first.headers.get('cache-status')).toBe('Berth; fwd=miss');
+    const before = listRequests();
+    const second = await call(setup.berth.url, 'GET', '/v2/hub/listed/tags/list');
+    expect(second.headers.get('cache-status')).toMatch(/^Berth; hit; ttl=\d+$/);
+    expect(second.json()).toEqual({ name: 'hub/listed', tags: ['x1'] });
+    expect(listRequests()).toBe(before);
+
+    // With no TTL every list asks the upstream; when it cannot answer, the last list stands in.
+    expect((await call(setup.berth.url, 'GET', '/v2/quick/listed/tags/list')).headers.get('cache-status')).toBe('Berth; fwd=miss');
+    await setup.relay.down();
+    try {
+      const stale = await call(setup.berth.url, 'GET', '/v2/quick/listed/tags/list');
+      expect(stale.status).toBe(200);
+      expect(stale.json()).toEqual({ name: 'quick/listed', tags: ['x1'] });
+      expect(stale.headers.get('cache-status')).toMatch(/^Berth; hit; detail="stale: upstream /);
+    } finally {
+      await setup.relay.up();
+    }
   });
 
   it('answers NAME_UNKNOWN for a repository unknown here and upstream', async () => {

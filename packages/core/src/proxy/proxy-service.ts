@@ -6,11 +6,12 @@ import { pathInProject, upstreamRepository } from './name-mapping.js';
 import type { ProxyBlobs } from './proxy-blobs.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { ProxyManifests } from './proxy-manifests.js';
+import { ProxyTags } from './proxy-tags.js';
 import { proxySettingsOf } from './proxy-settings.js';
 import { isReferrerTag } from './push-policy.js';
 import { UPSTREAM_MANIFEST_ACCEPT } from './upstream-accept.js';
 import type { UpstreamPool } from './upstream-pool.js';
-import { unavailableReason, upstreamFailure } from './upstream-errors.js';
+import { unavailableReason } from './upstream-errors.js';
 
 /** How long project rows are reused between database reads (settings changes apply after this). */
 const PROJECT_CACHE_MS = 5_000;
@@ -18,6 +19,7 @@ const PROJECT_CACHE_MS = 5_000;
 /** Entry point of pull-through: which requests are proxied, and the proxied tag list. */
 export class ProxyService {
   private projects: { at: number; byName: Map<string, ProjectRow>; byNs: Map<string, ProjectRow> } | undefined;
+  private readonly tagLists: ProxyTags;
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -25,7 +27,9 @@ export class ProxyService {
     readonly manifests: ProxyManifests,
     readonly blobs: ProxyBlobs,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.tagLists = new ProxyTags(metadata, now);
+  }
 
   /** The proxy context for a repository name, or null when its project is not a proxy project. */
   async contextFor(name: string): Promise<ProxyContext | null> {
@@ -78,25 +82,7 @@ export class ProxyService {
 
   /** The upstream's tags merged with the cached and pushed ones, in lexical order, paged. */
   async tags(ctx: ProxyContext, page: { limit?: number; after?: string }): Promise<ListPage & { outcome: CacheOutcome }> {
-    const repository = await this.metadata.getRepository(ctx.name);
-    const local = repository === null ? [] : await this.metadata.listTags(repository.id, {});
-    let upstream: string[] | null;
-    let outcome: CacheOutcome = { kind: 'miss', stored: false };
-    try {
-      upstream = await ctx.upstream.listTags(ctx.upstreamName);
-    } catch (error) {
-      const reason = unavailableReason(error);
-      if (reason === undefined || repository === null) return upstreamFailure(error, `the tag list of ${ctx.name}`);
-      upstream = [];
-      outcome = { kind: 'stale', reason };
-    }
-    if (upstream === null && repository === null) {
-      throw new OciError('NAME_UNKNOWN', `repository ${ctx.name} is not known here nor upstream`, { detail: { name: ctx.name } });
-    }
-    const all = [...new Set([...(upstream ?? []), ...local])].sort(byteOrder);
-    const after = page.after === undefined ? all : all.filter((tag) => byteOrder(tag, page.after ?? '') > 0);
-    if (page.limit === undefined) return { items: after, more: false, outcome };
-    return { items: after.slice(0, page.limit), more: after.length > page.limit, outcome };
+    return this.tagLists.list(ctx, page);
   }
 
   private async loadProjects(): Promise<{ byName: Map<string, ProjectRow>; byNs: Map<string, ProjectRow> }> {
@@ -116,9 +102,4 @@ export class ProxyService {
   invalidateProjects(): void {
     this.projects = undefined;
   }
-}
-
-/** Tags sort by their bytes (as the database's COLLATE "C" does), not by locale. */
-function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
