@@ -58,8 +58,7 @@ export class ProxyManifests {
     }
     const fetched = await this.fetch(ctx, digest);
     if (fetched.manifest === null) throw manifestUnknown(ctx.name, digest);
-    await this.store(ctx, fetched.manifest, []);
-    const manifest = fromFetched(fetched.manifest);
+    const manifest = await this.store(ctx, fetched.manifest, []);
     this.memory.set(ctx.project.id, ctx.name, digest, { manifest });
     return { manifest, outcome: fetched.joined ? { kind: 'coalesced' } : { kind: 'miss', stored: true } };
   }
@@ -112,8 +111,7 @@ export class ProxyManifests {
     }
     const fetched = await this.fetch(ctx, head.digest);
     if (fetched.manifest === null) throw manifestUnknown(ctx.name, tag);
-    await this.store(ctx, fetched.manifest, [tag]);
-    const manifest = fromFetched(fetched.manifest);
+    const manifest = await this.store(ctx, fetched.manifest, [tag]);
     this.rememberTag(ctx, tag, manifest, this.now());
     return { manifest, outcome: fetched.joined ? { kind: 'coalesced' } : { kind: 'miss', stored: true } };
   }
@@ -135,8 +133,8 @@ export class ProxyManifests {
     }
   }
 
-  /** Store the upstream's bytes as they are; the tags are marked as checked now. */
-  private async store(ctx: ProxyContext, manifest: FetchedManifest, tags: string[]): Promise<void> {
+  /** Store the upstream's bytes as they are (the tags marked as checked now); what is served from now on. */
+  private async store(ctx: ProxyContext, manifest: FetchedManifest, tags: string[]): Promise<StoredManifest> {
     const repository = await this.metadata.ensureRepository(ctx.project.id, ctx.name);
     let parsed;
     try {
@@ -158,6 +156,7 @@ export class ProxyManifests {
       manifestRefs: parsed === undefined ? [] : referencedManifests(parsed),
       tags,
     });
+    return { digest: manifest.digest, mediaType: parsed?.mediaType ?? manifest.mediaType, content: manifest.bytes, subject: parsed?.subject?.digest ?? null };
   }
 
   private serveStale(ctx: ProxyContext, tag: string, tagRow: TagRow | null, cached: ManifestRow | null, error: unknown): ProxiedManifest {
@@ -201,14 +200,4 @@ function toStored(row: ManifestRow): StoredManifest {
 
 function fromRow(row: ManifestRow): FetchedManifest {
   return { digest: row.digest, mediaType: row.mediaType, size: row.size, bytes: Buffer.from(row.content) };
-}
-
-function fromFetched(manifest: FetchedManifest): StoredManifest {
-  let subject: string | null = null;
-  try {
-    subject = parseManifest(manifest.bytes, manifest.mediaType).subject?.digest ?? null;
-  } catch {
-    subject = null;
-  }
-  return { digest: manifest.digest, mediaType: manifest.mediaType, content: manifest.bytes, subject };
 }
