@@ -7,18 +7,23 @@ import type { ProxyBlobs } from './proxy-blobs.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { ProxyManifests } from './proxy-manifests.js';
 import { ProxyTags } from './proxy-tags.js';
-import { proxySettingsOf } from './proxy-settings.js';
+import { proxySettingsOf, type ProxySettings } from './proxy-settings.js';
 import { isReferrerTag } from './push-policy.js';
 import { UPSTREAM_MANIFEST_ACCEPT } from './upstream-accept.js';
 import type { UpstreamPool } from './upstream-pool.js';
 import { unavailableReason } from './upstream-errors.js';
+
+interface ProxyProject {
+  project: ProjectRow;
+  settings: ProxySettings;
+}
 
 /** How long project rows are reused between database reads (settings changes apply after this). */
 const PROJECT_CACHE_MS = 5_000;
 
 /** Entry point of pull-through: which requests are proxied, and the proxied tag list. */
 export class ProxyService {
-  private projects: { at: number; byName: Map<string, ProjectRow>; byNs: Map<string, ProjectRow> } | undefined;
+  private projects: { at: number; proxies: Map<string, ProxyProject>; byNs: Map<string, ProxyProject> } | undefined;
   private readonly tagLists: ProxyTags;
 
   constructor(
@@ -34,9 +39,9 @@ export class ProxyService {
   /** The proxy context for a repository name, or null when its project is not a proxy project. */
   async contextFor(name: string): Promise<ProxyContext | null> {
     assertRepositoryName(name);
-    const project = (await this.loadProjects()).byName.get(projectOf(name));
-    if (project === undefined || project.kind !== 'proxy' || name === project.name) return null;
-    const settings = proxySettingsOf(project);
+    const proxy = (await this.loadProjects()).proxies.get(projectOf(name));
+    if (proxy === undefined || name === proxy.project.name) return null;
+    const { project, settings } = proxy;
     return {
       project,
       settings,
@@ -48,7 +53,7 @@ export class ProxyService {
 
   /** `?ns=docker.io`: the local name of `name` in the proxy project serving that registry host. */
   async nameForNamespace(ns: string, name: string): Promise<string> {
-    const project = (await this.loadProjects()).byNs.get(ns.toLowerCase());
+    const project = (await this.loadProjects()).byNs.get(ns.toLowerCase())?.project;
     if (project === undefined) {
       throw new OciError('NAME_UNKNOWN', `no proxy project serves the registry ${ns} (ns parameter)`, { detail: { ns } });
     }
@@ -85,21 +90,18 @@ export class ProxyService {
     return this.tagLists.list(ctx, page);
   }
 
-  private async loadProjects(): Promise<{ byName: Map<string, ProjectRow>; byNs: Map<string, ProjectRow> }> {
+  /** Proxy projects with their settings, read at most every PROJECT_CACHE_MS (not per request). */
+  private async loadProjects(): Promise<{ proxies: Map<string, ProxyProject>; byNs: Map<string, ProxyProject> }> {
     if (this.projects !== undefined && this.now() - this.projects.at < PROJECT_CACHE_MS) return this.projects;
-    const rows = await this.metadata.listProjects();
-    const byName = new Map(rows.map((row) => [row.name, row]));
-    const byNs = new Map<string, ProjectRow>();
-    for (const row of rows) {
-      if (row.kind !== 'proxy') continue;
-      for (const host of proxySettingsOf(row).ns) byNs.set(host, row);
+    const proxies = new Map<string, ProxyProject>();
+    const byNs = new Map<string, ProxyProject>();
+    for (const project of await this.metadata.listProjects()) {
+      if (project.kind !== 'proxy') continue;
+      const proxy = { project, settings: proxySettingsOf(project) };
+      proxies.set(project.name, proxy);
+      for (const host of proxy.settings.ns) byNs.set(host, proxy);
     }
-    this.projects = { at: this.now(), byName, byNs };
+    this.projects = { at: this.now(), proxies, byNs };
     return this.projects;
-  }
-
-  /** Forget cached project rows (after configuration or admin changes). */
-  invalidateProjects(): void {
-    this.projects = undefined;
   }
 }
