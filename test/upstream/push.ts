@@ -53,8 +53,4 @@ export async function pushImage(base: string, repository: string, tag: string, l
   return { manifest, config, layers };
 }
 
-export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
+export { buffer as readAll } from 'node:stream/consumers';

@@ -1,3 +1,4 @@
+import { buffer as readAll } from 'node:stream/consumers';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createUpstreamClient } from './client.js';
 import { UpstreamUnavailableError } from './errors.js';
@@ -25,11 +26,6 @@ function client(url: string, extra: Partial<UpstreamOptions> = {}): UpstreamClie
   return upstream;
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 describe('redirects', () => {
   it('follows a blob redirect to another origin without the Authorization header', async () => {

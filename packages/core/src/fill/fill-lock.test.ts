@@ -1,3 +1,4 @@
+import { buffer as collect } from 'node:stream/consumers';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,11 +26,6 @@ afterEach(async () => {
 const sha256 = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 const fastPolling = { initialDelayMs: 5, maxDelayMs: 20 };
 
-async function collect(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(chunk as Buffer);
-  return Buffer.concat(parts);
-}
 
 /** A lock held by "another replica" for the first `deniedTimes` attempts (then its lease expired). */
 function foreignLock(deniedTimes: number) {

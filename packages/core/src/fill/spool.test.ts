@@ -1,8 +1,8 @@
+import { buffer as collect } from 'node:stream/consumers';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { prepareSpoolDir, spoolPath } from './spool-dir.js';
 import { SPOOL_READ_CHUNK_BYTES, SpoolReader } from './spool-reader.js';
@@ -18,11 +18,6 @@ afterEach(async () => {
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
-async function collect(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(chunk as Buffer);
-  return Buffer.concat(parts);
-}
 
 describe('Spool and SpoolReader', () => {
   it('writes many small chunks queued back to back in order, and refuses a seal before flush', async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { jest } from '@jest/globals';
 import { createFsBlobStore, type BlobStore } from '@berth/storage';
 import { BlobFills } from '../blob-fills.js';
@@ -43,11 +43,7 @@ export function controlledSource(size: number) {
   return { body, source };
 }
 
-export async function collect(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(chunk as Buffer);
-  return Buffer.concat(parts);
-}
+export { buffer as collect } from 'node:stream/consumers';
 
 export function mustRead(read: FillRead | null): FillRead {
   if (read === null) throw new Error('expected a read, got null');
