@@ -47,19 +47,29 @@ export class ProxyBlobs {
       await this.link(ctx, digest, stored.size);
       return { digest, size: stored.size, outcome: { kind: 'hit' } };
     }
-    const key = `${ctx.project.id}:${ctx.name}@${digest}`;
-    if (this.absent.has(key)) throw blobUnknown(digest);
+    return { digest, size: await this.upstreamSize(ctx, digest), outcome: { kind: 'miss', stored: false } };
+  }
+
+  /** An uncached blob's size from one upstream HEAD; BLOB_UNKNOWN (remembered) when it has none. */
+  private async upstreamSize(ctx: ProxyContext, digest: string): Promise<number> {
+    this.assertNotKnownAbsent(ctx, digest);
     let head;
     try {
       head = await ctx.upstream.headBlob(ctx.upstreamName, digest);
     } catch (error) {
       return upstreamFailure(error, `blob ${digest}`);
     }
-    if (head === null) {
-      this.absent.add(key, ctx.settings.negativeTtlSeconds * 1000);
-      throw blobUnknown(digest);
-    }
-    return { digest, size: head.size, outcome: { kind: 'miss', stored: false } };
+    if (head === null) this.rememberAbsent(ctx, digest);
+    return head.size;
+  }
+
+  private assertNotKnownAbsent(ctx: ProxyContext, digest: string): void {
+    if (this.absent.has(absentKey(ctx, digest))) throw blobUnknown(digest);
+  }
+
+  private rememberAbsent(ctx: ProxyContext, digest: string): never {
+    this.absent.add(absentKey(ctx, digest), ctx.settings.negativeTtlSeconds * 1000);
+    throw blobUnknown(digest);
   }
 
   /** The blob (or the range the Range header asks for), from the store or the fill. */
@@ -78,26 +88,16 @@ export class ProxyBlobs {
       this.metrics.hit(ctx.project.name, 'blob', range === undefined ? stored.size : range.end - range.start + 1);
       return { digest, size: stored.size, ...(range !== undefined ? { range } : {}), stream, outcome: { kind: 'hit' } };
     }
-    // A range of an uncached blob needs its size first: one upstream HEAD (or the fill in flight).
-    const range = rangeHeader === undefined ? undefined : wantedRange(rangeHeader, (await this.stat(ctx, digest)).size);
-    const key = `${ctx.project.id}:${ctx.name}@${digest}`;
-    if (this.absent.has(key)) throw blobUnknown(digest);
+    // A range of an uncached blob needs its size first: one upstream HEAD.
+    const range = rangeHeader === undefined ? undefined : wantedRange(rangeHeader, await this.upstreamSize(ctx, digest));
+    this.assertNotKnownAbsent(ctx, digest);
     let read;
     try {
-      read = await this.fills.open(
-        digest,
-        async () => {
-          return ctx.upstream.openBlob(ctx.upstreamName, digest);
-        },
-        range,
-      );
+      read = await this.fills.open(digest, () => ctx.upstream.openBlob(ctx.upstreamName, digest), range);
     } catch (error) {
       return failure(error, digest);
     }
-    if (read === null) {
-      this.absent.add(key, ctx.settings.negativeTtlSeconds * 1000);
-      throw blobUnknown(digest);
-    }
+    if (read === null) return this.rememberAbsent(ctx, digest);
     const filled = read;
     const bytes = filled.range === undefined ? filled.size : filled.range.end - filled.range.start + 1;
     if (filled.joined) this.metrics.coalesced(ctx.project.name);
@@ -146,6 +146,10 @@ function wantedRange(header: string | undefined, size: number): ByteRange | unde
     });
   }
   return range;
+}
+
+function absentKey(ctx: ProxyContext, digest: string): string {
+  return `${ctx.project.id}:${ctx.name}@${digest}`;
 }
 
 function blobUnknown(digest: string): OciError {
