@@ -53,7 +53,7 @@ export type { ParsedManifest } from './manifest.js';
 export { nextLink, parseNextLink, parsePageParams } from './pagination.js';
 export type { PageParams } from './pagination.js';
 
-export { formatContentRange, parseContentRange, parseRangeHeader } from './range.js';
+export { formatContentRange, parseContentRange, parseRangeHeader, satisfiableRange } from './range.js';
 export type { ByteRange } from './range.js';
 
 export {

@@ -71,3 +71,17 @@ export function parseContentRange(header: string): ByteRange {
   }
   return { start, end };
 }
+
+/**
+ * The range a GET with this Range header serves (undefined: the whole content); RANGE_INVALID
+ * (416, with `Content-Range: bytes *\/size`) when it cannot be satisfied.
+ */
+export function satisfiableRange(header: string | undefined, size: number): ByteRange | undefined {
+  const range = parseRangeHeader(header, size);
+  if (range === 'unsatisfiable') {
+    throw new OciError('RANGE_INVALID', `range ${header ?? ''} cannot be satisfied for a ${size}-byte blob`, {
+      headers: { 'Content-Range': formatContentRange(undefined, size) },
+    });
+  }
+  return range;
+}

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { OciError, formatContentRange, parseDigest, parseRangeHeader } from '@berth/oci';
+import { OciError, parseDigest, satisfiableRange } from '@berth/oci';
 import type { MetadataStore } from '@berth/db';
 import type { BlobStore, ByteRange } from '@berth/storage';
 import { FillLockUnavailableError, FillWaitTimeoutError, type BlobFills } from '../fill/index.js';
@@ -77,7 +77,7 @@ export class ProxyBlobs {
     parseDigest(digest);
     const stored = await this.store.stat(digest);
     if (stored !== null) {
-      const range = rangeHeader === undefined ? undefined : wantedRange(rangeHeader, stored.size);
+      const range = rangeHeader === undefined ? undefined : satisfiableRange(rangeHeader, stored.size);
       let stream: Readable;
       try {
         stream = await this.store.read(digest, range);
@@ -89,7 +89,7 @@ export class ProxyBlobs {
       return { digest, size: stored.size, ...(range !== undefined ? { range } : {}), stream, outcome: { kind: 'hit' } };
     }
     // A range of an uncached blob needs its size first: one upstream HEAD.
-    const range = rangeHeader === undefined ? undefined : wantedRange(rangeHeader, await this.upstreamSize(ctx, digest));
+    const range = rangeHeader === undefined ? undefined : satisfiableRange(rangeHeader, await this.upstreamSize(ctx, digest));
     this.assertNotKnownAbsent(ctx, digest);
     let read;
     try {
@@ -136,16 +136,6 @@ function failure(error: unknown, digest: string): never {
   } catch (mapped) {
     return upstreamFailure(mapped, `blob ${digest}`);
   }
-}
-
-function wantedRange(header: string | undefined, size: number): ByteRange | undefined {
-  const range = parseRangeHeader(header, size);
-  if (range === 'unsatisfiable') {
-    throw new OciError('RANGE_INVALID', `range ${header ?? ''} cannot be satisfied for a ${size}-byte blob`, {
-      headers: { 'Content-Range': formatContentRange(undefined, size) },
-    });
-  }
-  return range;
 }
 
 function absentKey(ctx: ProxyContext, digest: string): string {

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { OciError, formatContentRange, parseRangeHeader } from '@berth/oci';
-import { cacheStatusHeader, type ProxyContext } from '@berth/core';
+import { formatContentRange, satisfiableRange, type ByteRange } from '@berth/oci';
+import { cacheStatusHeader } from '@berth/core';
 import type { RouteContext } from '../../http/context.js';
 import type { MethodTable } from './router.js';
 
@@ -20,11 +20,9 @@ async function streamBody(res: RouteContext['res'], stream: Readable): Promise<v
   });
 }
 
-/** A blob of a proxy project: from the cache or through the shared fill. */
-async function getProxiedBlob(ctx: RouteContext, proxy: ProxyContext, digest: string): Promise<void> {
-  const { req, res, services } = ctx;
-  const blob = await services.proxy.blobs.read(proxy, digest, req.headers.range);
-  res.setHeader('Cache-Status', cacheStatusHeader(blob.outcome));
+/** 200 with the whole blob or 206 with a range of it, streamed. */
+async function sendBlob(ctx: RouteContext, blob: { digest: string; size: number; range?: ByteRange | undefined; stream: Readable }): Promise<void> {
+  const { res } = ctx;
   blobHeaders(ctx, blob.digest);
   if (blob.range === undefined) {
     res.status(200).setHeader('Content-Length', String(blob.size));
@@ -35,6 +33,13 @@ async function getProxiedBlob(ctx: RouteContext, proxy: ProxyContext, digest: st
   await streamBody(res, blob.stream);
 }
 
+/** HEAD: the blob's headers and length, no body. */
+function sendBlobHead(ctx: RouteContext, blob: { digest: string; size: number }): void {
+  blobHeaders(ctx, blob.digest);
+  ctx.res.status(200).setHeader('Content-Length', String(blob.size));
+  ctx.res.end();
+}
+
 /** /v2/<name>/blobs/<digest> */
 export const blobRoutes: MethodTable = {
   async HEAD(ctx) {
@@ -43,28 +48,24 @@ export const blobRoutes: MethodTable = {
     if (proxy !== null) {
       const info = await ctx.services.proxy.blobs.stat(proxy, digest);
       ctx.res.setHeader('Cache-Status', cacheStatusHeader(info.outcome));
-      blobHeaders(ctx, info.digest);
-      ctx.res.status(200).setHeader('Content-Length', String(info.size));
-      ctx.res.end();
+      sendBlobHead(ctx, info);
       return;
     }
-    const blob = await ctx.services.blobs.stat(name, digest);
-    blobHeaders(ctx, blob.digest);
-    ctx.res.status(200).setHeader('Content-Length', String(blob.size));
-    ctx.res.end();
+    sendBlobHead(ctx, await ctx.services.blobs.stat(name, digest));
   },
   async GET(ctx) {
     const [name = '', digest = ''] = ctx.params;
     const { req, res, services } = ctx;
     const proxy = await services.proxy.contextFor(name);
-    if (proxy !== null) return getProxiedBlob(ctx, proxy, digest);
-    const blob = await services.blobs.stat(name, digest);
-    const range = parseRangeHeader(req.headers.range, blob.size);
-    if (range === 'unsatisfiable') {
-      throw new OciError('RANGE_INVALID', `range ${req.headers.range} cannot be satisfied for a ${blob.size}-byte blob`, {
-        headers: { 'Content-Range': formatContentRange(undefined, blob.size) },
-      });
+    if (proxy !== null) {
+      // From the cache or through the shared fill.
+      const proxied = await services.proxy.blobs.read(proxy, digest, req.headers.range);
+      res.setHeader('Cache-Status', cacheStatusHeader(proxied.outcome));
+      await sendBlob(ctx, proxied);
+      return;
     }
+    const blob = await services.blobs.stat(name, digest);
+    const range = satisfiableRange(req.headers.range, blob.size);
     const redirectSeconds = services.settings.blobRedirectSeconds;
     if (redirectSeconds !== undefined && range === undefined) {
       const url = await services.blobs.redirectUrl(blob.digest, redirectSeconds);
@@ -75,20 +76,11 @@ export const blobRoutes: MethodTable = {
         return;
       }
     }
-    blobHeaders(ctx, blob.digest);
     if (blob.size === 0) {
-      res.status(200).setHeader('Content-Length', '0');
-      res.end();
+      sendBlobHead(ctx, blob); // an empty body: nothing to open
       return;
     }
-    const stream = await services.blobs.open(blob.digest, range);
-    if (range === undefined) {
-      res.status(200).setHeader('Content-Length', String(blob.size));
-    } else {
-      res.status(206).setHeader('Content-Length', String(range.end - range.start + 1));
-      res.setHeader('Content-Range', formatContentRange(range, blob.size));
-    }
-    await streamBody(res, stream);
+    await sendBlob(ctx, { ...blob, range, stream: await services.blobs.open(blob.digest, range) });
   },
   async DELETE({ res, services, params: [name = '', digest = ''] }) {
     await services.blobs.delete(name, digest);
