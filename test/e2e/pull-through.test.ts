@@ -13,6 +13,7 @@ import {
   startContainerd,
   type ContainerdUnderTest,
 } from '../harness/clients.js';
+import { MANIFEST_ACCEPT } from '../api/content.js';
 import type { BuiltImage } from '../harness/oci-image.js';
 import { BLOB_PATH, MANIFEST_PATH, pushUpstreamImage, startProxySetup, type ProxySetup } from '../proxy/setup.js';
 
@@ -23,12 +24,6 @@ import { BLOB_PATH, MANIFEST_PATH, pushUpstreamImage, startProxySetup, type Prox
 const AMD64 = { os: 'linux', architecture: 'amd64' };
 const ARM64 = { os: 'linux', architecture: 'arm64' };
 const MiB = 1024 * 1024;
-const MANIFEST_ACCEPT = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
 
 let setup: ProxySetup;
 let work: string;
