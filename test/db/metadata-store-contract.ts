@@ -2,7 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import type { MetadataStore } from '@berth/db';
 import { byteOrder, freshRepository, sha256 } from './fixtures.js';
+import { registerAccountCases } from './account-contract-cases.js';
 import { registerManifestCases } from './manifest-contract-cases.js';
+import { registerProjectAdminCases } from './project-admin-contract-cases.js';
 
 /**
  * The one suite every MetadataStore driver must pass. `open` is called once for the whole suite
@@ -130,6 +132,7 @@ export function describeMetadataStoreContract(name: string, open: () => Promise<
       });
     });
 
+    registerProjectAdminCases(getStore);
     registerManifestCases(getStore);
 
     describe('uploads', () => {
@@ -169,5 +172,7 @@ export function describeMetadataStoreContract(name: string, open: () => Promise<
         expect((await store.getUpload(id))?.offset).toBe(1000 + winner);
       });
     });
+
+    registerAccountCases(getStore);
   });
 }

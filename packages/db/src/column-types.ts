@@ -1,4 +1,4 @@
-import { customType } from 'drizzle-orm/pg-core';
+import { customType, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * `bytea` that always yields a plain Uint8Array: node-postgres returns a Buffer (a Uint8Array
@@ -27,3 +27,9 @@ export const byteOrderedText = customType<{ data: string; driverData: string }>(
     return 'text COLLATE "C"';
   },
 });
+
+/** `created_at timestamptz not null default now()`. */
+export const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+
+/** `updated_at timestamptz not null default now()`; writers set it to now() on every change. */
+export const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();

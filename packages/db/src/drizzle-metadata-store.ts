@@ -1,9 +1,12 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from './database.js';
+import { createDrizzleAccountStore } from './drizzle-account-store.js';
 import type { MetadataStore } from './metadata-store.js';
 import * as blobs from './queries/blobs.js';
 import * as manifests from './queries/manifests.js';
+import * as projectStats from './queries/project-stats.js';
 import * as projects from './queries/projects.js';
+import * as purge from './queries/purge-cached-content.js';
 import * as repositories from './queries/repositories.js';
 import * as tags from './queries/tags.js';
 import * as uploads from './queries/uploads.js';
@@ -15,10 +18,18 @@ import * as uploads from './queries/uploads.js';
 export function createDrizzleMetadataStore(db: Database, close: () => Promise<void>): MetadataStore {
   let closing: Promise<void> | undefined;
   return {
+    accounts: createDrizzleAccountStore(db),
+
     getProject: (name) => projects.getProject(db, name),
     ensureProject: (name, kind, settings) => projects.ensureProject(db, name, kind, settings),
-    upsertProject: (name, kind, settings) => projects.upsertProject(db, name, kind, settings),
+    upsertProject: (name, kind, settings, options) => projects.upsertProject(db, name, kind, settings, options),
+    createProject: (name, kind, settings, options) => projects.createProject(db, name, kind, settings, options),
+    updateProject: (name, patch) => projects.updateProject(db, name, patch),
+    deleteProject: (name) => projects.deleteProject(db, name),
     listProjects: () => projects.listProjects(db),
+    projectStats: (projectId) => projectStats.projectStats(db, projectId),
+    recordProjectPull: (projectId, at) => projectStats.recordProjectPull(db, projectId, at),
+    purgeCachedContent: (projectId, repositoryName) => purge.purgeCachedContent(db, projectId, repositoryName),
 
     getRepository: (name) => repositories.getRepository(db, name),
     ensureRepository: (projectId, name) => repositories.ensureRepository(db, projectId, name),

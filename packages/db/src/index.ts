@@ -1,4 +1,5 @@
 export type * from './metadata-store.js';
+export * from './account-store.js';
 export type { Database } from './database.js';
 export { openDatabase, defaultMigrationsFolder, type OpenDatabaseOptions } from './open-database.js';
 export { createDrizzleMetadataStore } from './drizzle-metadata-store.js';

@@ -1,3 +1,5 @@
+import type { AccountStore } from './account-store.js';
+
 /**
  * The metadata port the services use. Implemented with drizzle-orm over Postgres (pg) or
  * embedded PGlite; both pass one contract test suite. Every write that must be consistent under
@@ -12,8 +14,27 @@ export interface ProjectRow {
   kind: ProjectKind;
   /** Project settings (upstream, TTLs, push policy, ...) as validated JSON; shape owned by core. */
   settings: Record<string, unknown>;
+  /** Anonymous pull allowed (when authentication is on). */
+  public: boolean;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** What the admin API may change on a project (kind is fixed at creation). */
+export interface ProjectPatch {
+  settings?: Record<string, unknown>;
+  public?: boolean;
+}
+
+/** Per-project numbers for the admin API. */
+export interface ProjectStats {
+  repositories: number;
+  manifests: number;
+  /** Distinct blobs linked to the project's repositories, and their total size. */
+  blobs: number;
+  blobBytes: number;
+  /** Last pull recorded with recordProjectPull; null when never. */
+  lastPulledAt: Date | null;
 }
 
 export interface RepositoryRow {
@@ -91,13 +112,31 @@ export interface Page {
 }
 
 export interface MetadataStore {
+  /** Users, memberships, robots, audit and the signing key, in the same database. */
+  readonly accounts: AccountStore;
+
   // Projects
   getProject(name: string): Promise<ProjectRow | null>;
   /** Create the project if absent (concurrent callers get the same row); never changes an existing one. */
   ensureProject(name: string, kind: ProjectKind, settings: Record<string, unknown>): Promise<ProjectRow>;
-  /** Create or replace kind and settings (configuration-as-code). */
-  upsertProject(name: string, kind: ProjectKind, settings: Record<string, unknown>): Promise<ProjectRow>;
+  /** Create or replace kind, settings and visibility (configuration-as-code); `public` defaults to false. */
+  upsertProject(name: string, kind: ProjectKind, settings: Record<string, unknown>, options?: { public?: boolean }): Promise<ProjectRow>;
+  /** Throws AlreadyExistsError (from account-store) when the name is taken. */
+  createProject(name: string, kind: ProjectKind, settings: Record<string, unknown>, options: { public: boolean }): Promise<ProjectRow>;
+  /** The updated row, or null when there is no such project. */
+  updateProject(name: string, patch: ProjectPatch): Promise<ProjectRow | null>;
+  /** Delete the project with its repositories, manifests, tags, links, members and robots; false when absent. Blob bytes stay for GC. */
+  deleteProject(name: string): Promise<boolean>;
   listProjects(): Promise<ProjectRow[]>;
+  projectStats(projectId: number): Promise<ProjectStats>;
+  /** Move the project's last-pull time forward to `at` (never backwards); callers throttle how often. */
+  recordProjectPull(projectId: number, at: Date): Promise<void>;
+  /**
+   * Forget what a proxy project cached from its upstream: manifests with source `cached` (their tags
+   * go with them) and the blob links no remaining manifest of the repository references. Limited to
+   * one repository when `repositoryName` is given. Locally pushed content stays.
+   */
+  purgeCachedContent(projectId: number, repositoryName?: string): Promise<{ manifests: number; blobLinks: number }>;
 
   // Repositories
   getRepository(name: string): Promise<RepositoryRow | null>;

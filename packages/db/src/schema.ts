@@ -11,25 +11,14 @@ import {
   text,
   timestamp,
 } from 'drizzle-orm/pg-core';
-import { byteOrderedText, bytea } from './column-types.js';
+import { byteOrderedText, bytea, createdAt, updatedAt } from './column-types.js';
+import { auditEvents, projectMembers, robots, signingKeys, users } from './schema-accounts.js';
+import { projects } from './schema-projects.js';
+
+export { projects } from './schema-projects.js';
+export * from './schema-accounts.js';
 
 // Names, tags and digests use byte-ordered text so listings page in the same lexical order everywhere.
-
-const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
-const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
-
-export const projects = pgTable(
-  'projects',
-  {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    name: byteOrderedText('name').notNull().unique(),
-    kind: text('kind').$type<'hosted' | 'proxy'>().notNull(),
-    settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
-    createdAt: createdAt(),
-    updatedAt: updatedAt(),
-  },
-  (t) => [check('projects_kind_check', sql`${t.kind} in ('hosted', 'proxy')`)],
-);
 
 export const repositories = pgTable(
   'repositories',
@@ -183,4 +172,9 @@ export const schema = {
   manifestChildren,
   tags,
   uploads,
+  users,
+  projectMembers,
+  robots,
+  auditEvents,
+  signingKeys,
 };
