@@ -27,7 +27,7 @@ async function startBerthProcess(dir: string, name: string, databaseUrl?: string
   const port = await freePort();
   const config = join(dir, `${name}.yaml`);
   const database = databaseUrl === undefined ? '' : `database:\n  url: ${databaseUrl}\n`;
-  await writeFile(config, `server:\n  host: 127.0.0.1\n  port: ${port}\ndataDir: ${join(dir, name)}\nlog:\n  level: warn\nprojects:\n  - name: bench\n    kind: hosted\n${database}`);
+  await writeFile(config, `server:\n  host: 127.0.0.1\n  port: ${port}\ndataDir: ${join(dir, name)}\nlog:\n  level: warn\nauth:\n  enabled: false\nprojects:\n  - name: bench\n    kind: hosted\n${database}`);
   const main = resolve(import.meta.dirname, '../apps/registry/dist/main.js');
   const start = () => startService(process.execPath, [main, '--config', config], { port, env: { BERTH_CONFIG: '' }, timeoutMs: 120_000 });
   await (await start()).stop();

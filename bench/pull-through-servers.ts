@@ -72,7 +72,8 @@ async function startBerthIn(dataDir: string, upstreamUrl: string, databaseUrl?: 
     server: { host: '127.0.0.1', port },
     dataDir,
     log: { level: 'warn' },
-    projects: [{ name: 'bench', kind: 'proxy', upstream: { url: upstreamUrl } }],
+    // Public: clients pull anonymously, as from a cluster mirror (authentication stays on).
+    projects: [{ name: 'bench', kind: 'proxy', public: true, upstream: { url: upstreamUrl } }],
     ...(databaseUrl === undefined ? {} : { database: { url: databaseUrl } }),
   }));
   // PROFILE_BERTH_INTO=<dir> writes a V8 CPU profile of each Berth process there (for chasing the cold path).

@@ -10,6 +10,8 @@ import {
   type ManifestDoc,
   type OciManifestOptions,
 } from './content.js';
+import { bearerFor, scopesForUrl } from './bearer.js';
+import { targetKind } from './target.js';
 
 // Plain-fetch HTTP helpers for the OCI distribution API tests: one request function that always
 // reads the whole body, push helpers that fail loudly, Link parsing and the error-body assertion.
@@ -33,9 +35,14 @@ export interface RequestInit {
  */
 export async function call(base: string, method: string, target: string, init: RequestInit = {}): Promise<HttpResult> {
   const url = new URL(target, base);
+  const headers = { ...init.headers };
+  if (targetKind() === 'berth-auth' && headers.Authorization === undefined) {
+    const token = await bearerFor(base, scopesForUrl(url));
+    if (token !== undefined) headers.Authorization = `Bearer ${token}`;
+  }
   const response = await fetch(url, {
     method,
-    headers: init.headers,
+    headers,
     ...(init.body !== undefined ? { body: init.body } : {}),
     redirect: 'manual',
   });

@@ -4,7 +4,9 @@
 // distribution spec and Berth's requirements; where distribution 2.8 predates the spec (no
 // referrers API, no single-POST upload, ...) its failures are expected and listed in the README.
 
-export type TargetKind = 'berth' | 'distribution';
+import { AUTH_ADMIN } from './bearer.js';
+
+export type TargetKind = 'berth' | 'berth-auth' | 'distribution';
 
 export interface ApiTarget {
   kind: TargetKind;
@@ -16,8 +18,8 @@ export interface ApiTarget {
 export function targetKind(): TargetKind {
   const value = process.env.BERTH_API_TARGET;
   if (value === undefined || value === '' || value === 'berth') return 'berth';
-  if (value === 'distribution') return 'distribution';
-  throw new Error(`BERTH_API_TARGET must be "berth" or "distribution", got "${value}"`);
+  if (value === 'distribution' || value === 'berth-auth') return value;
+  throw new Error(`BERTH_API_TARGET must be "berth", "berth-auth" or "distribution", got "${value}"`);
 }
 
 /** Start a fresh registry of the selected kind; the caller stops it in afterAll. */
@@ -29,6 +31,7 @@ export async function startTarget(): Promise<ApiTarget> {
     return { kind, url: registry.url, stop: () => registry.stop() };
   }
   const { startBerth } = await import('../harness/berth.js');
-  const berth = await startBerth();
+  // berth-auth: token authentication on; the requests carry the administrator's tokens (bearer.ts).
+  const berth = await startBerth(kind === 'berth-auth' ? { config: { auth: { admin: AUTH_ADMIN } } } : {});
   return { kind, url: berth.url, stop: () => berth.stop() };
 }

@@ -37,6 +37,8 @@ export async function startBerth(options: StartBerthOptions = {}): Promise<Berth
       server: { host: '127.0.0.1', port },
       dataDir,
       autoCreateProjects: true,
+      // Suites that test authentication pass their own `auth`; the others run with it off.
+      auth: { enabled: false },
       log: { level: process.env.TEST_LOG_LEVEL ?? 'warn' },
     };
     if (options.storage === 's3') {

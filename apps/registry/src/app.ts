@@ -1,9 +1,13 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { RegistryServices } from '@berth/core';
+import type { AdminServices, RegistryServices } from '@berth/core';
+import { V2Guard, type AuthRuntime } from './auth/v2-guard.js';
+import { authenticate } from './middleware/authenticate.js';
 import { errorHandler } from './middleware/errors.js';
 import { requestLog } from './middleware/request-log.js';
+import { adminRouter } from './routes/admin/index.js';
+import { tokenRouter } from './routes/token.js';
 import { v2Router } from './routes/v2/router.js';
 
 export interface AppDeps {
@@ -15,6 +19,10 @@ export interface AppDeps {
   publicUrl?: string;
   /** Prometheus registry served at GET /metrics. */
   metrics?: Registry;
+  /** Token authentication; absent when auth.enabled is false (every request allowed). */
+  auth?: AuthRuntime;
+  /** The admin API's services (with auth only: every route needs an account). */
+  admin?: AdminServices;
 }
 
 /** The HTTP application, without listening: main.ts and the tests both start it. */
@@ -32,7 +40,19 @@ export function createApp(deps: AppDeps): Express {
       res.end(await metrics.metrics());
     });
   }
-  app.use('/v2', v2Router(deps.services, deps.publicUrl !== undefined ? { publicUrl: deps.publicUrl } : {}));
+  const auth = deps.auth;
+  if (auth !== undefined) {
+    app.use(tokenRouter(auth));
+    app.use('/api/v1', authenticate(auth));
+    if (deps.admin !== undefined) app.use('/api/v1', adminRouter({ services: deps.admin }));
+  }
+  app.use(
+    '/v2',
+    v2Router(deps.services, {
+      ...(deps.publicUrl !== undefined ? { publicUrl: deps.publicUrl } : {}),
+      ...(auth !== undefined ? { guard: new V2Guard(auth) } : {}),
+    }),
+  );
   app.use(errorHandler(deps.logger));
   return app;
 }

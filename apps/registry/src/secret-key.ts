@@ -6,14 +6,15 @@ import { SecretSealer } from '@berth/core';
 
 /**
  * The sealer for upstream credentials: from `secrets.key`, or in embedded mode from
- * `<dataDir>/secret.key`, generated the first time a proxy project has credentials. With a shared database every replica must use
- * the same key, so there it must be configured (checked when a project needs it).
+ * `<dataDir>/secret.key`, generated the first time it may be needed: a configured proxy project has
+ * credentials, or the admin API (on with authentication) may be given some. With a shared database
+ * every replica must use the same key, so there it must be configured (checked when a project needs it).
  */
 export async function loadSecretSealer(config: BerthConfig): Promise<SecretSealer | undefined> {
   if (config.secrets.key !== undefined) return new SecretSealer(Buffer.from(config.secrets.key, 'base64'));
-  // Only configured credentials are ever sealed: without any, there is no key to make or read.
+  // Without configured credentials or an admin API to receive them, there is no key to make or read.
   const sealsCredentials = config.projects.some((project) => project.kind === 'proxy' && (project.upstream.token !== undefined || project.upstream.username !== undefined));
-  if (!sealsCredentials || config.database.url !== undefined) return undefined;
+  if (!(sealsCredentials || config.auth.enabled) || config.database.url !== undefined) return undefined;
   const file = join(config.dataDir, 'secret.key');
   try {
     return new SecretSealer(Buffer.from((await readFile(file, 'utf8')).trim(), 'base64'));

@@ -3,13 +3,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { BerthConfig } from '@berth/config';
-import { applyConfiguredProjects, createRegistryServices } from '@berth/core';
+import { applyConfiguredProjects, createAdminServices, createRegistryServices } from '@berth/core';
 import { openDatabase } from '@berth/db';
 import { createUpstreamClient } from '@berth/upstream';
 import { RedisFillLock, closeRedisClient, createRedisClient } from '@berth/redis';
 import { join } from 'node:path';
 import { createFsBlobStore, openS3BlobStore, type BlobStore } from '@berth/storage';
 import { createApp } from './app.js';
+import { createAuthRuntime } from './auth/runtime.js';
 import { createMetrics } from './metrics.js';
 import { loadSecretSealer } from './secret-key.js';
 
@@ -86,9 +87,27 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
         : {}),
     },
   });
+  const auth = config.auth.enabled ? await createAuthRuntime(config, metadata, logger) : undefined;
+  if (auth === undefined && !isLoopback(config.server.host)) {
+    logger.warn({ host: config.server.host }, 'authentication is off (auth.enabled: false): anyone who can reach this address may push and delete');
+  }
+  const admin =
+    auth === undefined
+      ? undefined
+      : createAdminServices({
+          metadata,
+          proxy: services.proxy,
+          cacheCounts: (project) => metrics.cacheCounts(project),
+          bootstrapAdmin: config.auth.admin.username,
+          // Accounts and visibility changed through the API apply to this process's next request.
+          afterChange: () => auth.access.forgetCached(),
+          ...(sealer !== undefined ? { sealer } : {}),
+        });
   const app = createApp({
     services,
     logger,
+    ...(auth !== undefined ? { auth } : {}),
+    ...(admin !== undefined ? { admin } : {}),
     metrics: metrics.registry,
     trustProxy: config.server.trustProxy,
     ...(config.server.publicUrl !== undefined ? { publicUrl: config.server.publicUrl } : {}),
@@ -116,4 +135,8 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
       await metadata.close();
     },
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

@@ -82,6 +82,24 @@ describe('applyEnvOverrides', () => {
     expect(sources.map((source) => source.envVar)).toEqual(['REDIS_URL', 'BERTH_REDIS__URL']);
   });
 
+  it('applies BERTH_ADMIN_PASSWORD before BERTH_AUTH__ADMIN__PASSWORD, not as a setting path', () => {
+    const alias = applyEnvOverrides({}, { BERTH_ADMIN_PASSWORD: 'alias-secret' });
+    expect(alias).toEqual({
+      data: { auth: { admin: { password: 'alias-secret' } } },
+      sources: [{ path: ['auth', 'admin', 'password'], envVar: 'BERTH_ADMIN_PASSWORD' }],
+      problems: [],
+    });
+    const both = applyEnvOverrides({ auth: { admin: { username: 'root' } } }, { BERTH_AUTH__ADMIN__PASSWORD: 'path-secret', BERTH_ADMIN_PASSWORD: 'alias-secret' });
+    expect(both.data).toEqual({ auth: { admin: { username: 'root', password: 'path-secret' } } });
+    expect(both.sources.map((source) => source.envVar)).toEqual(['BERTH_ADMIN_PASSWORD', 'BERTH_AUTH__ADMIN__PASSWORD']);
+  });
+
+  it('sets nested auth settings by path', () => {
+    const { data, problems } = applyEnvOverrides({}, { BERTH_AUTH__LOCKOUT__MAX_FAILURES: '3', BERTH_AUTH__ENABLED: 'false' });
+    expect(problems).toEqual([]);
+    expect(data).toEqual({ auth: { enabled: false, lockout: { maxFailures: 3 } } });
+  });
+
   it('ignores BERTH_CONFIG and variables without the prefix', () => {
     const result = applyEnvOverrides({}, { BERTH_CONFIG: '/etc/berth.yaml', PORT: '80', HOME: '/root', berth_server__port: '1' });
     expect(result).toEqual({ data: {}, sources: [], problems: [] });

@@ -7,10 +7,14 @@ import { isRecord } from './records.js';
 export const ENV_PREFIX = 'BERTH_';
 /** Names the configuration file; not a setting. */
 export const CONFIG_FILE_ENV = 'BERTH_CONFIG';
-/** Well-known aliases, applied before (so overridden by) the BERTH_ variables. */
+/**
+ * Well-known aliases, applied before (so overridden by) the BERTH_<SECTION>__<SETTING> variables.
+ * BERTH_ADMIN_PASSWORD is a shorter name for BERTH_AUTH__ADMIN__PASSWORD, not a setting path.
+ */
 export const ENV_ALIASES: Readonly<Record<string, readonly string[]>> = {
   DATABASE_URL: ['database', 'url'],
   REDIS_URL: ['redis', 'url'],
+  BERTH_ADMIN_PASSWORD: ['auth', 'admin', 'password'],
 };
 
 export interface EnvOverrides {
@@ -107,7 +111,7 @@ function setAt(root: Record<string, unknown>, path: readonly string[], value: un
   return true;
 }
 
-/** Apply the aliases (DATABASE_URL, REDIS_URL) and every BERTH_<SECTION>__<SETTING> variable to the file's data. */
+/** Apply the aliases (DATABASE_URL, REDIS_URL, BERTH_ADMIN_PASSWORD) and every BERTH_<SECTION>__<SETTING> variable to the file's data. */
 export function applyEnvOverrides(fileData: Record<string, unknown>, env: NodeJS.ProcessEnv): EnvOverrides {
   const data = structuredClone(fileData);
   const sources: EnvSource[] = [];
@@ -131,7 +135,7 @@ export function applyEnvOverrides(fileData: Record<string, unknown>, env: NodeJS
   }
 
   const names = Object.keys(env)
-    .filter((name) => name.startsWith(ENV_PREFIX) && name !== CONFIG_FILE_ENV)
+    .filter((name) => name.startsWith(ENV_PREFIX) && name !== CONFIG_FILE_ENV && !Object.hasOwn(ENV_ALIASES, name))
     .sort();
   for (const name of names) {
     const raw = env[name];

@@ -22,11 +22,16 @@ describe('CONFIG_FIELDS', () => {
     expect(fieldAt(['redis', 'keyPrefix'])?.type).toBe('string');
     expect(fieldAt(['storage'])?.type).toBe('section');
     expect(fieldAt(['projects'])?.type).toBe('list');
+    expect(fieldAt(['auth', 'enabled'])?.type).toBe('boolean');
+    expect(fieldAt(['auth', 'tokenTtlSeconds'])?.type).toBe('number');
+    expect(fieldAt(['auth', 'admin', 'password'])?.type).toBe('string');
+    expect(fieldAt(['auth', 'lockout'])?.type).toBe('section');
   });
 
   it('steps into list items by index', () => {
     expect(fieldAt(['projects', 3])?.type).toBe('list');
     expect(fieldAt(['projects', 3, 'name'])?.type).toBe('string');
+    expect(fieldAt(['projects', 3, 'public'])?.type).toBe('boolean');
     expect(fieldAt(['projects', 3, 'nope'])).toBeUndefined();
     expect(fieldAt(['server', 'port', 'deeper'])).toBeUndefined();
   });
@@ -42,6 +47,7 @@ describe('CONFIG_FIELDS', () => {
       'projects',
       'limits',
       'secrets',
+      'auth',
       'log',
     ]);
   });

@@ -3,10 +3,14 @@ export type { LoadConfigOptions } from './load.js';
 export { ConfigError } from './config-error.js';
 export type { ConfigProblem } from './config-error.js';
 export { berthConfigSchema } from './schema.js';
+export { projectSchema } from './projects-schema.js';
+export { configErrorMap } from './issues.js';
 export type { BerthConfigInput } from './schema.js';
 export { envVarName } from './env-overrides.js';
 export { LOG_LEVELS } from './types.js';
 export type {
+  AdminAccountConfig,
+  AuthConfig,
   BerthConfig,
   DatabaseConfig,
   FsStorageConfig,
@@ -15,6 +19,7 @@ export type {
   SecretsConfig,
   UpstreamConfig,
   LimitsConfig,
+  LockoutConfig,
   LogConfig,
   LogLevel,
   ProjectConfig,

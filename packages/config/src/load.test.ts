@@ -41,7 +41,7 @@ describe('loadConfig without a file', () => {
   it('applies every default, with paths under cwd', () => {
     const config = loadConfig({ argv: [], env: {}, cwd: '/srv/berth' });
     expect(config).toEqual({
-      server: { host: '127.0.0.1', port: 5000, trustProxy: false, shutdownGraceSeconds: 25 },
+      server: { host: '0.0.0.0', port: 5000, trustProxy: false, shutdownGraceSeconds: 25 },
       dataDir: '/srv/berth/data',
       database: { dataDir: '/srv/berth/data/db', poolSize: 10 },
       storage: { driver: 'fs', fs: { root: '/srv/berth/data/blobs' } },
@@ -55,6 +55,16 @@ describe('loadConfig without a file', () => {
         referrersPageMaxBytes: 4 * 1024 * 1024,
       },
       secrets: {},
+      auth: {
+        enabled: true,
+        service: 'berth',
+        issuer: 'berth',
+        tokenTtlSeconds: 300,
+        refreshTokenTtlSeconds: 2592000,
+        admin: { username: 'admin' },
+        lockout: { maxFailures: 5, windowSeconds: 300, lockSeconds: 300 },
+        anonymousPull: true,
+      },
       log: { level: 'info', pretty: false },
     });
   });
@@ -119,9 +129,10 @@ describe('loadConfig with a YAML file', () => {
       },
     });
     expect(config.projects).toEqual([
-      { name: 'team-a', kind: 'hosted' },
-      { name: 'team_b.tools', kind: 'hosted' },
+      { name: 'team-a', kind: 'hosted', public: false },
+      { name: 'team_b.tools', kind: 'hosted', public: false },
     ]);
+    expect(config.auth.service).toBe('registry.example.com');
     expect(config.limits).toMatchObject({ maxManifestBytes: 1048576, uploadSessionTtlMinutes: 1440 });
     expect(config.log).toEqual({ level: 'debug', pretty: false });
   });
@@ -197,7 +208,39 @@ describe('environment overrides', () => {
 
   it('accepts projects as a JSON list', () => {
     const config = loadConfig({ argv: [], env: { BERTH_PROJECTS: '[{"name":"library","kind":"hosted"}]' }, cwd: '/srv' });
-    expect(config.projects).toEqual([{ name: 'library', kind: 'hosted' }]);
+    expect(config.projects).toEqual([{ name: 'library', kind: 'hosted', public: false }]);
+  });
+
+  it('accepts BERTH_ADMIN_PASSWORD, overridden by BERTH_AUTH__ADMIN__PASSWORD', () => {
+    const aliasOnly = loadConfig({ argv: [], env: { BERTH_ADMIN_PASSWORD: 'from-the-alias' }, cwd: '/srv' });
+    expect(aliasOnly.auth.admin).toEqual({ username: 'admin', password: 'from-the-alias' });
+    const both = loadConfig({ argv: [], env: { BERTH_ADMIN_PASSWORD: 'from-the-alias', BERTH_AUTH__ADMIN__PASSWORD: 'from-the-path' }, cwd: '/srv' });
+    expect(both.auth.admin.password).toBe('from-the-path');
+    expect(loadError({ argv: [], env: { BERTH_ADMIN_PASSWORD: 'short' }, cwd: '/srv' }).message).toBe(
+      'auth.admin.password: must be at least 8 characters (from BERTH_ADMIN_PASSWORD)',
+    );
+  });
+
+  it('sets auth settings, nested sections included', () => {
+    const config = loadConfig({
+      argv: [],
+      env: {
+        BERTH_AUTH__ENABLED: 'false',
+        BERTH_AUTH__TOKEN_TTL_SECONDS: '600',
+        BERTH_AUTH__LOCKOUT__MAX_FAILURES: '0',
+        BERTH_AUTH__ADMIN__USERNAME: 'root',
+        BERTH_AUTH__ANONYMOUS_PULL: '0',
+      },
+      cwd: '/srv',
+    });
+    expect(config.auth).toMatchObject({ enabled: false, tokenTtlSeconds: 600, admin: { username: 'root' }, anonymousPull: false });
+    expect(config.auth.lockout).toEqual({ maxFailures: 0, windowSeconds: 300, lockSeconds: 300 });
+    expect(loadError({ argv: [], env: { BERTH_AUTH__LOCKOUT__MAX_FAILURES: '-1' }, cwd: '/srv' }).message).toBe(
+      'auth.lockout.maxFailures: must be at least 0 (from BERTH_AUTH__LOCKOUT__MAX_FAILURES)',
+    );
+    expect(loadError({ argv: [], env: { BERTH_AUTH__LOCKOUT__MAX_FAILURES: 'five' }, cwd: '/srv' }).message).toBe(
+      'auth.lockout.maxFailures: expected a number, got "five" (from BERTH_AUTH__LOCKOUT__MAX_FAILURES)',
+    );
   });
 
   it('rejects a BERTH_ variable that names no setting', () => {
@@ -220,6 +263,16 @@ describe('environment overrides', () => {
       'database.url: must be a postgres:// or postgresql:// URL (from DATABASE_URL)',
       'server.port: must be at most 65535 (from BERTH_SERVER__PORT)',
     ]);
+  });
+});
+
+describe('auth.signingKeyFile', () => {
+  it('is resolved against cwd like the other paths', () => {
+    expect(loadConfig({ argv: [], env: {}, cwd: '/srv' }).auth.signingKeyFile).toBeUndefined();
+    const relative = loadConfig({ argv: [], env: { BERTH_AUTH__SIGNING_KEY_FILE: 'keys/signing.pem' }, cwd: '/srv/berth' });
+    expect(relative.auth.signingKeyFile).toBe('/srv/berth/keys/signing.pem');
+    const absolute = loadConfig({ argv: [], env: { BERTH_AUTH__SIGNING_KEY_FILE: '/etc/berth/key.pem' }, cwd: '/srv/berth' });
+    expect(absolute.auth.signingKeyFile).toBe('/etc/berth/key.pem');
   });
 });
 
@@ -316,6 +369,7 @@ describe('validation problems', () => {
     expect(config.projects[0]).toEqual({
       kind: 'proxy',
       name: 'hub',
+      public: false,
       upstream: { url: 'https://registry-1.docker.io', insecureSkipVerify: false, tokenRealmHosts: [] },
       tagTtlSeconds: 300,
       maxStaleSeconds: 604800,
@@ -323,6 +377,7 @@ describe('validation problems', () => {
       serveStaleOnNotFound: false,
       pushPolicy: 'referrers',
       ns: [],
+      referrersProxy: false,
       nameMapping: { prefix: '', separator: '/', dockerHubLibrary: 'auto' },
     });
   });

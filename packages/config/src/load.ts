@@ -11,16 +11,18 @@ export interface LoadConfigOptions {
   argv?: readonly string[];
   /** Defaults to process.env. */
   env?: NodeJS.ProcessEnv;
-  /** Base for relative paths (the config file, dataDir, database.dataDir, storage.fs.root). Defaults to process.cwd(). */
+  /** Base for relative paths (the config file, dataDir, database.dataDir, storage.fs.root, auth.signingKeyFile). Defaults to process.cwd(). */
   cwd?: string;
 }
 
 function resolvePaths(config: BerthConfig, cwd: string): BerthConfig {
+  const { signingKeyFile } = config.auth;
   return {
     ...config,
     dataDir: resolve(cwd, config.dataDir),
     database: { ...config.database, dataDir: resolve(cwd, config.database.dataDir) },
     storage: config.storage.driver === 'fs' ? { driver: 'fs', fs: { root: resolve(cwd, config.storage.fs.root) } } : config.storage,
+    auth: signingKeyFile !== undefined ? { ...config.auth, signingKeyFile: resolve(cwd, signingKeyFile) } : config.auth,
   };
 }
 

@@ -14,6 +14,14 @@ export const whenArray = { when: (payload: ParsePayload) => Array.isArray(payloa
 
 export const nonEmpty = z.string().min(1);
 
+/**
+ * A password, token or key: its problems never quote the value (the generic messages describe what
+ * was received, which for a secret written as a YAML number would print it).
+ */
+export const secret = z.string({
+  error: (issue) => (issue.code === 'invalid_type' && issue.input !== undefined ? 'expected a string (the value is not shown)' : undefined),
+});
+
 export const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' });
 
 /** An http(s) base URL without query or fragment; trailing slashes dropped. */

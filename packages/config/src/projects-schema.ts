@@ -1,10 +1,11 @@
 import * as z from 'zod';
-import { nonEmpty, projectName, publicUrl, whenArray, whenObject } from './primitives.js';
+import { nonEmpty, projectName, publicUrl, secret, whenArray, whenObject } from './primitives.js';
 import { isRecord } from './records.js';
 
 const hostedProjectSchema = z.strictObject({
   kind: z.literal('hosted'),
   name: projectName,
+  public: z.boolean().default(false),
 });
 
 /** A host name as written in `?ns=` (docker.io, ghcr.io, registry.example.com:5000). */
@@ -14,8 +15,8 @@ const upstreamSchema = z
   .strictObject({
     url: publicUrl,
     username: nonEmpty.optional(),
-    password: nonEmpty.optional(),
-    token: nonEmpty.optional(),
+    password: secret.min(1).optional(),
+    token: secret.min(1).optional(),
     insecureSkipVerify: z.boolean().default(false),
     caFile: nonEmpty.optional(),
     tokenRealmHosts: z.array(nsHost).default([]),
@@ -39,6 +40,7 @@ const nameMappingSchema = z.strictObject({
 const proxyProjectSchema = z.strictObject({
   kind: z.literal('proxy'),
   name: projectName,
+  public: z.boolean().default(false),
   upstream: upstreamSchema,
   tagTtlSeconds: z.int().min(0).default(300),
   maxStaleSeconds: z.int().min(0).default(7 * 24 * 3600),
@@ -46,11 +48,13 @@ const proxyProjectSchema = z.strictObject({
   serveStaleOnNotFound: z.boolean().default(false),
   pushPolicy: z.enum(['referrers', 'none', 'all']).default('referrers'),
   ns: z.array(nsHost).default([]),
+  /** Merge the upstream's referrers into referrers answers (off: local referrers only). */
+  referrersProxy: z.boolean().default(false),
   nameMapping: nameMappingSchema.prefault({}),
 });
 
 /** Add a project kind by adding its schema here and its type to ProjectConfig. */
-const projectSchema = z.discriminatedUnion('kind', [hostedProjectSchema, proxyProjectSchema]);
+export const projectSchema = z.discriminatedUnion('kind', [hostedProjectSchema, proxyProjectSchema]);
 
 /** Names and `ns` aliases must each name one project. */
 function uniqueAcrossProjects(projects: unknown[], ctx: z.core.$RefinementCtx<unknown[]>): void {

@@ -86,6 +86,26 @@ describe('berthConfigSchema', () => {
     }
   });
 
+  it('makes every project private unless it says public: true', () => {
+    const projects = [
+      { name: 'a', kind: 'hosted' },
+      { name: 'b', kind: 'hosted', public: true },
+      { name: 'c', kind: 'proxy', upstream: { url: 'https://r.example' } },
+      { name: 'd', kind: 'proxy', public: true, upstream: { url: 'https://r.example' } },
+    ];
+    expect(berthConfigSchema.parse({ projects }).projects.map((project) => [project.name, project.public])).toEqual([
+      ['a', false],
+      ['b', true],
+      ['c', false],
+      ['d', true],
+    ]);
+    expect(issuePaths({ projects: [{ name: 'a', kind: 'hosted', public: 'yes' }] })).toEqual(['projects.0.public']);
+  });
+
+  it('listens on every interface by default', () => {
+    expect(berthConfigSchema.parse({}).server.host).toBe('0.0.0.0');
+  });
+
   it('reports each duplicate project name once per repeat', () => {
     const projects = ['a', 'b', 'a', 'a'].map((name) => ({ name, kind: 'hosted' }));
     expect(issuePaths({ projects })).toEqual(['projects.2.name', 'projects.3.name']);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as z from 'zod';
-import { httpUrl, nonEmpty, publicUrl, whenObject } from './primitives.js';
+import { authSchema, serviceFor } from './auth-schema.js';
+import { httpUrl, nonEmpty, publicUrl, secret, whenObject } from './primitives.js';
 import { projectsSchema } from './projects-schema.js';
 import { isRecord } from './records.js';
 import { LOG_LEVELS } from './types.js';
@@ -13,7 +14,8 @@ const MAX_PRESIGN_SECONDS = 7 * 24 * 60 * 60;
 const BUCKET_REQUIRED = 'required when storage.driver is "s3"';
 
 const serverSchema = z.strictObject({
-  host: nonEmpty.default('127.0.0.1'),
+  // All interfaces: authentication (on by default) protects the registry.
+  host: nonEmpty.default('0.0.0.0'),
   port: z.int().min(0).max(65535).default(5000),
   publicUrl: publicUrl.optional(),
   trustProxy: z.boolean().default(false),
@@ -34,7 +36,7 @@ const s3Schema = z
     prefix: z.string().default(''),
     forcePathStyle: z.boolean().default(false),
     accessKeyId: nonEmpty.optional(),
-    secretAccessKey: nonEmpty.optional(),
+    secretAccessKey: secret.min(1).optional(),
     redirect: z.boolean().default(false),
     presignExpirySeconds: z.int().min(1).max(MAX_PRESIGN_SECONDS).default(900),
   })
@@ -74,8 +76,7 @@ const limitsSchema = z.strictObject({
 
 /** 32 random bytes, base64: the AES-256-GCM key sealing upstream credentials in the database. */
 const secretsSchema = z.strictObject({
-  key: z
-    .string()
+  key: secret
     .refine((value) => Buffer.from(value, 'base64').length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(value), 'must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)')
     .optional(),
 });
@@ -96,16 +97,17 @@ const berthConfigInputSchema = z.strictObject({
   projects: projectsSchema,
   limits: limitsSchema.prefault({}),
   secrets: secretsSchema.prefault({}),
+  auth: authSchema.prefault({}),
   log: logSchema.prefault({}),
 });
 
 /**
  * Berth's configuration schema: validates, applies defaults, then the defaults that depend on other
- * settings (paths under `dataDir`, `autoCreateProjects` from the database mode). Relative paths are
- * left relative; `loadConfig` resolves them.
+ * settings (paths under `dataDir`, `autoCreateProjects` from the database mode, `auth.service` from
+ * `server.publicUrl`). Relative paths are left relative; `loadConfig` resolves them.
  */
 export const berthConfigSchema = berthConfigInputSchema.transform((input, ctx): BerthConfig => {
-  const { storage, database } = input;
+  const { storage, database, auth } = input;
   let storageConfig: StorageConfig;
   if (storage.driver === 's3') {
     const { bucket, ...s3 } = storage.s3;
@@ -123,6 +125,7 @@ export const berthConfigSchema = berthConfigInputSchema.transform((input, ctx): 
     database: { ...database, dataDir: database.dataDir ?? join(input.dataDir, 'db') },
     storage: storageConfig,
     autoCreateProjects: input.autoCreateProjects ?? database.url === undefined,
+    auth: { ...auth, service: auth.service ?? serviceFor(input.server.publicUrl) },
   };
 });
 

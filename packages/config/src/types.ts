@@ -16,10 +16,12 @@ export interface BerthConfig {
   projects: ProjectConfig[];
   limits: LimitsConfig;
   secrets: SecretsConfig;
+  auth: AuthConfig;
   log: LogConfig;
 }
 
 export interface ServerConfig {
+  /** Default `0.0.0.0`: every interface (authentication protects the registry). */
   host: string;
   /** 0 lets the operating system pick a free port. */
   port: number;
@@ -80,12 +82,16 @@ export interface HostedProjectConfig {
   kind: 'hosted';
   /** A single repository path component: the first part of every repository name in the project. */
   name: string;
+  /** Anyone may pull without an account (when auth is enabled and auth.anonymousPull is on). */
+  public: boolean;
 }
 
 /** A pull-through cache of one upstream registry. */
 export interface ProxyProjectConfig {
   kind: 'proxy';
   name: string;
+  /** As for hosted projects: anonymous pull. */
+  public: boolean;
   upstream: UpstreamConfig;
   /** Within this many seconds of the last check a tag is served with no upstream contact. */
   tagTtlSeconds: number;
@@ -99,6 +105,8 @@ export interface ProxyProjectConfig {
   pushPolicy: 'referrers' | 'none' | 'all';
   /** Registry hosts (as in `?ns=docker.io`) routed to this project. */
   ns: string[];
+  /** Merge the upstream's referrers (referrers API, else the tag schema) into referrers answers. */
+  referrersProxy: boolean;
   nameMapping: { prefix: string; separator: string; dockerHubLibrary: 'auto' | 'on' | 'off' };
 }
 
@@ -117,6 +125,40 @@ export interface UpstreamConfig {
 export interface SecretsConfig {
   /** base64 AES-256 key sealing upstream credentials at rest; generated into dataDir when unset in embedded mode. */
   key?: string;
+}
+
+/** Token authentication of registry clients (Docker token spec) and the accounts behind it. */
+export interface AuthConfig {
+  /** false: every request is allowed, as before authentication existed (development only; unsafe on a network). */
+  enabled: boolean;
+  /** Token audience and the `service` of challenges; default the host[:port] of server.publicUrl, else `berth`. */
+  service: string;
+  /** The `iss` of issued tokens. */
+  issuer: string;
+  /** Lifetime of registry access tokens. */
+  tokenTtlSeconds: number;
+  /** Lifetime of refresh tokens (`docker login` identity tokens). */
+  refreshTokenTtlSeconds: number;
+  /** PEM PKCS#8 P-256 private key signing tokens (absolute after loadConfig); absent: generated and kept in the database. */
+  signingKeyFile?: string;
+  admin: AdminAccountConfig;
+  lockout: LockoutConfig;
+  /** false: even public projects need an account. */
+  anonymousPull: boolean;
+}
+
+/** The system administrator created on first start. */
+export interface AdminAccountConfig {
+  username: string;
+  /** At least 8 characters; absent: a random password is generated on first start and logged once. */
+  password?: string;
+}
+
+/** Failed logins: `maxFailures` within `windowSeconds` lock the account for `lockSeconds`; 0 failures disables. */
+export interface LockoutConfig {
+  maxFailures: number;
+  windowSeconds: number;
+  lockSeconds: number;
 }
 
 export interface LimitsConfig {

@@ -1,47 +1,45 @@
-import { readFile } from 'node:fs/promises';
-import type { ProjectConfig, ProxyProjectConfig } from '@berth/config';
-import type { MetadataStore } from '@berth/db';
-import type { ProxySettings, ProxyUpstreamSettings } from './proxy/proxy-settings.js';
+import type { ProjectConfig } from '@berth/config';
+import type { MetadataStore, ProjectRow } from '@berth/db';
+import { projectView } from './admin/admin-views.js';
+import { AuditTrail } from './admin/audit-trail.js';
+import { sameSettings, storedProjectSettings } from './admin/project-settings.js';
+import { proxySettingsOf } from './proxy/proxy-settings.js';
 import type { SecretSealer } from './proxy/sealed-secrets.js';
 
 /**
  * Create or update the projects declared in configuration (configuration as code). Upstream
- * credentials are sealed before they reach the database; a CA file is read in once.
+ * credentials are sealed before they reach the database; a CA file is read in once. A project
+ * whose stored state already matches is left alone; every creation or change is audited as
+ * `project.apply` by `config`.
  */
 export async function applyConfiguredProjects(
   metadata: MetadataStore,
   projects: readonly ProjectConfig[],
   sealer?: SecretSealer,
 ): Promise<void> {
+  const audit = new AuditTrail(metadata.accounts);
   for (const project of projects) {
-    if (project.kind === 'hosted') await metadata.upsertProject(project.name, 'hosted', {});
-    else await metadata.upsertProject(project.name, 'proxy', { ...(await proxySettings(project, sealer)) });
+    const before = await metadata.getProject(project.name);
+    const previous = before?.kind === 'proxy' ? upstreamOf(before) : undefined;
+    const settings = await storedProjectSettings(project, { ...(sealer !== undefined ? { sealer } : {}), ...(previous !== undefined ? { previous } : {}) });
+    if (before !== null && before.kind === project.kind && before.public === project.public && sameSettings(before.settings, settings)) continue;
+    const after = await metadata.upsertProject(project.name, project.kind, settings, { public: project.public });
+    const afterView = projectView(after, sealer);
+    const credentialsChanged = previous !== undefined && previous.sealedCredentials !== upstreamOf(after)?.sealedCredentials;
+    await audit.record(
+      'config',
+      'project.apply',
+      `project:${project.name}`,
+      before === null ? null : projectView(before, sealer),
+      credentialsChanged ? { ...afterView, upstreamCredentials: 'changed' } : afterView,
+    );
   }
 }
 
-async function proxySettings(project: ProxyProjectConfig, sealer: SecretSealer | undefined): Promise<ProxySettings> {
-  const { upstream } = project;
-  const stored: ProxyUpstreamSettings = { url: upstream.url, tokenRealmHosts: upstream.tokenRealmHosts };
-  if (upstream.insecureSkipVerify) stored.insecureSkipVerify = true;
-  if (upstream.caFile !== undefined) stored.caPem = await readFile(upstream.caFile, 'utf8');
-  const credentials =
-    upstream.token !== undefined
-      ? { token: upstream.token }
-      : upstream.username !== undefined && upstream.password !== undefined
-        ? { username: upstream.username, password: upstream.password }
-        : undefined;
-  if (credentials !== undefined) {
-    if (sealer === undefined) throw new Error(`project ${project.name} has upstream credentials but no secrets key to seal them with`);
-    stored.sealedCredentials = sealer.seal(JSON.stringify(credentials));
+function upstreamOf(row: ProjectRow) {
+  try {
+    return row.kind === 'proxy' ? proxySettingsOf(row).upstream : undefined;
+  } catch {
+    return undefined; // a proxy row without an upstream: replaced as a whole
   }
-  return {
-    upstream: stored,
-    tagTtlSeconds: project.tagTtlSeconds,
-    maxStaleSeconds: project.maxStaleSeconds,
-    negativeTtlSeconds: project.negativeTtlSeconds,
-    serveStaleOnNotFound: project.serveStaleOnNotFound,
-    pushPolicy: project.pushPolicy,
-    ns: project.ns,
-    nameMapping: project.nameMapping,
-  };
 }

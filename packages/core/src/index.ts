@@ -33,3 +33,5 @@ export {
   type FillSourceBlob,
   type LockWaitOptions,
 } from './fill/index.js';
+export { AccessService, AuthenticationError, bootstrapAdmin, type AccessLogger, type AccessOptions, type BootstrapAdminResult } from './access/index.js';
+export * from './admin/index.js';

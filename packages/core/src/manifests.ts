@@ -1,3 +1,4 @@
+import type { ProjectPulls } from './project-pulls.js';
 import {
   OciError,
   assertTag,
@@ -41,6 +42,7 @@ export class ManifestService {
     private readonly repositories: RepositoryResolver,
     private readonly settings: Pick<CoreSettings, 'maxManifestBytes'>,
     private readonly proxyGuard?: ProxyPushGuard,
+    private readonly pulls?: ProjectPulls,
   ) {}
 
   async get(name: string, reference: string): Promise<StoredManifest> {
@@ -51,6 +53,7 @@ export class ManifestService {
         ? await this.metadata.getManifestByTag(repository.id, ref.tag)
         : await this.metadata.getManifest(repository.id, ref.digest);
     if (row === null) throw manifestUnknown(name, reference);
+    this.pulls?.record(repository.projectId);
     return toStored(row);
   }
 

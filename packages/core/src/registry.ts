@@ -11,6 +11,7 @@ import { NO_PROXY_METRICS, type ProxyMetrics } from './proxy/proxy-metrics.js';
 import { ProxyService } from './proxy/proxy-service.js';
 import type { SecretSealer } from './proxy/sealed-secrets.js';
 import { UpstreamPool, type UpstreamFactory } from './proxy/upstream-pool.js';
+import { ProjectPulls } from './project-pulls.js';
 import { ReferrersService } from './referrers.js';
 import { RepositoryResolver } from './repositories.js';
 import { DEFAULT_CORE_SETTINGS, type CoreSettings } from './settings.js';
@@ -63,16 +64,17 @@ export function createRegistryServices(deps: {
     ...(deps.proxy.logger !== undefined ? { logger: deps.proxy.logger } : {}),
     metrics: { digestMismatch: () => metrics.digestMismatch('*') },
   });
+  const pulls = new ProjectPulls(metadata);
   const upstreams = new UpstreamPool(deps.proxy.upstreamFactory, deps.proxy.sealer, {
     ...(deps.proxy.logger !== undefined ? { logger: deps.proxy.logger } : {}),
     ...(deps.proxy.upstreamHooks !== undefined ? { hooks: deps.proxy.upstreamHooks } : {}),
   });
-  const proxy = new ProxyService(metadata, upstreams, new ProxyManifests(metadata, metrics), new ProxyBlobs(metadata, store, fills, metrics));
+  const proxy = new ProxyService(metadata, upstreams, new ProxyManifests(metadata, metrics, Date.now, pulls), new ProxyBlobs(metadata, store, fills, metrics));
   const repositories = new RepositoryResolver(metadata, settings);
   return {
     settings,
     repositories,
-    manifests: new ManifestService(metadata, repositories, settings, proxy),
+    manifests: new ManifestService(metadata, repositories, settings, proxy, pulls),
     blobs: new BlobService(metadata, store, repositories),
     uploads: new UploadService(metadata, store, repositories, settings),
     listing: new ListingService(metadata, repositories),

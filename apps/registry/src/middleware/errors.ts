@@ -1,10 +1,17 @@
 import type { ErrorRequestHandler } from 'express';
+import { AdminError } from '@berth/core';
 import { OciError } from '@berth/oci';
 import type { Logger } from 'pino';
 
 /** The one place errors become responses: OCI errors as the spec's JSON body, anything else as a 500. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
+    if (error instanceof AdminError && !res.headersSent) {
+      // The admin API's own catalogue (/api/v1), written in the same {"errors":[...]} shape.
+      for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+      res.status(error.status).json(error.toBody());
+      return;
+    }
     const oci = error instanceof OciError ? error : toOciError(error);
     if (oci.code === 'UNAVAILABLE') {
       // An upstream outage is an operating condition, not a bug: one line, no stack.

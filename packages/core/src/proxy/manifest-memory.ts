@@ -47,6 +47,12 @@ export class ManifestMemory {
     for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) this.remove(key);
   }
 
+  /** Forget everything cached for one project (its cached content was purged). */
+  forgetProject(projectId: number): void {
+    const prefix = `${projectId} `;
+    for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) this.remove(key);
+  }
+
   private remove(key: string): void {
     const entry = this.entries.get(key);
     if (entry === undefined) return;

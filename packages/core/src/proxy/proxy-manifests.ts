@@ -1,3 +1,4 @@
+import type { ProjectPulls } from '../project-pulls.js';
 import { OciError, parseManifest, parseReference, referencedBlobs, referencedManifests } from '@berth/oci';
 import type { ManifestRow, MetadataStore, RepositoryRow, TagRow } from '@berth/db';
 import type { FetchedManifest } from '@berth/upstream';
@@ -30,10 +31,12 @@ export class ProxyManifests {
     private readonly metadata: MetadataStore,
     private readonly metrics: ProxyMetrics,
     private readonly now: () => number = Date.now,
+    private readonly pulls?: ProjectPulls,
   ) {}
 
   async get(ctx: ProxyContext, reference: string): Promise<ProxiedManifest> {
     const ref = parseReference(reference);
+    this.pulls?.record(ctx.project.id);
     // The hot path: a digest, or a tag within its TTL, answered from memory with no I/O at all.
     const remembered = this.memory.get(ctx.project.id, ctx.name, reference);
     if (remembered !== undefined) {
@@ -48,6 +51,12 @@ export class ProxyManifests {
   /** Forget what this process remembers of a repository (its manifests were pushed or deleted). */
   forget(ctx: ProxyContext): void {
     this.memory.forgetRepository(ctx.project.id, ctx.name);
+  }
+
+  /** Forget what this process remembers of a whole project, or of one repository (cache purge). */
+  forgetCached(projectId: number, name?: string): void {
+    if (name === undefined) this.memory.forgetProject(projectId);
+    else this.memory.forgetRepository(projectId, name);
   }
 
   private async byDigest(ctx: ProxyContext, repository: RepositoryRow | null, digest: string): Promise<ProxiedManifest> {

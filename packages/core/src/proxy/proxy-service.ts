@@ -85,6 +85,17 @@ export class ProxyService {
     if (ctx !== null) this.manifests.forget(ctx);
   }
 
+  /**
+   * Forget what this process remembers of a project, or of one of its repositories: proxied
+   * manifests and upstream tag lists, and the project settings (re-read on the next request). The
+   * admin API calls it after purging cached content and after changing or deleting the project.
+   */
+  forgetProject(projectId: number, repositoryName?: string): void {
+    this.manifests.forgetCached(projectId, repositoryName);
+    this.tagLists.forget(projectId, repositoryName);
+    this.projects = undefined;
+  }
+
   /** The upstream's tags merged with the cached and pushed ones, in lexical order, paged. */
   async tags(ctx: ProxyContext, page: { limit?: number; after?: string }): Promise<ListPage & { outcome: CacheOutcome }> {
     return this.tagLists.list(ctx, page);

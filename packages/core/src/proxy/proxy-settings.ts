@@ -12,7 +12,7 @@ export interface ProxyUpstreamSettings {
 }
 
 /** A proxy project's settings: the configuration's, with the upstream as stored (credentials sealed). */
-export type ProxySettings = Omit<ProxyProjectConfig, 'kind' | 'name' | 'upstream'> & { upstream: ProxyUpstreamSettings };
+export type ProxySettings = Omit<ProxyProjectConfig, 'kind' | 'name' | 'upstream' | 'public'> & { upstream: ProxyUpstreamSettings };
 
 export const DEFAULT_PROXY_SETTINGS: Omit<ProxySettings, 'upstream'> = {
   tagTtlSeconds: 300,
@@ -21,6 +21,7 @@ export const DEFAULT_PROXY_SETTINGS: Omit<ProxySettings, 'upstream'> = {
   serveStaleOnNotFound: false,
   pushPolicy: 'referrers',
   ns: [],
+  referrersProxy: false,
   nameMapping: { prefix: '', separator: '/', dockerHubLibrary: 'auto' },
 };
 

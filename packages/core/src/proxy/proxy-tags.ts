@@ -33,6 +33,13 @@ export class ProxyTags {
     return { items: after.slice(0, page.limit), more: after.length > page.limit, outcome };
   }
 
+  /** Forget the remembered upstream tag lists of a project, or of one repository. */
+  forget(projectId: number, name?: string): void {
+    for (const key of [...this.lists.keys()]) {
+      if (name === undefined ? key.startsWith(`${projectId} `) : key === `${projectId} ${name}`) this.lists.delete(key);
+    }
+  }
+
   private async upstreamTags(ctx: ProxyContext, knownHere: boolean): Promise<{ tags: string[] | null; outcome: CacheOutcome }> {
     const key = `${ctx.project.id} ${ctx.name}`;
     const remembered = this.lists.get(key);

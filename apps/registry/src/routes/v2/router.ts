@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { OciError } from '@berth/oci';
 import type { RegistryServices } from '@berth/core';
+import type { V2Guard, V2Requirement } from '../../auth/v2-guard.js';
 import { queryValue, type RouteHandler } from '../../http/context.js';
 import { baseRoutes, catalogRoutes } from './base.js';
 import { blobRoutes } from './blobs.js';
@@ -14,23 +15,39 @@ export type MethodTable = Partial<Record<'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATC
 interface Route {
   pattern: RegExp;
   methods: MethodTable;
+  /** What the caller must be allowed, checked after `?ns=` routing resolved the name. */
+  need: (method: string, name: string, req: Request) => V2Requirement;
+}
+
+/** Reads need pull; writes need pull and push (as distribution); DELETE needs delete. */
+function repositoryNeed(method: string, name: string): V2Requirement {
+  if (method === 'GET' || method === 'HEAD') return { kind: 'repository', name, actions: ['pull'] };
+  if (method === 'DELETE') return { kind: 'repository', name, actions: ['delete'] };
+  return { kind: 'repository', name, actions: ['pull', 'push'] };
+}
+
+/** A cross-repository mount also reads the source repository. */
+function uploadNeed(method: string, name: string, req: Request): V2Requirement {
+  const from = queryValue(req, 'from');
+  const need = repositoryNeed(method, name);
+  return from !== undefined && need.kind === 'repository' && queryValue(req, 'mount') !== undefined ? { ...need, mountFrom: from } : need;
 }
 
 // Names may contain slashes, so the name capture is greedy and the fixed suffixes decide the route.
 // Order matters: upload paths before blob paths.
 const ROUTES: Route[] = [
-  { pattern: /^\/?$/, methods: baseRoutes },
-  { pattern: /^\/_catalog$/, methods: catalogRoutes },
-  { pattern: /^\/(.+)\/manifests\/([^/]+)$/, methods: manifestRoutes },
-  { pattern: /^\/(.+)\/blobs\/uploads\/?$/, methods: uploadRoutes },
-  { pattern: /^\/(.+)\/blobs\/uploads\/([^/]+)$/, methods: uploadSessionRoutes },
-  { pattern: /^\/(.+)\/blobs\/([^/]+)$/, methods: blobRoutes },
-  { pattern: /^\/(.+)\/tags\/list$/, methods: tagRoutes },
-  { pattern: /^\/(.+)\/referrers\/([^/]+)$/, methods: referrersRoutes },
+  { pattern: /^\/?$/, methods: baseRoutes, need: () => ({ kind: 'base' }) },
+  { pattern: /^\/_catalog$/, methods: catalogRoutes, need: () => ({ kind: 'catalog' }) },
+  { pattern: /^\/(.+)\/manifests\/([^/]+)$/, methods: manifestRoutes, need: repositoryNeed },
+  { pattern: /^\/(.+)\/blobs\/uploads\/?$/, methods: uploadRoutes, need: uploadNeed },
+  { pattern: /^\/(.+)\/blobs\/uploads\/([^/]+)$/, methods: uploadSessionRoutes, need: repositoryNeed },
+  { pattern: /^\/(.+)\/blobs\/([^/]+)$/, methods: blobRoutes, need: repositoryNeed },
+  { pattern: /^\/(.+)\/tags\/list$/, methods: tagRoutes, need: repositoryNeed },
+  { pattern: /^\/(.+)\/referrers\/([^/]+)$/, methods: referrersRoutes, need: repositoryNeed },
 ];
 
 /** The /v2 API: dispatches on path pattern and method; every answer names the API version. */
-export function v2Router(services: RegistryServices, options: { publicUrl?: string } = {}) {
+export function v2Router(services: RegistryServices, options: { publicUrl?: string; guard?: V2Guard } = {}) {
   const link = (path: string) => `${options.publicUrl ?? ''}${path}`;
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
@@ -51,6 +68,7 @@ export function v2Router(services: RegistryServices, options: { publicUrl?: stri
           params[0] = await services.proxy.nameForNamespace(ns, requestedName);
           res.setHeader('OCI-Namespace', ns);
         }
+        await options.guard?.check(req, res, route.need(req.method, params[0] ?? '', req));
         await handler({ req, res, services, params, link, requestedName });
         return;
       }

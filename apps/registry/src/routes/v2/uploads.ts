@@ -1,5 +1,6 @@
 import { parseContentRange } from '@berth/oci';
 import { rangeHeaders, type UploadState } from '@berth/core';
+import { mountRefused } from '../../auth/v2-guard.js';
 import { hasBody, queryValue, type RouteContext } from '../../http/context.js';
 import type { MethodTable } from './router.js';
 
@@ -25,10 +26,14 @@ export const uploadRoutes: MethodTable = {
     const [name = ''] = ctx.params;
     const { req, services } = ctx;
     const digest = queryValue(req, 'digest');
+    // Without pull on the source, a mount request is a plain upload start (as the spec allows).
+    const refused = mountRefused(ctx.res);
+    const mount = refused ? undefined : queryValue(req, 'mount');
+    const from = refused ? undefined : queryValue(req, 'from');
     const options = {
       ...(digest !== undefined ? { digest } : {}),
-      ...(queryValue(req, 'mount') !== undefined ? { mount: queryValue(req, 'mount') } : {}),
-      ...(queryValue(req, 'from') !== undefined ? { from: queryValue(req, 'from') } : {}),
+      ...(mount !== undefined ? { mount } : {}),
+      ...(from !== undefined ? { from } : {}),
       ...(queryValue(req, 'digest-algorithm') !== undefined ? { algorithm: queryValue(req, 'digest-algorithm') } : {}),
       // A monolithic POST carries the digest; its body may be empty (the empty blob).
       ...(digest !== undefined ? { body: req } : {}),

@@ -1,0 +1,103 @@
+import type { Request, Response } from 'express';
+import { claimAllows, TokenInvalidError, type RepositoryAction, type TokenService } from '@berth/auth';
+import { AuthenticationError, type AccessService } from '@berth/core';
+import { assertRepositoryName, OciError } from '@berth/oci';
+import { unauthorized } from './challenge.js';
+import { baseUrlOf, readCredentials } from './credentials.js';
+
+/** What a /v2 route needs from the caller. */
+export type V2Requirement =
+  | { kind: 'base' }
+  | { kind: 'catalog' }
+  | { kind: 'repository'; name: string; actions: RepositoryAction[]; mountFrom?: string };
+
+export interface AuthRuntime {
+  access: AccessService;
+  tokens: TokenService;
+  publicUrl?: string;
+}
+
+const MOUNT_REFUSED = 'berthMountRefused';
+
+/** True when the caller may not read the mount source: the upload then starts without mounting. */
+export function mountRefused(res: Response): boolean {
+  return res.locals[MOUNT_REFUSED] === true;
+}
+
+/**
+ * Token authentication for /v2 as the Docker token spec describes it: no credentials or a token
+ * without the needed scope → 401 with a Bearer challenge naming the scope; a valid token is
+ * enough on its own (its access claim is checked, no database lookup). Basic credentials are
+ * also accepted (curl, scripts): their rights come from the access policy, and a caller who is
+ * known but not allowed gets 403 DENIED.
+ */
+export class V2Guard {
+  constructor(private readonly auth: AuthRuntime) {}
+
+  async check(req: Request, res: Response, need: V2Requirement): Promise<void> {
+    // An invalid name is NAME_INVALID for everyone: it says nothing about what exists.
+    if (need.kind === 'repository') assertRepositoryName(need.name);
+    const challenge = { realm: `${baseUrlOf(req, this.auth.publicUrl)}/token`, service: this.auth.tokens.service, ...scopeOf(need) };
+    const credentials = readCredentials(req);
+    if (credentials.kind === 'malformed') throw unauthorized(challenge, credentials.reason);
+    if (credentials.kind === 'bearer') {
+      let access;
+      try {
+        ({ access } = await this.auth.tokens.verifyAccessToken(credentials.token));
+      } catch (error) {
+        if (!(error instanceof TokenInvalidError)) throw error;
+        throw unauthorized({ ...challenge, error: 'invalid_token', description: error.message }, `invalid token: ${error.message}`);
+      }
+      const allows = (type: 'repository' | 'registry', name: string, action: string) => claimAllows(access, type, name, action);
+      if (need.kind === 'base') return;
+      if (need.kind === 'catalog' ? allows('registry', 'catalog', '*') : need.actions.every((a) => allows('repository', need.name, a))) {
+        if (need.kind === 'repository' && need.mountFrom !== undefined && !allows('repository', need.mountFrom, 'pull')) res.locals[MOUNT_REFUSED] = true;
+        return;
+      }
+      throw unauthorized({ ...challenge, error: 'insufficient_scope' }, 'the token does not grant the access this request needs', detailOf(need));
+    }
+    if (credentials.kind === 'none') {
+      // `docker login` probes /v2/ and needs the challenge to find the token service.
+      if (need.kind === 'base' || need.kind === 'catalog') throw unauthorized(challenge);
+      if (await this.allowed({ kind: 'anonymous' }, need, res)) return;
+      throw unauthorized(challenge, 'authentication required', detailOf(need));
+    }
+    let principal;
+    try {
+      principal = await this.auth.access.authenticatePassword(credentials.username, credentials.password);
+    } catch (error) {
+      if (error instanceof AuthenticationError && error.reason === 'locked') {
+        throw new OciError('TOOMANYREQUESTS', error.message, { headers: { 'Retry-After': String(error.retryAfterSeconds) } });
+      }
+      if (error instanceof AuthenticationError) throw unauthorized(challenge, error.message);
+      throw error;
+    }
+    if (need.kind === 'base') return;
+    if (need.kind === 'catalog') {
+      if (principal.kind === 'user' && principal.admin) return;
+      throw new OciError('DENIED', 'listing the catalog needs a system administrator');
+    }
+    if (await this.allowed(principal, need, res)) return;
+    throw new OciError('DENIED', `requested access to ${need.name} is denied`, { detail: detailOf(need) });
+  }
+
+  private async allowed(principal: Parameters<AccessService['repositoryActions']>[0], need: Extract<V2Requirement, { kind: 'repository' }>, res: Response): Promise<boolean> {
+    const actions = await this.auth.access.repositoryActions(principal, need.name);
+    if (!need.actions.every((a) => actions.includes(a))) return false;
+    if (need.mountFrom !== undefined && !(await this.auth.access.repositoryActions(principal, need.mountFrom)).includes('pull')) res.locals[MOUNT_REFUSED] = true;
+    return true;
+  }
+}
+
+function scopeOf(need: V2Requirement): { scope?: string } {
+  if (need.kind === 'catalog') return { scope: 'registry:catalog:*' };
+  if (need.kind === 'repository') return { scope: `repository:${need.name}:${need.actions.join(',')}` };
+  return {};
+}
+
+/** distribution's detail shape for access errors: what was asked for. */
+function detailOf(need: V2Requirement): unknown {
+  if (need.kind === 'catalog') return [{ Type: 'registry', Name: 'catalog', Action: '*' }];
+  if (need.kind === 'repository') return need.actions.map((action) => ({ Type: 'repository', Name: need.name, Action: action }));
+  return undefined;
+}

@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import {
+  grantAccess,
+  parseRobotAccount,
+  repositoryActions,
+  robotAccountName,
+  verifyAgainstDummy,
+  verifySecret,
+  type AccessClaim,
+  type LoginThrottle,
+  type Principal,
+  type ProjectRole,
+  type ProjectVisibility,
+  type RepositoryAction,
+  type Scope,
+  type TokenSubject,
+} from '@berth/auth';
+import type { MetadataStore, RobotRow, UserRow } from '@berth/db';
+import { projectOf } from '@berth/oci';
+
+/** Why a password login failed. `locked`: too many recent failures for this account. */
+export class AuthenticationError extends Error {
+  constructor(
+    readonly reason: 'credentials' | 'locked',
+    readonly retryAfterSeconds = 0,
+  ) {
+    super(reason === 'locked' ? `too many failed logins; retry in ${retryAfterSeconds} s` : 'invalid username or password');
+    this.name = 'AuthenticationError';
+  }
+}
+
+export interface AccessLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface AccessOptions {
+  /** When false, anonymous callers get nothing, even on public projects. */
+  anonymousPull: boolean;
+  logger?: AccessLogger;
+  now?: () => Date;
+}
+
+/**
+ * Who a caller is (password logins, token subjects) and what they may do on a repository. The
+ * decisions themselves are @berth/auth's pure policy; this class feeds it accounts and projects.
+ */
+/**
+ * Project visibility is read on every anonymous or password-authenticated request; remembering it
+ * briefly keeps those off the database. A change made on another replica shows within this time.
+ */
+const VISIBILITY_CACHE_MS = 5_000;
+const VISIBILITY_CACHE_ENTRIES = 10_000;
+/** How long a verified password is trusted without hashing again; a disabled account is refused after this. */
+const LOGIN_CACHE_MS = 10_000;
+const LOGIN_CACHE_ENTRIES = 1_000;
+
+export class AccessService {
+  private readonly now: () => Date;
+  private readonly visibilities = new Map<string, { value: ProjectVisibility | null; at: number }>();
+  private readonly logins = new Map<string, { principal: Principal; until: number }>();
+
+  constructor(
+    private readonly metadata: MetadataStore,
+    private readonly throttle: LoginThrottle,
+    private readonly options: AccessOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** A user (`alice`) or robot (`robot$project+ci`) logging in; throws AuthenticationError. */
+  async authenticatePassword(account: string, password: string): Promise<Principal> {
+    const wait = this.throttle.retryAfterSeconds(account);
+    if (wait > 0) {
+      this.options.logger?.warn({ account, retryAfterSeconds: wait }, 'login refused: account locked after failed attempts');
+      throw new AuthenticationError('locked', wait);
+    }
+    const principal = await this.checkPasswordRemembered(account, password);
+    if (principal === null) {
+      const { lockedForSeconds } = this.throttle.recordFailure(account);
+      this.options.logger?.warn({ account, lockedForSeconds }, 'login failed');
+      throw new AuthenticationError('credentials');
+    }
+    this.throttle.recordSuccess(account);
+    return principal;
+  }
+
+  /** The current state of a token's subject; null when the account is gone, disabled or expired. */
+  async principalForSubject(subject: TokenSubject): Promise<Principal | null> {
+    if (subject.kind === 'anonymous') return { kind: 'anonymous' };
+    if (subject.kind === 'robot') {
+      const parsed = parseRobotAccount(subject.name);
+      const row = parsed === null ? null : await this.metadata.accounts.getRobot(parsed.project, parsed.name);
+      return row !== null && this.robotUsable(row) ? robotPrincipal(row) : null;
+    }
+    const user = await this.metadata.accounts.getUser(subject.name);
+    return user !== null && !user.disabled ? this.userPrincipal(user) : null;
+  }
+
+  /** What the caller may do on a repository (by its project's visibility and the caller's rights). */
+  async repositoryActions(principal: Principal, repositoryName: string): Promise<RepositoryAction[]> {
+    if (principal.kind === 'anonymous' && !this.options.anonymousPull) return [];
+    return repositoryActions(principal, await this.visibility(projectOf(repositoryName)));
+  }
+
+  /** The access claim for a token: each requested scope narrowed to what the caller may do. */
+  async grant(principal: Principal, scopes: readonly Scope[]): Promise<AccessClaim[]> {
+    const claims: AccessClaim[] = [];
+    for (const scope of scopes) {
+      if (scope.type === 'registry' || (principal.kind === 'anonymous' && !this.options.anonymousPull)) {
+        claims.push(grantAccess(principal, scope, null));
+        continue;
+      }
+      claims.push(grantAccess(principal, scope, await this.visibility(projectOf(scope.name))));
+    }
+    return claims;
+  }
+
+  /** Forget cached project visibility and logins (after an admin change in this process). */
+  forgetCached(): void {
+    this.visibilities.clear();
+    this.logins.clear();
+  }
+
+  private async visibility(projectName: string): Promise<ProjectVisibility | null> {
+    const now = this.now().getTime();
+    const cached = this.visibilities.get(projectName);
+    if (cached !== undefined && now - cached.at < VISIBILITY_CACHE_MS) return cached.value;
+    const row = await this.metadata.getProject(projectName);
+    const value = row === null ? null : { name: row.name, public: row.public };
+    if (this.visibilities.size >= VISIBILITY_CACHE_ENTRIES) this.visibilities.clear();
+    this.visibilities.set(projectName, { value, at: now });
+    return value;
+  }
+
+  /**
+   * A slow hash per request would make Basic-authenticated API calls cost ~100 ms each, so a
+   * successful check is remembered briefly (keyed by a hash of account and password; failures never).
+   */
+  private async checkPasswordRemembered(account: string, password: string): Promise<Principal | null> {
+    const key = createHash('sha256').update(account).update('\0').update(password).digest('base64');
+    const now = this.now().getTime();
+    const remembered = this.logins.get(key);
+    if (remembered !== undefined && now < remembered.until) return remembered.principal;
+    const checked = await this.checkPassword(account, password);
+    if (checked === null) return null;
+    if (this.logins.size >= LOGIN_CACHE_ENTRIES) this.logins.clear();
+    // Never trusted past a robot's expiry.
+    this.logins.set(key, { principal: checked.principal, until: Math.min(now + LOGIN_CACHE_MS, checked.expiresAt?.getTime() ?? Infinity) });
+    return checked.principal;
+  }
+
+  private async checkPassword(account: string, password: string): Promise<{ principal: Principal; expiresAt?: Date } | null> {
+    const robot = parseRobotAccount(account);
+    if (robot !== null) {
+      const row = await this.metadata.accounts.getRobot(robot.project, robot.name);
+      if (row === null) return verifyAgainstDummy(password).then(() => null);
+      const valid = await verifySecret(password, row.secretHash);
+      if (!valid || !this.robotUsable(row)) return null;
+      return { principal: robotPrincipal(row), ...(row.expiresAt !== null ? { expiresAt: row.expiresAt } : {}) };
+    }
+    const user = await this.metadata.accounts.getUser(account);
+    if (user === null) return verifyAgainstDummy(password).then(() => null);
+    const valid = await verifySecret(password, user.passwordHash);
+    return valid && !user.disabled ? { principal: await this.userPrincipal(user) } : null;
+  }
+
+  private robotUsable(row: RobotRow): boolean {
+    return !row.disabled && (row.expiresAt === null || row.expiresAt > this.now());
+  }
+
+  private async userPrincipal(user: UserRow): Promise<Principal> {
+    const memberships = await this.metadata.accounts.listUserMemberships(user.id);
+    const roles = new Map<string, ProjectRole>(memberships.map((m) => [m.projectName, m.role]));
+    return { kind: 'user', id: user.id, name: user.name, admin: user.admin, roles };
+  }
+}
+
+function robotPrincipal(row: RobotRow): Principal {
+  return { kind: 'robot', id: row.id, name: robotAccountName(row.projectName, row.name), project: row.projectName, permissions: row.permissions };
+}

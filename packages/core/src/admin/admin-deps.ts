@@ -1,0 +1,28 @@
+import type { MetadataStore } from '@berth/db';
+import type { SecretSealer } from '../proxy/sealed-secrets.js';
+
+/** The pull-through service's in-process memory of a project (ProxyService implements it). */
+export interface ProxyMemory {
+  forgetProject(projectId: number, repositoryName?: string): void;
+}
+
+/** Proxied requests answered from the cache (hits) and from the upstream (misses), per project. */
+export type CacheCounts = (project: string) => { hits: number; misses: number } | Promise<{ hits: number; misses: number }>;
+
+export interface AdminDeps {
+  /** Projects and accounts (`metadata.accounts`). */
+  metadata: MetadataStore;
+  /** Seals upstream credentials given through the API; without it a project with credentials is refused. */
+  sealer?: SecretSealer;
+  /** Forgotten after a purge, a settings change or a delete, so this process serves the new state at once. */
+  proxy?: ProxyMemory;
+  /** Hit and miss counts for cache statistics (from the process metrics); zeros when absent. */
+  cacheCounts?: CacheCounts;
+  /** The administrator bootstrapped from configuration (auth.admin.username): never deleted, disabled or demoted. */
+  bootstrapAdmin?: string;
+  /**
+   * Called after every successful change, so caches of accounts and project visibility in this
+   * process (the access service's) are dropped at once instead of after their lifetime.
+   */
+  afterChange?: () => void;
+}

@@ -1,0 +1,168 @@
+import * as z from 'zod';
+import { robotAccountName } from '@berth/auth';
+import type { AuditEventRow, MembershipRow, ProjectRow, ProjectStats, RobotRow, UserRow } from '@berth/db';
+import { proxySettingsOf } from '../proxy/proxy-settings.js';
+import type { SecretSealer } from '../proxy/sealed-secrets.js';
+import { credentialsKind } from './project-settings.js';
+
+/**
+ * What the admin API answers, as zod schemas (the OpenAPI document is built from them) and the
+ * functions that build each answer from stored rows. Nothing here carries a secret: credentials
+ * appear as their kind, passwords and robot secrets not at all.
+ */
+
+const timestamp = z.iso.datetime({ offset: true });
+const role = z.enum(['guest', 'developer', 'maintainer', 'admin']);
+const permission = z.enum(['pull', 'push', 'delete']);
+
+const projectBase = { name: z.string(), public: z.boolean(), createdAt: timestamp, updatedAt: timestamp };
+
+export const upstreamViewSchema = z.object({
+  url: z.string(),
+  /** Write-only: only whether there are credentials, and which kind. */
+  credentials: z.enum(['none', 'basic', 'token', 'unreadable']),
+  insecureSkipVerify: z.boolean(),
+  /** A CA certificate file was given (its PEM is stored, not shown). */
+  customCa: z.boolean(),
+  tokenRealmHosts: z.array(z.string()),
+});
+
+export const projectViewSchema = z.discriminatedUnion('kind', [
+  z.object({ ...projectBase, kind: z.literal('hosted') }),
+  z.object({
+    ...projectBase,
+    kind: z.literal('proxy'),
+    upstream: upstreamViewSchema,
+    tagTtlSeconds: z.int(),
+    maxStaleSeconds: z.int(),
+    negativeTtlSeconds: z.int(),
+    serveStaleOnNotFound: z.boolean(),
+    pushPolicy: z.enum(['referrers', 'none', 'all']),
+    ns: z.array(z.string()),
+    referrersProxy: z.boolean(),
+    nameMapping: z.object({ prefix: z.string(), separator: z.string(), dockerHubLibrary: z.enum(['auto', 'on', 'off']) }),
+  }),
+]);
+export type ProjectView = z.infer<typeof projectViewSchema>;
+
+export const memberViewSchema = z.object({ project: z.string(), user: z.string(), role });
+export type MemberView = z.infer<typeof memberViewSchema>;
+
+export const robotViewSchema = z.object({
+  /** The account name robots log in with: `robot$<project>+<name>`. */
+  name: z.string(),
+  project: z.string(),
+  description: z.string(),
+  permissions: z.array(permission),
+  expiresAt: timestamp.nullable(),
+  disabled: z.boolean(),
+  createdAt: timestamp,
+});
+export type RobotView = z.infer<typeof robotViewSchema>;
+
+/** Create and regenerate: the only answers that carry the secret. */
+export const robotWithSecretSchema = robotViewSchema.extend({ secret: z.string() });
+export type RobotWithSecret = z.infer<typeof robotWithSecretSchema>;
+
+export const userViewSchema = z.object({
+  name: z.string(),
+  admin: z.boolean(),
+  disabled: z.boolean(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+export type UserView = z.infer<typeof userViewSchema>;
+
+export const userDetailSchema = userViewSchema.extend({ memberships: z.array(z.object({ project: z.string(), role })) });
+export type UserDetail = z.infer<typeof userDetailSchema>;
+
+export const auditEventViewSchema = z.object({
+  id: z.int(),
+  at: timestamp,
+  actor: z.string(),
+  action: z.string(),
+  target: z.string(),
+  before: z.record(z.string(), z.unknown()).nullable(),
+  after: z.record(z.string(), z.unknown()).nullable(),
+});
+export type AuditEventView = z.infer<typeof auditEventViewSchema>;
+
+export const cacheStatsSchema = z.object({
+  project: z.string(),
+  repositories: z.int(),
+  manifests: z.int(),
+  blobs: z.int(),
+  blobBytes: z.int(),
+  lastPulledAt: timestamp.nullable(),
+  /** Proxied requests answered from the cache / from the upstream since this process started. */
+  hits: z.int(),
+  misses: z.int(),
+});
+export type CacheStats = z.infer<typeof cacheStatsSchema>;
+
+export const purgeResultSchema = z.object({ project: z.string(), repository: z.string().nullable(), manifests: z.int(), blobLinks: z.int() });
+export type PurgeResult = z.infer<typeof purgeResultSchema>;
+
+export const meViewSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['user', 'robot']),
+  admin: z.boolean(),
+  memberships: z.array(z.object({ project: z.string(), role })),
+  /** Robots only: their project and permissions. */
+  project: z.string().optional(),
+  permissions: z.array(permission).optional(),
+});
+export type MeView = z.infer<typeof meViewSchema>;
+
+export function projectView(row: ProjectRow, sealer: SecretSealer | undefined): ProjectView {
+  const base = { name: row.name, public: row.public, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+  if (row.kind === 'hosted') return { ...base, kind: 'hosted' };
+  const { upstream, ...settings } = proxySettingsOf(row);
+  return {
+    ...base,
+    kind: 'proxy',
+    upstream: {
+      url: upstream.url,
+      credentials: credentialsKind(upstream, sealer),
+      insecureSkipVerify: upstream.insecureSkipVerify ?? false,
+      customCa: upstream.caPem !== undefined,
+      tokenRealmHosts: upstream.tokenRealmHosts ?? [],
+    },
+    tagTtlSeconds: settings.tagTtlSeconds,
+    maxStaleSeconds: settings.maxStaleSeconds,
+    negativeTtlSeconds: settings.negativeTtlSeconds,
+    serveStaleOnNotFound: settings.serveStaleOnNotFound,
+    pushPolicy: settings.pushPolicy,
+    ns: settings.ns,
+    referrersProxy: settings.referrersProxy,
+    nameMapping: settings.nameMapping,
+  };
+}
+
+export function memberView(row: MembershipRow): MemberView {
+  return { project: row.projectName, user: row.userName, role: row.role };
+}
+
+export function robotView(row: RobotRow): RobotView {
+  return {
+    name: robotAccountName(row.projectName, row.name),
+    project: row.projectName,
+    description: row.description,
+    permissions: row.permissions,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    disabled: row.disabled,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export function userView(row: UserRow): UserView {
+  return { name: row.name, admin: row.admin, disabled: row.disabled, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+}
+
+export function auditEventView(row: AuditEventRow): AuditEventView {
+  return { id: row.id, at: row.at.toISOString(), actor: row.actor, action: row.action, target: row.target, before: row.before, after: row.after };
+}
+
+export function cacheStatsView(project: string, stats: ProjectStats, counts: { hits: number; misses: number }): CacheStats {
+  return { project, ...stats, lastPulledAt: stats.lastPulledAt?.toISOString() ?? null, hits: counts.hits, misses: counts.misses };
+}

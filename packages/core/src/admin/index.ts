@@ -1,0 +1,13 @@
+export { createAdminServices, type AdminServices } from './admin-services.js';
+export type { AdminDeps, CacheCounts, ProxyMemory } from './admin-deps.js';
+export { ADMIN_CHALLENGE, ADMIN_ERRORS, AdminError, isAdminError, type AdminErrorCode, type FieldProblem } from './admin-errors.js';
+export { maySeeProject } from './admin-access.js';
+export * from './admin-schemas.js';
+export * from './admin-views.js';
+export { AuditTrail, type AuditSnapshot } from './audit-trail.js';
+export { ProjectAdmin } from './project-admin.js';
+export { MemberAdmin } from './member-admin.js';
+export { RobotAdmin } from './robot-admin.js';
+export { UserAdmin } from './user-admin.js';
+export { CacheAdmin } from './cache-admin.js';
+export { storedProjectSettings, sameSettings, type SettingsOptions } from './project-settings.js';

@@ -1,0 +1,145 @@
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import type { Principal } from '@berth/auth';
+import { projectSchema, type ProjectConfig } from '@berth/config';
+import { AlreadyExistsError, type ProjectRow } from '@berth/db';
+import { proxySettingsOf, type ProxyUpstreamSettings } from '../proxy/proxy-settings.js';
+import { maySeeProject, projectFor, requireCaller, requireSystemAdmin } from './admin-access.js';
+import type { AdminDeps } from './admin-deps.js';
+import { AdminError, invalidInput, parseInput } from './admin-errors.js';
+import { projectCreateSchema, projectPatchSchema } from './admin-schemas.js';
+import { projectView, type ProjectView } from './admin-views.js';
+import type { AuditTrail } from './audit-trail.js';
+import { proxyInputOf, storedProjectSettings, type SettingsOptions } from './project-settings.js';
+
+/** Projects: list and get (whoever may see them), create (system admin), update (maintainer), delete (project admin). */
+export class ProjectAdmin {
+  constructor(
+    private readonly deps: AdminDeps,
+    private readonly audit: AuditTrail,
+  ) {}
+
+  /** Public projects and the caller's own; every project for a system admin. */
+  async list(principal: Principal): Promise<{ projects: ProjectView[] }> {
+    const caller = requireCaller(principal);
+    const rows = await this.deps.metadata.listProjects();
+    return { projects: rows.filter((row) => maySeeProject(caller, row)).map((row) => this.view(row)) };
+  }
+
+  async get(principal: Principal, name: string): Promise<ProjectView> {
+    return this.view(await projectFor(this.deps.metadata, principal, name));
+  }
+
+  async create(principal: Principal, body: unknown): Promise<ProjectView> {
+    const caller = requireSystemAdmin(principal);
+    const input = parseInput(projectCreateSchema, body);
+    await this.assertNsFree(input, null);
+    this.assertSealable(input);
+    const settings = await storedProjectSettings(input, this.settingsOptions());
+    let row: ProjectRow;
+    try {
+      row = await this.deps.metadata.createProject(input.name, input.kind, settings, { public: input.public });
+    } catch (error) {
+      if (error instanceof AlreadyExistsError) throw new AdminError('CONFLICT', `project ${input.name} already exists`, { project: input.name });
+      throw error;
+    }
+    const view = this.view(row);
+    await this.audit.record(caller, 'project.create', `project:${row.name}`, null, view);
+    this.deps.proxy?.forgetProject(row.id);
+    return view;
+  }
+
+  /**
+   * Top-level fields given replace the stored ones. An `upstream` replaces the whole upstream, but
+   * keeps the stored credentials when it names none and its URL is unchanged.
+   */
+  async update(principal: Principal, name: string, body: unknown): Promise<ProjectView> {
+    const caller = requireCaller(principal);
+    const row = await projectFor(this.deps.metadata, caller, name, 'maintainer');
+    const patch = presentFields(parseInput(projectPatchSchema, body), body);
+    if (row.kind === 'hosted') {
+      const foreign = Object.keys(patch).filter((key) => key !== 'public');
+      if (foreign.length > 0) throw invalidInput(foreign.map((field) => ({ field, message: 'not a setting of a hosted project' })));
+    }
+    const base = row.kind === 'hosted' ? { kind: 'hosted', name: row.name, public: row.public } : proxyInputOf(row);
+    const input = parseInput(projectSchema, { ...base, ...patch });
+    await this.assertNsFree(input, row.id);
+    this.assertSealable(input);
+    const storedUpstream = row.kind === 'proxy' ? proxySettingsOf(row).upstream : undefined;
+    const settings = await storedProjectSettings(input, this.settingsOptions(storedUpstream));
+    if (input.kind === 'proxy' && storedUpstream !== undefined) {
+      settings.upstream = keptUpstream(input, storedUpstream, settings.upstream as ProxyUpstreamSettings, patch.upstream !== undefined);
+    }
+    const updated = await this.deps.metadata.updateProject(row.name, { settings, public: input.public });
+    if (updated === null) throw new AdminError('NOT_FOUND', `project ${name} not found`, { project: name });
+    const after = this.view(updated);
+    const credentialsChanged = (settings.upstream as ProxyUpstreamSettings | undefined)?.sealedCredentials !== storedUpstream?.sealedCredentials;
+    await this.audit.record(caller, 'project.update', `project:${row.name}`, this.view(row), credentialsChanged ? { ...after, upstreamCredentials: 'changed' } : after);
+    this.deps.proxy?.forgetProject(row.id);
+    return after;
+  }
+
+  /** Deletes the project with its repositories, members and robots (blob bytes stay for garbage collection). */
+  async remove(principal: Principal, name: string): Promise<void> {
+    const caller = requireCaller(principal);
+    const row = await projectFor(this.deps.metadata, caller, name, 'admin');
+    if (!(await this.deps.metadata.deleteProject(row.name))) throw new AdminError('NOT_FOUND', `project ${name} not found`, { project: name });
+    await this.audit.record(caller, 'project.delete', `project:${row.name}`, this.view(row), null);
+    this.deps.proxy?.forgetProject(row.id);
+  }
+
+  private view(row: ProjectRow): ProjectView {
+    return projectView(row, this.deps.sealer);
+  }
+
+  private settingsOptions(previous?: ProxyUpstreamSettings): SettingsOptions {
+    const { sealer } = this.deps;
+    return { readCaFile: readCaFileForApi, ...(sealer !== undefined ? { sealer } : {}), ...(previous !== undefined ? { previous } : {}) };
+  }
+
+  /** Credentials are stored only sealed: without a secrets key they are refused (400, not a 500). */
+  private assertSealable(input: ProjectConfig): void {
+    if (this.deps.sealer !== undefined || input.kind !== 'proxy') return;
+    const field = input.upstream.token !== undefined ? 'upstream.token' : input.upstream.password !== undefined ? 'upstream.password' : undefined;
+    if (field !== undefined) throw invalidInput([{ field, message: 'cannot be stored: the server has no secrets key (secrets.key) to seal credentials with' }]);
+  }
+
+  /** Each `ns` host routes to one project. */
+  private async assertNsFree(input: ProjectConfig, selfId: number | null): Promise<void> {
+    if (input.kind !== 'proxy' || input.ns.length === 0) return;
+    for (const other of await this.deps.metadata.listProjects()) {
+      if (other.id === selfId || other.kind !== 'proxy') continue;
+      const taken = proxySettingsOf(other).ns.filter((host) => input.ns.includes(host));
+      if (taken.length > 0) throw new AdminError('CONFLICT', `ns ${taken.join(', ')} already routes to project ${other.name}`, { ns: taken, project: other.name });
+    }
+  }
+}
+
+/** The fields the client sent, as validated (zod fills in defaults for absent ones; those are dropped). */
+function presentFields<T extends Record<string, unknown>>(parsed: T, body: unknown): Partial<T> {
+  const sent = typeof body === 'object' && body !== null ? Object.keys(body) : [];
+  return Object.fromEntries(Object.entries(parsed).filter(([key]) => sent.includes(key))) as Partial<T>;
+}
+
+/** The upstream to store: the stored one when none was sent; stored credentials kept for the same URL when none were sent. */
+function keptUpstream(input: ProjectConfig & { kind: 'proxy' }, stored: ProxyUpstreamSettings, built: ProxyUpstreamSettings, sent: boolean): ProxyUpstreamSettings {
+  if (!sent) return stored;
+  const namesCredentials = input.upstream.token !== undefined || input.upstream.username !== undefined;
+  if (!namesCredentials && built.url === stored.url && stored.sealedCredentials !== undefined) return { ...built, sealedCredentials: stored.sealedCredentials };
+  return built;
+}
+
+/** A CA file named through the API: an absolute path to PEM certificates (its content is never shown). */
+async function readCaFileForApi(path: string): Promise<string> {
+  const field = 'upstream.caFile';
+  if (!isAbsolute(path)) throw invalidInput([{ field, message: 'must be an absolute path on the Berth server' }]);
+  let pem: string;
+  try {
+    pem = await readFile(path, 'utf8');
+    new X509Certificate(pem);
+  } catch {
+    throw invalidInput([{ field, message: 'cannot be read as a PEM certificate file' }]);
+  }
+  return pem;
+}

@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises';
+import { isDeepStrictEqual } from 'node:util';
+import type { ProjectConfig, ProxyProjectConfig, UpstreamConfig } from '@berth/config';
+import type { ProjectRow } from '@berth/db';
+import { proxySettingsOf, type ProxySettings, type ProxyUpstreamSettings } from '../proxy/proxy-settings.js';
+import type { SecretSealer } from '../proxy/sealed-secrets.js';
+
+/**
+ * Project settings as stored in `projects.settings`, built from a project as configured (a
+ * configuration file or the admin API: both validate with @berth/config's projectSchema).
+ */
+
+export interface SettingsOptions {
+  /** Seals upstream credentials; required when the project has some. */
+  sealer?: SecretSealer;
+  /**
+   * The stored upstream being replaced. When the new credentials are the ones it sealed, its sealed
+   * text is kept, so applying an unchanged configuration leaves the row (and its version) as it was.
+   */
+  previous?: ProxyUpstreamSettings;
+  /** Reads `upstream.caFile` (default: the file as UTF-8). */
+  readCaFile?: (path: string) => Promise<string>;
+}
+
+type UpstreamCredentials = { username: string; password: string } | { token: string };
+
+export type CredentialsKind = 'none' | 'basic' | 'token' | 'unreadable';
+
+/** `{}` for a hosted project; a proxy project's settings with its credentials sealed and its CA file read in. */
+export async function storedProjectSettings(project: ProjectConfig, options: SettingsOptions = {}): Promise<Record<string, unknown>> {
+  if (project.kind === 'hosted') return {};
+  return { ...(await proxySettings(project, options)) };
+}
+
+async function proxySettings(project: ProxyProjectConfig, options: SettingsOptions): Promise<ProxySettings> {
+  const { upstream } = project;
+  const stored: ProxyUpstreamSettings = { url: upstream.url, tokenRealmHosts: upstream.tokenRealmHosts };
+  if (upstream.insecureSkipVerify) stored.insecureSkipVerify = true;
+  if (upstream.caFile !== undefined) stored.caPem = await (options.readCaFile ?? ((path) => readFile(path, 'utf8')))(upstream.caFile);
+  const credentials = credentialsOf(upstream);
+  if (credentials !== undefined) stored.sealedCredentials = sealCredentials(project.name, credentials, options);
+  return {
+    upstream: stored,
+    tagTtlSeconds: project.tagTtlSeconds,
+    maxStaleSeconds: project.maxStaleSeconds,
+    negativeTtlSeconds: project.negativeTtlSeconds,
+    serveStaleOnNotFound: project.serveStaleOnNotFound,
+    pushPolicy: project.pushPolicy,
+    ns: project.ns,
+    referrersProxy: project.referrersProxy,
+    nameMapping: project.nameMapping,
+  };
+}
+
+function credentialsOf(upstream: UpstreamConfig): UpstreamCredentials | undefined {
+  if (upstream.token !== undefined) return { token: upstream.token };
+  if (upstream.username !== undefined && upstream.password !== undefined) return { username: upstream.username, password: upstream.password };
+  return undefined;
+}
+
+function sealCredentials(project: string, credentials: UpstreamCredentials, options: SettingsOptions): string {
+  const { sealer, previous } = options;
+  if (sealer === undefined) throw new Error(`project ${project} has upstream credentials but no secrets key to seal them with`);
+  if (previous?.sealedCredentials !== undefined && isDeepStrictEqual(openCredentials(previous.sealedCredentials, sealer), credentials)) {
+    return previous.sealedCredentials;
+  }
+  return sealer.seal(JSON.stringify(credentials));
+}
+
+function openCredentials(sealed: string, sealer: SecretSealer): unknown {
+  try {
+    return JSON.parse(sealer.open(sealed)) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Which kind of credentials a stored upstream has, never their values. */
+export function credentialsKind(upstream: ProxyUpstreamSettings, sealer: SecretSealer | undefined): CredentialsKind {
+  if (upstream.sealedCredentials === undefined) return 'none';
+  const opened = sealer === undefined ? undefined : openCredentials(upstream.sealedCredentials, sealer);
+  if (typeof opened !== 'object' || opened === null) return 'unreadable';
+  return 'token' in opened ? 'token' : 'basic';
+}
+
+/**
+ * A stored proxy project as configuration input, the base a PATCH is merged onto. The upstream
+ * carries only its URL and plain options: credentials and CA are not re-expressible as input, so a
+ * PATCH without `upstream` keeps the stored upstream as it is.
+ */
+export function proxyInputOf(row: ProjectRow): Record<string, unknown> {
+  const { upstream, ...rest } = proxySettingsOf(row);
+  return {
+    ...rest,
+    kind: 'proxy',
+    name: row.name,
+    public: row.public,
+    upstream: { url: upstream.url, insecureSkipVerify: upstream.insecureSkipVerify ?? false, tokenRealmHosts: upstream.tokenRealmHosts ?? [] },
+  };
+}
+
+/** True when two settings objects hold the same JSON (jsonb does not keep key order). */
+export function sameSettings(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(normalize(a), normalize(b));
+}
+
+function normalize(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value)) as unknown;
+}
