@@ -54,6 +54,10 @@ export interface SkopeoCopyOptions {
   preserveDigests?: boolean;
   /** Force a destination manifest format. */
   format?: 'oci' | 'v2s2';
+  /** `user:password` for the source registry (`--src-creds`). */
+  srcCreds?: string;
+  /** `user:password` for the destination registry (`--dest-creds`). */
+  destCreds?: string;
 }
 
 /** `skopeo copy src dst`; docker:// sides are plain HTTP without TLS verification. */
@@ -64,13 +68,16 @@ export async function skopeoCopy(src: string, dst: string, options: SkopeoCopyOp
   if (options.all === true) args.push('--multi-arch', 'all');
   if (options.preserveDigests === true) args.push('--preserve-digests');
   if (options.format !== undefined) args.push('--format', options.format);
+  if (options.srcCreds !== undefined) args.push('--src-creds', options.srcCreds);
+  if (options.destCreds !== undefined) args.push('--dest-creds', options.destCreds);
   await runClient('skopeo', [...args, src, dst], { timeoutMs: 120_000 });
 }
 
-/** The manifest or index bytes exactly as the source serves them. */
-export async function skopeoInspectRaw(ref: string): Promise<Buffer> {
+/** The manifest or index bytes exactly as the source serves them; `creds` is `user:password`. */
+export async function skopeoInspectRaw(ref: string, options: { creds?: string } = {}): Promise<Buffer> {
   const args = ['inspect', '--raw', '--retry-times', '0'];
   if (ref.startsWith('docker://')) args.push('--tls-verify=false');
+  if (options.creds !== undefined) args.push('--creds', options.creds);
   return (await runClient('skopeo', [...args, ref])).stdout;
 }
 
@@ -159,6 +166,14 @@ export async function podmanPush(podman: PodmanSandbox, source: string, dest: st
   const digestFile = join(podman.dir, `digest-${Date.now()}-${Math.random().toString(16).slice(2)}`);
   await podman.run(['push', '--quiet', '--tls-verify=false', '--digestfile', digestFile, local, `docker://${dest}`]);
   return (await readFile(digestFile, 'utf8')).trim();
+}
+
+/**
+ * `podman login` to `host` (plain HTTP); the credentials land in the sandbox's auth file
+ * ($XDG_RUNTIME_DIR/containers/auth.json), used by the sandbox's later pulls and pushes.
+ */
+export async function podmanLogin(podman: PodmanSandbox, host: string, username: string, password: string): Promise<void> {
+  await podman.run(['login', '--tls-verify=false', '--username', username, '--password', password, host]);
 }
 
 /** Replace the sandbox's registries.conf (e.g. to declare mirrors); takes effect on the next podman command. */
@@ -277,6 +292,8 @@ export interface CtrPullOptions {
   platform?: string;
   /** Fetch content only, without unpacking layers into snapshots. */
   skipUnpack?: boolean;
+  /** `user:password` for the registry (`--user`). */
+  user?: string;
 }
 
 /** `ctr images pull` into the daemon's namespace with the native snapshotter (unpacks unless told not to). */
@@ -285,6 +302,7 @@ export async function ctrPull(containerd: ContainerdUnderTest, ref: string, opti
   if (options.plainHttp === true) args.push('--plain-http');
   if (options.platform !== undefined) args.push('--platform', options.platform);
   if (options.skipUnpack === true) args.push('--skip-unpack');
+  if (options.user !== undefined) args.push('--user', options.user);
   await containerd.ctr([...args, ref]);
 }
 

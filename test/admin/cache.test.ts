@@ -1,0 +1,112 @@
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MANIFEST_ACCEPT } from '../api/content.js';
+import { tokenFetch, type DanceResult } from '../auth/token-dance.js';
+import { MANIFEST_PATH, pushUpstreamImage, startProxySetup, type ProxySetup } from '../proxy/setup.js';
+import { ADMIN, AdminApi, errorOf } from './api.js';
+
+// Cache statistics and purge of a proxy project: after a pull-through, purging forgets the cached
+// manifests and blob links, the statistics shrink, and the next pull goes to the upstream again.
+
+interface Stats {
+  project: string;
+  repositories: number;
+  manifests: number;
+  blobs: number;
+  blobBytes: number;
+  lastPulledAt: string | null;
+  hits: number;
+  misses: number;
+}
+
+let setup: ProxySetup;
+let api: AdminApi;
+let work: string;
+const credentials = { username: ADMIN.name, password: ADMIN.password };
+const REPOSITORY = 'hub/library/app';
+/** Config and layers of the image (its builder adds a small first layer to the sizes asked for). */
+let imageBlobs = 0;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'berth-admin-cache-'));
+  setup = await startProxySetup([{ kind: 'proxy', name: 'hub' }], { auth: { admin: { password: ADMIN.password } } });
+  api = new AdminApi(setup.berth.url);
+  await pushUpstreamImage(setup, work, 'app', { tag: 'v1', layerSizes: [4096] });
+}, 120_000);
+
+afterAll(async () => {
+  await setup?.stop();
+  if (work !== undefined) await rm(work, { recursive: true, force: true });
+});
+
+const pullManifest = (): Promise<DanceResult> =>
+  tokenFetch(setup.berth.url, 'GET', `/v2/${REPOSITORY}/manifests/v1`, { headers: { Accept: MANIFEST_ACCEPT } }, credentials);
+const stats = (): Promise<Stats> => api.expect<Stats>(200, 'GET', '/projects/hub/cache/stats', { as: ADMIN });
+
+/** Pull the manifest and every blob it names; the manifest answer and how many blobs it names. */
+async function pullImage(): Promise<{ manifest: DanceResult; blobs: number }> {
+  const manifest = await pullManifest();
+  expect(manifest.status).toBe(200);
+  const doc = manifest.json<{ config: { digest: string }; layers: Array<{ digest: string }> }>();
+  for (const digest of [doc.config.digest, ...doc.layers.map((layer) => layer.digest)]) {
+    const blob = await tokenFetch(setup.berth.url, 'GET', `/v2/${REPOSITORY}/blobs/${digest}`, {}, credentials);
+    expect(blob.status).toBe(200);
+  }
+  return { manifest, blobs: 1 + doc.layers.length };
+}
+
+describe('cache statistics and purge', () => {
+  it('counts what a pull-through cached, and the hits and misses', async () => {
+    const empty = await stats();
+    expect(empty).toMatchObject({ project: 'hub', repositories: 0, manifests: 0, blobs: 0, blobBytes: 0, lastPulledAt: null });
+    const pulledFrom = Date.now();
+
+    const first = await pullImage();
+    expect(first.manifest.headers.get('cache-status')).toBe('Berth; fwd=miss; stored');
+    imageBlobs = first.blobs;
+    const again = await pullManifest();
+    expect(again.headers.get('cache-status')).toMatch(/^Berth; hit/);
+
+    const filled = await stats();
+    expect(filled.repositories).toBe(1);
+    expect(filled.manifests).toBe(1);
+    expect(filled.blobs).toBe(imageBlobs);
+    expect(filled.blobBytes).toBeGreaterThan(4096);
+    expect(filled.hits).toBeGreaterThan(empty.hits);
+    expect(filled.misses).toBeGreaterThan(empty.misses);
+    // Written in the background on the first pull; seconds resolution is plenty.
+    expect(Date.parse(filled.lastPulledAt ?? '')).toBeGreaterThanOrEqual(pulledFrom - 1000);
+  });
+
+  it('purges one repository: fewer manifests, and the next pull is a miss again', async () => {
+    const before = await stats();
+    const upstreamGets = setup.relay.count('GET', MANIFEST_PATH);
+    const purged = await api.expect(200, 'POST', '/projects/hub/cache/purge', { as: ADMIN, body: { repository: REPOSITORY } });
+    expect(purged).toEqual({ project: 'hub', repository: REPOSITORY, manifests: 1, blobLinks: imageBlobs });
+
+    const after = await stats();
+    expect(after.manifests).toBeLessThan(before.manifests);
+    expect(after.blobs).toBe(0);
+
+    const next = await pullManifest();
+    expect(next.status).toBe(200);
+    expect(next.headers.get('cache-status')).toBe('Berth; fwd=miss; stored');
+    expect(setup.relay.count('GET', MANIFEST_PATH)).toBe(upstreamGets + 1);
+  });
+
+  it('purges the whole project', async () => {
+    await pullImage();
+    const purged = await api.expect<{ manifests: number }>(200, 'POST', '/projects/hub/cache/purge', { as: ADMIN, body: {} });
+    expect(purged.manifests).toBe(1);
+    expect(await stats()).toMatchObject({ manifests: 0, blobs: 0, blobBytes: 0 });
+    expect((await pullManifest()).headers.get('cache-status')).toBe('Berth; fwd=miss; stored');
+  });
+
+  it('refuses a repository outside the project', async () => {
+    const answer = await api.call('POST', '/projects/hub/cache/purge', { as: ADMIN, body: { repository: 'other/library/app' } });
+    expect(answer.status).toBe(400);
+    expect(errorOf(answer).detail).toEqual([{ field: 'repository', message: expect.stringContaining('project hub') }]);
+  });
+});
