@@ -45,11 +45,17 @@ describe('Spool and SpoolReader', () => {
     const parts: Buffer[] = [];
     reader.on('data', (chunk: Buffer) => parts.push(chunk));
     const ended = new Promise((resolve, reject) => reader.on('end', resolve).on('error', reject));
+    // Wait for the reader by what it received, not by a fixed delay (a loaded machine is slow).
+    const received = async (bytes: number) => {
+      for (let waited = 0; Buffer.concat(parts).length < bytes && waited < 10_000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
     await spool.append(content.subarray(0, 1000));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await received(1000);
     expect(Buffer.concat(parts).equals(content.subarray(0, 1000))).toBe(true);
 
     await spool.append(content.subarray(1000));
+    await received(content.length - 1);
+    // Given time to (wrongly) deliver the last byte too.
     await new Promise((resolve) => setTimeout(resolve, 50));
     // Everything is written, but a client given all bytes would take the body as complete:
     // the last byte waits for the content to be verified.
