@@ -19,7 +19,7 @@ import {
 } from '../harness/clients.js';
 import { startBerth, type BerthUnderTest } from '../harness/berth.js';
 import { buildImageLayout, type BuiltImage } from '../harness/oci-image.js';
-import { createRobot } from '../auth/accounts.js';
+import { createRobot, createUser, setMember } from '../auth/accounts.js';
 
 // Real clients (skopeo, podman, containerd's ctr) against Berth with token authentication on:
 // logins, pushes and pulls with the administrator's credentials, anonymous pulls from a public
@@ -147,15 +147,19 @@ describe('podman', () => {
     await expectUnauthorized(podmanLogin(pusher, berth.host, ADMIN.username, 'not-the-password'));
   });
 
-  it('logs in, pushes to a private project, and another podman pulls it only after logging in', async () => {
+  it('a developer logs in and pushes to a private project; another podman pulls it only after a guest logs in', async () => {
+    const developer = await createUser(berth.url, ADMIN, 'dev-podman');
+    await setMember(berth.url, ADMIN, 'private', developer.username, 'developer');
+    const guest = await createUser(berth.url, ADMIN, 'guest-podman');
+    await setMember(berth.url, ADMIN, 'private', guest.username, 'guest');
     const ref = `${berth.host}/private/podman:v1`;
-    await podmanLogin(pusher, berth.host, ADMIN.username, ADMIN.password);
+    await podmanLogin(pusher, berth.host, developer.username, developer.password);
     const localId = await podmanPull(pusher, `oci:${single.dir}:v1`);
     const pushed = await podmanPush(pusher, localId, ref);
     expect(pushed).toMatch(/^sha256:[0-9a-f]{64}$/);
 
     await expectUnauthorized(podmanPull(puller, ref));
-    await podmanLogin(puller, berth.host, ADMIN.username, ADMIN.password);
+    await podmanLogin(puller, berth.host, guest.username, guest.password);
     expect(await podmanPull(puller, ref)).toBe(localId);
     expect(await podmanImageDigest(puller, ref)).toBe(pushed);
   });
@@ -171,10 +175,12 @@ describe('containerd (ctr)', () => {
     await pushAsAdmin(multi, 'public/ctr');
   });
 
-  it('pulls from a private project with --user, and not without', async () => {
+  it('pulls from a private project with a member\'s --user, and not without', async () => {
     const ref = `${berth.host}/private/ctr:v1`;
+    const guest = await createUser(berth.url, ADMIN, 'guest-ctr');
+    await setMember(berth.url, ADMIN, 'private', guest.username, 'guest');
     await expectUnauthorized(ctrPull(containerd, ref, { plainHttp: true, platform: 'linux/amd64' }));
-    await ctrPull(containerd, ref, { plainHttp: true, platform: 'linux/amd64', user: ADMIN_CREDS });
+    await ctrPull(containerd, ref, { plainHttp: true, platform: 'linux/amd64', user: `${guest.username}:${guest.password}` });
     expect(await ctrImageDigest(containerd, ref)).toBe(multi.indexDigest);
   });
 
