@@ -4,7 +4,7 @@
  * loopback in the same run. Measures warm hits, cold misses, 16 clients on one cold blob (upstream
  * fetches, wall time, Berth's RSS) and cached manifest GETs by tag with wrk; prints every sample,
  * the medians, the ratios and PASS/MISS against the targets.
- * Usage: npm run bench:proxy [-- --size-mib 512 --runs 5 --clients 16 --postgres auto|always|never]
+ * Usage: npm run bench:proxy [-- --size-mib 512 --runs 5 --clients 16 --postgres auto|always|never --only warm,manifest,cold,crowd]
  */
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -28,8 +28,14 @@ const { values } = parseArgs({
     'wrk-seconds': { type: 'string', default: '5' },
     'wrk-connections': { type: 'string', default: '32' },
     postgres: { type: 'string', default: 'auto' },
+    // A subset of the sections, for iterating on one of them; the note's figures come from a full run.
+    only: { type: 'string', default: 'warm,manifest,cold,crowd' },
   },
 });
+const SECTIONS = new Set(values.only.split(','));
+for (const section of SECTIONS) {
+  if (!['warm', 'manifest', 'cold', 'crowd'].includes(section)) throw new Error(`--only takes warm, manifest, cold and crowd, not ${section}`);
+}
 const SIZE = Number(values['size-mib']) * 1024 * 1024;
 const RUNS = Number(values.runs);
 const CLIENTS = Number(values.clients);
@@ -343,25 +349,27 @@ async function main(): Promise<void> {
       peer: (p) => targetOf('peer', p.url, REPO, digest),
     };
 
-    // 1 and 4 share one Berth and one peer, each filled once before anything is measured.
-    const berth = await startColdBerth(dir, upstream.url, bench.template, false);
-    stops.push(() => berth.stop());
-    const peer = await startPeer(upstream.url);
-    stops.push(() => peer.stop());
-    for (const target of [bench.berth(berth), bench.peer(peer)]) {
-      await getManifest(target);
-      await getBlob(target);
+    if (SECTIONS.has('warm') || SECTIONS.has('manifest')) {
+      // 1 and 4 share one Berth and one peer, each filled once before anything is measured.
+      const berth = await startColdBerth(dir, upstream.url, bench.template, false);
+      stops.push(() => berth.stop());
+      const peer = await startPeer(upstream.url);
+      stops.push(() => peer.stop());
+      for (const target of [bench.berth(berth), bench.peer(peer)]) {
+        await getManifest(target);
+        await getBlob(target);
+      }
+      await untilBerthStored(bench.berth(berth));
+      await untilPeerStored(peer, digest);
+      if (SECTIONS.has('warm')) await warmHits(bench, bench.berth(berth), bench.peer(peer));
+      if (!SECTIONS.has('manifest')) console.log('\n4. not run (--only)');
+      else if (await debianTool('/usr/bin/wrk', 'wrk')) await cachedManifests(bench.berth(berth), bench.direct, bench.peer(peer));
+      else console.log('\n4. skipped: wrk is not installed and we are not root to install it');
+      await berth.stop();
+      await peer.stop();
     }
-    await untilBerthStored(bench.berth(berth));
-    await untilPeerStored(peer, digest);
-    await warmHits(bench, bench.berth(berth), bench.peer(peer));
-    if (await debianTool('/usr/bin/wrk', 'wrk')) await cachedManifests(bench.berth(berth), bench.direct, bench.peer(peer));
-    else console.log('\n4. skipped: wrk is not installed and we are not root to install it');
-    await berth.stop();
-    await peer.stop();
-
-    await coldMisses(bench);
-    await crowds(bench);
+    if (SECTIONS.has('cold')) await coldMisses(bench);
+    if (SECTIONS.has('crowd')) await crowds(bench);
     console.log('\ntargets');
     for (const line of verdicts) console.log(line);
   } finally {

@@ -47,21 +47,29 @@ export class SpoolReader extends Readable {
     callback(error);
   }
 
-  /** Serve the next chunk, or end, or fail, or wait for the writer. */
+  /** Serve the next chunks, or end, or fail, or wait for the writer. */
   private pump(): void {
-    if (this.reading || this.destroyed) return;
+    // Chunks still in the spool's memory are pushed at once, for as long as the consumer takes them.
+    while (this.pumpOnce()) {
+      /* pushed from memory and the consumer wants more */
+    }
+  }
+
+  /** One step of pump; true when a chunk was pushed from memory and there is room for more. */
+  private pumpOnce(): boolean {
+    if (this.reading || this.destroyed) return false;
     if (this.stop !== undefined && this.offset >= this.stop) {
       this.push(null);
-      return;
+      return false;
     }
     const position = this.spool.position(this.offset);
     switch (position.kind) {
       case 'failed':
         this.destroy(position.error);
-        return;
+        return false;
       case 'end':
         this.push(null);
-        return;
+        return false;
       case 'wait':
         // Caught up with the writer: Readable will not call _read again until we push, so the
         // spool's next change resumes us.
@@ -69,10 +77,17 @@ export class SpoolReader extends Readable {
           this.unsubscribe = undefined;
           this.pump();
         });
-        return;
+        return false;
       case 'data': {
         const end = Math.min(position.end, this.stop ?? Number.POSITIVE_INFINITY);
-        this.readChunk(Math.min(SPOOL_READ_CHUNK_BYTES, end - this.offset));
+        const length = Math.min(SPOOL_READ_CHUNK_BYTES, end - this.offset);
+        const recent = this.spool.readRecent(this.offset, length);
+        if (recent === undefined) {
+          this.readChunk(length);
+          return false;
+        }
+        this.offset += recent.length;
+        return this.push(recent);
       }
     }
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { prepareSpoolDir, spoolPath } from './spool-dir.js';
 import { SPOOL_READ_CHUNK_BYTES, SpoolReader } from './spool-reader.js';
-import { Spool } from './spool.js';
+import { SPOOL_MEMORY_BYTES, Spool } from './spool.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -20,6 +20,28 @@ const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
 
 describe('Spool and SpoolReader', () => {
+  it('serves the newest bytes from memory before they reach the disk, and older ones from the file', async () => {
+    const first = randomBytes(1000);
+    const rest = randomBytes(SPOOL_MEMORY_BYTES + 5000);
+    const content = Buffer.concat([first, rest]);
+    const spool = await Spool.create(spoolPath(dir, DIGEST), content.length);
+    const appending = spool.append(first);
+    // Accepted, not necessarily written: a reader may have it already, as a view of the same chunk.
+    expect(spool.position(0)).toEqual({ kind: 'data', end: 1000 });
+    expect(spool.readRecent(10, 100)?.equals(first.subarray(10, 110))).toBe(true);
+    expect(spool.readRecent(900, 500)?.length).toBe(100); // never past the chunk
+    await appending;
+    await spool.append(rest);
+    await spool.flush();
+    // More than the memory window has been written: the first chunk is dropped from memory ...
+    expect(spool.readRecent(0, 100)).toBeUndefined();
+    expect(spool.readRecent(1000, 100)?.equals(rest.subarray(0, 100))).toBe(true);
+    spool.seal();
+    // ... and a reader from the start gets it from the file, then the rest.
+    expect((await collect(new SpoolReader(spool))).equals(content)).toBe(true);
+    await spool.discard();
+  });
+
   it('writes many small chunks queued back to back in order, and refuses a seal before flush', async () => {
     const content = randomBytes(20 * 1024 * 1024 + 7);
     const spool = await Spool.create(spoolPath(dir, DIGEST), content.length);

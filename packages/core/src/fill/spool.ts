@@ -2,7 +2,13 @@ import { open, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 
 /** How many accepted bytes may wait for the disk before append makes the source wait. */
-const MAX_QUEUED_BYTES = 1024 * 1024;
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+/**
+ * How many of the most recently accepted bytes stay in memory for readers that follow the writer
+ * closely: they get the upstream's own buffers (no file read, no copy) and need not wait for the
+ * disk. Readers further behind read the file.
+ */
+export const SPOOL_MEMORY_BYTES = 16 * 1024 * 1024;
 
 /** Where a reader at some offset stands against the spool. */
 export type SpoolPosition =
@@ -25,6 +31,10 @@ export class Spool {
   private accepted = 0;
   private queue: Uint8Array[] = [];
   private queued = 0;
+  /** The last accepted chunks, from offset `recentStart` on (written or still queued). */
+  private recent: Uint8Array[] = [];
+  private recentStart = 0;
+  private recentBytes = 0;
   private draining: Promise<void> | undefined;
   private writeError: Error | undefined;
   private sealed = false;
@@ -48,7 +58,7 @@ export class Spool {
     return new Spool(path, handle, Math.max(0, declaredSize - 1));
   }
 
-  /** Bytes on disk, readable by readers (up to the withheld last byte). */
+  /** Bytes on disk. */
   get bytesWritten(): number {
     return this.written;
   }
@@ -68,7 +78,11 @@ export class Spool {
     this.queue.push(chunk);
     this.queued += chunk.length;
     this.accepted += chunk.length;
+    this.recent.push(chunk);
+    this.recentBytes += chunk.length;
+    this.trimRecent();
     this.draining ??= this.drain();
+    this.notify();
     if (this.queued > MAX_QUEUED_BYTES) await this.flush();
   }
 
@@ -87,6 +101,8 @@ export class Spool {
         this.queued = 0;
         await writeAllAt(this.handle, batch, size, this.written);
         this.written += size;
+        this.trimRecent();
+        // A reader behind the memory window may be waiting for these bytes on disk.
         this.notify();
       }
     } catch (error) {
@@ -113,10 +129,21 @@ export class Spool {
     this.failureListeners.clear();
   }
 
-  /** Where a reader at `offset` stands. */
+  /** Drop the oldest in-memory chunks beyond the window, but never one not yet on disk. */
+  private trimRecent(): void {
+    while (this.recent.length > 1) {
+      const oldest = this.recent[0]!;
+      if (this.recentBytes - oldest.length < SPOOL_MEMORY_BYTES || this.recentStart + oldest.length > this.written) return;
+      this.recent.shift();
+      this.recentStart += oldest.length;
+      this.recentBytes -= oldest.length;
+    }
+  }
+
+  /** Where a reader at `offset` stands. Accepted bytes are readable before they reach the disk. */
   position(offset: number): SpoolPosition {
     if (this.failure !== undefined) return { kind: 'failed', error: this.failure };
-    const readable = this.sealed ? this.written : Math.min(this.written, this.withheldFrom);
+    const readable = this.sealed ? this.written : Math.min(this.accepted, this.withheldFrom);
     if (offset < readable) return { kind: 'data', end: readable };
     return this.sealed ? { kind: 'end' } : { kind: 'wait' };
   }
@@ -134,6 +161,25 @@ export class Spool {
   onFailure(listener: (error: Error) => void): () => void {
     this.failureListeners.add(listener);
     return () => this.failureListeners.delete(listener);
+  }
+
+  /**
+   * Up to `maxLength` bytes at `offset` (within what `position` allows) when they are still in
+   * memory: a view of the chunk holding them, never crossing into the next chunk. Undefined when
+   * the reader is behind the memory window and must `read` the file.
+   */
+  readRecent(offset: number, maxLength: number): Buffer | undefined {
+    if (offset < this.recentStart || offset >= this.recentStart + this.recentBytes) return undefined;
+    let start = this.recentStart;
+    for (const chunk of this.recent) {
+      if (offset < start + chunk.length) {
+        const from = offset - start;
+        const length = Math.min(maxLength, chunk.length - from);
+        return Buffer.from(chunk.buffer, chunk.byteOffset + from, length);
+      }
+      start += chunk.length;
+    }
+    return undefined;
   }
 
   /** Read `length` bytes at `offset` (which the caller got from `position`) into a fresh buffer. */
