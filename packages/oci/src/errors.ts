@@ -27,6 +27,15 @@ export const OCI_ERRORS = {
 
 export type OciErrorCode = keyof typeof OCI_ERRORS;
 
+/** The spec's error body, `{"errors":[{"code","message","detail"}]}`; Berth's admin API answers in it too. */
+export interface ErrorBody {
+  errors: Array<{ code: string; message: string; detail?: unknown }>;
+}
+
+export function errorBody(code: string, message: string, detail?: unknown): ErrorBody {
+  return { errors: [detail === undefined ? { code, message } : { code, message, detail }] };
+}
+
 export class OciError extends Error {
   readonly code: OciErrorCode;
   readonly status: number;
@@ -48,10 +57,8 @@ export class OciError extends Error {
   }
 
   /** The spec's JSON error body. */
-  toBody(): { errors: Array<{ code: string; message: string; detail?: unknown }> } {
-    const entry: { code: string; message: string; detail?: unknown } = { code: this.code, message: this.message };
-    if (this.detail !== undefined) entry.detail = this.detail;
-    return { errors: [entry] };
+  toBody(): ErrorBody {
+    return errorBody(this.code, this.message, this.detail);
   }
 }
 

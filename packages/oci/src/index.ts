@@ -1,5 +1,5 @@
-export { OCI_ERRORS, OciError, isOciError } from './errors.js';
-export type { OciErrorCode } from './errors.js';
+export { OCI_ERRORS, OciError, errorBody, isOciError } from './errors.js';
+export type { ErrorBody, OciErrorCode } from './errors.js';
 
 export {
   DIGEST_ALGORITHMS,

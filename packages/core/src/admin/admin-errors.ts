@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { configErrorMap } from '@berth/config';
+import { errorBody, type ErrorBody } from '@berth/oci';
 
 /**
  * The admin API's error catalogue. Services throw AdminError; the registry's error middleware
@@ -40,10 +41,8 @@ export class AdminError extends Error {
     this.headers = code === 'UNAUTHORIZED' ? { 'WWW-Authenticate': ADMIN_CHALLENGE } : {};
   }
 
-  toBody(): { errors: Array<{ code: string; message: string; detail?: unknown }> } {
-    const entry: { code: string; message: string; detail?: unknown } = { code: this.code, message: this.message };
-    if (this.detail !== undefined) entry.detail = this.detail;
-    return { errors: [entry] };
+  toBody(): ErrorBody {
+    return errorBody(this.code, this.message, this.detail);
   }
 }
 
