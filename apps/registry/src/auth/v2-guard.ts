@@ -1,9 +1,10 @@
 import type { Request, Response } from 'express';
 import { claimAllows, TokenInvalidError, type RepositoryAction, type TokenService } from '@berth/auth';
-import { AuthenticationError, type AccessService } from '@berth/core';
+import type { AccessService } from '@berth/core';
 import { assertRepositoryName, OciError } from '@berth/oci';
 import { unauthorized } from './challenge.js';
 import { baseUrlOf, readCredentials } from './credentials.js';
+import { passwordLogin } from './password-login.js';
 
 /** What a /v2 route needs from the caller. */
 export type V2Requirement =
@@ -62,16 +63,7 @@ export class V2Guard {
       if (await this.allowed({ kind: 'anonymous' }, need, res)) return;
       throw unauthorized(challenge, 'authentication required', detailOf(need));
     }
-    let principal;
-    try {
-      principal = await this.auth.access.authenticatePassword(credentials.username, credentials.password);
-    } catch (error) {
-      if (error instanceof AuthenticationError && error.reason === 'locked') {
-        throw new OciError('TOOMANYREQUESTS', error.message, { headers: { 'Retry-After': String(error.retryAfterSeconds) } });
-      }
-      if (error instanceof AuthenticationError) throw unauthorized(challenge, error.message);
-      throw error;
-    }
+    const principal = await passwordLogin(this.auth.access, credentials.username, credentials.password, (message) => unauthorized(challenge, message));
     if (need.kind === 'base') return;
     if (need.kind === 'catalog') {
       if (principal.kind === 'user' && principal.admin) return;

@@ -1,9 +1,9 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { parseScopes, ScopeError, TokenInvalidError, type Principal, type Scope, type TokenSubject } from '@berth/auth';
-import { AuthenticationError } from '@berth/core';
 import { OciError } from '@berth/oci';
 import type { AuthRuntime } from '../auth/v2-guard.js';
 import { readCredentials } from '../auth/credentials.js';
+import { passwordLogin } from '../auth/password-login.js';
 import { queryValue, queryValues } from '../http/context.js';
 
 /**
@@ -70,14 +70,8 @@ async function loginFromHeader(auth: AuthRuntime, req: Request): Promise<Princip
   throw new OciError('UNAUTHORIZED', credentials.kind === 'malformed' ? credentials.reason : 'the token endpoint takes Basic credentials');
 }
 
-async function login(auth: AuthRuntime, username: string, password: string): Promise<Principal> {
-  try {
-    return await auth.access.authenticatePassword(username, password);
-  } catch (error) {
-    if (!(error instanceof AuthenticationError)) throw error;
-    if (error.reason === 'locked') throw new OciError('TOOMANYREQUESTS', error.message, { headers: { 'Retry-After': String(error.retryAfterSeconds) } });
-    throw new OciError('UNAUTHORIZED', error.message);
-  }
+function login(auth: AuthRuntime, username: string, password: string): Promise<Principal> {
+  return passwordLogin(auth.access, username, password, (message) => new OciError('UNAUTHORIZED', message));
 }
 
 async function fromRefreshToken(auth: AuthRuntime, token: string | undefined): Promise<Principal> {
