@@ -8,7 +8,7 @@ export interface RegistryMetrics {
   /** Hooks for one project's upstream client: every exchange, and breaker transitions (1 = offline). */
   upstreamHooks(project: string): UpstreamHooks;
   /** Hits and misses of one proxy project since this process started (admin API statistics). */
-  cacheCounts(project: string): { hits: number; misses: number };
+  cacheCounts(project: string): Promise<{ hits: number; misses: number }>;
 }
 
 /** Prometheus metrics for one Berth process (served at GET /metrics). */
@@ -23,24 +23,19 @@ export function createMetrics(): RegistryMetrics {
   const coalesced = counter('berth_proxy_coalesced_total', 'Requests that joined an upstream fetch already in flight', ['project']);
   const stale = counter('berth_proxy_stale_served_total', 'Cached content served because the upstream was unavailable', ['project']);
   const mismatches = counter('berth_proxy_digest_mismatches_total', 'Upstream blobs discarded because their digest did not match', ['project']);
-  const counts = new Map<string, { hits: number; misses: number }>();
-  const tally = (project: string) => {
-    let entry = counts.get(project);
-    if (entry === undefined) counts.set(project, (entry = { hits: 0, misses: 0 }));
-    return entry;
-  };
+  /** A counter's total for one project, over its other labels. */
+  const projectTotal = async (metric: Counter, project: string) =>
+    (await metric.get()).values.filter((sample) => sample.labels.project === project).reduce((sum, sample) => sum + sample.value, 0);
   const offline = new Gauge({ name: 'berth_upstream_offline', help: '1 while the circuit breaker holds the upstream offline', labelNames: ['project'], registers: [registry] });
   return {
     registry,
     proxy: {
       hit(project, kind, sent) {
         hits.inc({ project, kind });
-        tally(project).hits += 1;
         bytes.inc({ project, source: 'cache' }, sent);
       },
       miss(project, kind, sent) {
         misses.inc({ project, kind });
-        tally(project).misses += 1;
         bytes.inc({ project, source: 'upstream' }, sent);
       },
       coalesced: (project) => coalesced.inc({ project }),
@@ -51,6 +46,6 @@ export function createMetrics(): RegistryMetrics {
       onRequest: ({ kind, status }) => upstream.inc({ project, kind, status: String(status) }),
       onBreakerChange: (state) => offline.set({ project }, state === 'offline' ? 1 : 0),
     }),
-    cacheCounts: (project) => ({ ...(counts.get(project) ?? { hits: 0, misses: 0 }) }),
+    cacheCounts: async (project) => ({ hits: await projectTotal(hits, project), misses: await projectTotal(misses, project) }),
   };
 }
