@@ -16,12 +16,17 @@ export async function bootstrapAdmin(
   accounts: AccountStore,
   admin: { username: string; password?: string },
 ): Promise<BootstrapAdminResult> {
-  const password = admin.password ?? generateSecret();
-  const { user, created } = await accounts.ensureUser({ name: admin.username, passwordHash: await hashSecret(password), admin: true });
-  if (created) return admin.password === undefined ? { created, generatedPassword: password } : { created };
+  // The usual start finds the account: hash a new password only when one is about to be stored.
+  let user = await accounts.getUser(admin.username);
+  if (user === null) {
+    const password = admin.password ?? generateSecret();
+    const ensured = await accounts.ensureUser({ name: admin.username, passwordHash: await hashSecret(password), admin: true });
+    if (ensured.created) return admin.password === undefined ? { created: true, generatedPassword: password } : { created: true };
+    user = ensured.user; // another replica created it a moment ago
+  }
   if (admin.password !== undefined && (!(await verifySecret(admin.password, user.passwordHash)) || !user.admin || user.disabled)) {
     await accounts.updateUser(user.name, { passwordHash: await hashSecret(admin.password), admin: true, disabled: false });
     await accounts.recordAudit({ actor: 'config', action: 'user.update', target: `user:${user.name}`, before: null, after: { admin: true, disabled: false, password: 'changed' } });
   }
-  return { created };
+  return { created: false };
 }
