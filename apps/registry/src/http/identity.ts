@@ -1,14 +1,9 @@
 import type { Response } from 'express';
-import type { AccessClaim, Principal } from '@berth/auth';
+import type { Principal } from '@berth/auth';
 
 /** Who made the request, as established by the authenticate middleware. */
 export interface RequestIdentity {
   principal: Principal;
-  /**
-   * The access claim of the bearer token the request carried. Undefined when the caller sent a
-   * password (Basic) or nothing: rights then come from the access policy directly.
-   */
-  tokenAccess?: AccessClaim[];
 }
 
 const ANONYMOUS: RequestIdentity = { principal: { kind: 'anonymous' } };
