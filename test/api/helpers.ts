@@ -32,17 +32,22 @@ export interface RequestInit {
 /**
  * One request against the registry at `base`. `target` is a path (`/v2/...`) or an absolute URL
  * (a Location header); redirects are not followed so every status is seen as the server sent it.
+ * With BERTH_API_TARGET=berth-auth it carries the administrator's token for the repository (bearer.ts).
  */
 export async function call(base: string, method: string, target: string, init: RequestInit = {}): Promise<HttpResult> {
-  const url = new URL(target, base);
   const headers = { ...init.headers };
   if (targetKind() === 'berth-auth' && headers.Authorization === undefined) {
-    const token = await bearerFor(base, scopesForUrl(url));
+    const token = await bearerFor(base, scopesForUrl(new URL(target, base)));
     if (token !== undefined) headers.Authorization = `Bearer ${token}`;
   }
-  const response = await fetch(url, {
+  return send(base, method, target, { ...init, headers });
+}
+
+/** The request alone, as the client gives it: no credentials added, redirects not followed. */
+export async function send(base: string, method: string, target: string, init: RequestInit = {}): Promise<HttpResult> {
+  const response = await fetch(new URL(target, base), {
     method,
-    headers,
+    headers: init.headers ?? {},
     ...(init.body !== undefined ? { body: init.body } : {}),
     redirect: 'manual',
   });

@@ -1,46 +1,20 @@
 import { expect } from '@jest/globals';
+import type { HttpResult, RequestInit } from '../api/helpers.js';
 
-// Plain-fetch requests for the authentication tests: one request function that reads the whole body
-// and never follows redirects, Basic credentials, the RFC 6750 challenge parser and OCI error checks.
+export { send, type HttpResult } from '../api/helpers.js';
+export type SendInit = RequestInit;
+
+// Helpers for the authentication tests: the API tests' plain request (`send`: whole body read,
+// redirects not followed, no credentials added), Basic credentials, the RFC 6750 challenge parser
+// and OCI error checks.
 
 export interface Credentials {
   username: string;
   password: string;
 }
 
-export interface HttpResult {
-  status: number;
-  headers: Headers;
-  body: Buffer;
-  text(): string;
-  json<T = unknown>(): T;
-}
-
-export interface SendInit {
-  headers?: Record<string, string>;
-  body?: Uint8Array | string;
-}
-
 export function basicHeader(credentials: Credentials): string {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-}
-
-/** One request; `target` is a path or an absolute URL (a Location header, a token realm). */
-export async function send(base: string, method: string, target: string, init: SendInit = {}): Promise<HttpResult> {
-  const response = await fetch(new URL(target, base), {
-    method,
-    headers: init.headers ?? {},
-    ...(init.body !== undefined ? { body: init.body } : {}),
-    redirect: 'manual',
-  });
-  const body = Buffer.from(await response.arrayBuffer());
-  return {
-    status: response.status,
-    headers: response.headers,
-    body,
-    text: () => body.toString('utf8'),
-    json: <T>() => JSON.parse(body.toString('utf8')) as T,
-  };
 }
 
 export function describeResult(result: HttpResult): string {
