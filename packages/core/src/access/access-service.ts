@@ -98,19 +98,15 @@ export class AccessService {
 
   /** What the caller may do on a repository (by its project's visibility and the caller's rights). */
   async repositoryActions(principal: Principal, repositoryName: string): Promise<RepositoryAction[]> {
-    if (principal.kind === 'anonymous' && !this.options.anonymousPull) return [];
-    return repositoryActions(principal, await this.visibility(projectOf(repositoryName)));
+    return repositoryActions(principal, await this.projectAsSeenBy(principal, projectOf(repositoryName)));
   }
 
   /** The access claim for a token: each requested scope narrowed to what the caller may do. */
   async grant(principal: Principal, scopes: readonly Scope[]): Promise<AccessClaim[]> {
     const claims: AccessClaim[] = [];
     for (const scope of scopes) {
-      if (scope.type === 'registry' || (principal.kind === 'anonymous' && !this.options.anonymousPull)) {
-        claims.push(grantAccess(principal, scope, null));
-        continue;
-      }
-      claims.push(grantAccess(principal, scope, await this.visibility(projectOf(scope.name))));
+      const project = scope.type === 'registry' ? null : await this.projectAsSeenBy(principal, projectOf(scope.name));
+      claims.push(grantAccess(principal, scope, project));
     }
     return claims;
   }
@@ -119,6 +115,12 @@ export class AccessService {
   forgetCached(): void {
     this.visibilities.clear();
     this.logins.clear();
+  }
+
+  /** The project for the policy; with anonymous pull off, anonymous callers see no project at all (so get nothing). */
+  private async projectAsSeenBy(principal: Principal, projectName: string): Promise<ProjectVisibility | null> {
+    if (principal.kind === 'anonymous' && !this.options.anonymousPull) return null;
+    return this.visibility(projectName);
   }
 
   private async visibility(projectName: string): Promise<ProjectVisibility | null> {
