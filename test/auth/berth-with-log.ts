@@ -1,15 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { loadConfig } from '@berth/config';
-import { startServer } from '../../apps/registry/src/server.js';
-import { freePort } from '../harness/ports.js';
+import { startBerth } from '../harness/berth.js';
 
-// Berth started like test/harness/berth.ts does (generated config file, the real loader, startServer),
-// but with a pino logger writing into memory so a test can read what was logged. The harness's
-// startBerth cannot take a logger; this is the one place that needs it.
+// Berth from the harness with a pino logger writing into memory, so a test can read what was logged.
 
 export interface LogRecord {
   level: number;
@@ -36,9 +29,6 @@ export interface StartWithLogOptions {
 
 export async function startBerthWithLog(config: Record<string, unknown>, options: StartWithLogOptions = {}): Promise<BerthWithLog> {
   const level = options.level ?? 'info';
-  const ownsDataDir = options.dataDir === undefined;
-  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'berth-auth-log-')));
-  const removeDataDir = () => (ownsDataDir ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -46,26 +36,18 @@ export async function startBerthWithLog(config: Record<string, unknown>, options
       callback();
     },
   });
-  try {
-    const port = await freePort();
-    const file = join(dataDir, 'berth.json');
-    const full = { server: { host: '127.0.0.1', port }, dataDir, autoCreateProjects: true, log: { level }, ...config };
-    await writeFile(file, JSON.stringify(full));
-    const loaded = loadConfig({ argv: ['--config', file], env: options.env ?? {}, cwd: dataDir });
-    const server = await startServer(loaded, pino({ level }, sink));
-    return {
-      url: server.url,
-      get records() {
-        return lines.map((line) => JSON.parse(line) as LogRecord);
-      },
-      text: () => lines.join('\n'),
-      stop: async () => {
-        await server.close(1).catch(() => undefined);
-        await removeDataDir();
-      },
-    };
-  } catch (error) {
-    await removeDataDir();
-    throw error;
-  }
+  const berth = await startBerth({
+    config: { log: { level }, ...config },
+    logger: pino({ level }, sink),
+    ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+    ...(options.env !== undefined ? { env: options.env } : {}),
+  });
+  return {
+    url: berth.url,
+    get records() {
+      return lines.map((line) => JSON.parse(line) as LogRecord);
+    },
+    text: () => lines.join('\n'),
+    stop: () => berth.stop(),
+  };
 }

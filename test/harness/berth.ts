@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { loadConfig } from '@berth/config';
 import { startServer } from '../../apps/registry/src/server.js';
 import { freePort } from './ports.js';
@@ -22,6 +23,12 @@ export interface StartBerthOptions {
   database?: 'pglite' | 'postgres';
   /** Merged (shallowly per top-level key) into the generated configuration. */
   config?: Record<string, unknown>;
+  /** Log here instead of the default logger (to read what was logged). */
+  logger?: Logger;
+  /** Reuse this data directory (a restart); the caller removes it. A fresh temp dir otherwise. */
+  dataDir?: string;
+  /** Environment the configuration loader sees (BERTH_* overrides); none by default. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -29,9 +36,9 @@ export interface StartBerthOptions {
  * real configuration loader (a generated YAML file) and the same startServer main.ts uses.
  */
 export async function startBerth(options: StartBerthOptions = {}): Promise<BerthUnderTest> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'berth-test-'));
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'berth-test-')));
   const port = await freePort();
-  const cleanups: Array<() => Promise<void>> = [() => rm(dataDir, { recursive: true, force: true })];
+  const cleanups: Array<() => Promise<void>> = options.dataDir === undefined ? [() => rm(dataDir, { recursive: true, force: true })] : [];
   try {
     const config: Record<string, unknown> = {
       server: { host: '127.0.0.1', port },
@@ -65,7 +72,8 @@ export async function startBerth(options: StartBerthOptions = {}): Promise<Berth
     const file = join(dataDir, 'berth.json');
     // JSON is valid YAML, so the loader reads it like any configuration file.
     await writeFile(file, JSON.stringify(config));
-    const server = await startServer(loadConfig({ argv: ['--config', file], env: {}, cwd: dataDir }));
+    const loaded = loadConfig({ argv: ['--config', file], env: options.env ?? {}, cwd: dataDir });
+    const server = await startServer(loaded, ...(options.logger !== undefined ? [options.logger] : []));
     cleanups.push(() => server.close(1));
     return {
       url: server.url,
