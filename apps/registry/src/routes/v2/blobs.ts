@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { formatContentRange, satisfiableRange, type ByteRange } from '@berth/oci';
 import { cacheStatusHeader } from '@berth/core';
+import { isDirectSendable } from '@berth/storage';
 import type { RouteContext } from '../../http/context.js';
 import type { MethodTable } from './router.js';
 
@@ -15,7 +16,10 @@ function blobHeaders({ res }: RouteContext, digest: string): void {
 
 /** Send a blob body; a failure midway (client gone, upstream or storage broke) drops the connection. */
 async function streamBody(res: RouteContext['res'], stream: Readable): Promise<void> {
-  await pipeline(stream, res).catch((error: unknown) => {
+  // A stored file writes itself into the response with reused buffers; anything else is piped.
+  const sending = isDirectSendable(stream) ? stream.sendTo(res).then(() => void res.end()) : pipeline(stream, res);
+  await sending.catch((error: unknown) => {
+    stream.destroy();
     if (!res.destroyed) res.destroy(error instanceof Error ? error : undefined);
   });
 }
