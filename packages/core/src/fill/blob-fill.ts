@@ -7,7 +7,7 @@ import type { FillLock, FillLockLease } from './fill-lock.js';
 import { acquireOrAwaitFill } from './lock-wait.js';
 import { spoolPath } from './spool-dir.js';
 import { SpoolReader } from './spool-reader.js';
-import { Spool } from './spool.js';
+import { Spool, type SpoolFile } from './spool.js';
 import type { FillLogger, FillMetrics, FillSource, LockWaitOptions } from './types.js';
 
 /** How a fill began: the blob was (or became) stored, the upstream lacks it, or bytes are spooling. */
@@ -70,6 +70,7 @@ export class BlobFill {
     let lease: FillLockLease | undefined;
     let body: Readable | undefined;
     let spool: Spool | undefined;
+    let file: Promise<SpoolFile> | undefined;
     try {
       const locked = await acquireOrAwaitFill(this.digest, store, lock, lockWait);
       if (locked === 'stored') return this.finishEarly({ kind: 'stored' });
@@ -78,6 +79,9 @@ export class BlobFill {
       if ((await store.stat(this.digest)) !== null) return this.finishEarly({ kind: 'stored' });
 
       const startedAt = Date.now();
+      // Created while the upstream answers: one step less before the first byte.
+      file = Spool.createFile(spoolPath(this.context.spoolDir, this.digest));
+      file.catch(() => undefined); // awaited below, or abandoned
       const blob = await source();
       if (blob === null) return this.finishEarly({ kind: 'missing' });
       metrics.fillStarted?.();
@@ -85,7 +89,7 @@ export class BlobFill {
       if (!Number.isSafeInteger(blob.size) || blob.size < 0) throw new Error(`blob ${this.digest}: upstream gave no usable size (${blob.size})`);
       logger?.info({ digest: this.digest, size: blob.size }, 'blob fill started');
 
-      spool = await Spool.create(spoolPath(this.context.spoolDir, this.digest), blob.size);
+      spool = Spool.adopt(await file, blob.size);
       this.hasStarted = true;
       this.resolveStart({ kind: 'spooling', size: blob.size, spool });
 
@@ -108,7 +112,8 @@ export class BlobFill {
     } finally {
       // Harmless when the body was read to its end; otherwise stops the upstream transfer.
       body?.destroy();
-      await spool?.discard();
+      if (spool !== undefined) await spool.discard();
+      else if (file !== undefined) await Spool.abandon(file);
       await lease?.release().catch((error: unknown) => logger?.warn({ digest: this.digest, error: String(error) }, 'fill lock release failed'));
     }
   }

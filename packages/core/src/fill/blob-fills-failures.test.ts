@@ -93,6 +93,8 @@ describe('BlobFills failures', () => {
     expect(source).toHaveBeenCalledTimes(1);
     expect(metrics.coalesced).toHaveBeenCalledTimes(1);
     expect(metrics.failed).toHaveBeenCalledTimes(1);
+    await fills.drain();
+    expect(await readdir(spoolDir)).toEqual([]); // the spool file opened meanwhile is removed
   });
 
   it('sweeps spool files a crash left behind', async () => {

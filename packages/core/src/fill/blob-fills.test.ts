@@ -168,6 +168,8 @@ describe('BlobFills', () => {
     expect(await Promise.all([fills.open(digest, source), fills.open(digest, source)])).toEqual([null, null]);
     expect(source).toHaveBeenCalledTimes(1);
     expect(fills.activeFills).toBe(0);
+    await fills.drain();
+    expect(await readdir(spoolDir)).toEqual([]); // the spool file opened meanwhile is removed
   });
 
   it('verifies sha512 digests too', async () => {

@@ -18,6 +18,8 @@ import type { BlobFillsDeps, FillRead, FillSource } from './types.js';
  */
 export class BlobFills {
   private readonly fills = new Map<string, BlobFill>();
+  /** Fills not yet finished, including settled ones still cleaning up (spool, lock). */
+  private readonly unfinished = new Set<Promise<void>>();
   private readonly context: BlobFillContext;
   private readonly store: BlobStore;
   private readonly prepared: Promise<void>;
@@ -60,10 +62,10 @@ export class BlobFills {
     return this.openOnce(digest, source, range, true);
   }
 
-  /** Resolve once no fill is in flight (for shutdown and tests). */
+  /** Resolve once no fill is in flight and every finished fill has cleaned up (for shutdown and tests). */
   async drain(): Promise<void> {
     await this.prepared.catch(() => undefined);
-    while (this.fills.size > 0) await Promise.all([...this.fills.values()].map((fill) => fill.finished));
+    while (this.unfinished.size > 0) await Promise.all([...this.unfinished]);
   }
 
   private async openOnce(digest: string, source: FillSource, range: ByteRange | undefined, retry: boolean): Promise<FillRead | null> {
@@ -73,6 +75,9 @@ export class BlobFills {
       // Registered before any await: concurrent opens of this digest all find this fill.
       fill = new BlobFill(digest, source, this.context);
       if (fill.state === 'running') this.fills.set(digest, fill);
+      const finished = fill.finished;
+      this.unfinished.add(finished);
+      void finished.then(() => this.unfinished.delete(finished));
     } else {
       this.context.metrics.coalesced?.();
     }

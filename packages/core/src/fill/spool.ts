@@ -10,6 +10,12 @@ const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
  */
 export const SPOOL_MEMORY_BYTES = 16 * 1024 * 1024;
 
+/** A created spool file not yet adopted by a Spool. */
+export interface SpoolFile {
+  path: string;
+  handle: FileHandle;
+}
+
 /** Where a reader at some offset stands against the spool. */
 export type SpoolPosition =
   | { kind: 'data'; end: number } // bytes [offset, end) can be read now
@@ -54,8 +60,27 @@ export class Spool {
 
   /** Create the spool file (it must not exist) for a blob declared to be `declaredSize` bytes. */
   static async create(path: string, declaredSize: number): Promise<Spool> {
-    const handle = await open(path, 'wx+');
-    return new Spool(path, handle, Math.max(0, declaredSize - 1));
+    return Spool.adopt(await Spool.createFile(path), declaredSize);
+  }
+
+  /**
+   * Create the spool file before the blob's size is known (opened while the upstream answers, so
+   * it is not on the way to the first byte). Give it to `adopt`, or to `abandon` when unused.
+   */
+  static async createFile(path: string): Promise<SpoolFile> {
+    return { path, handle: await open(path, 'wx+') };
+  }
+
+  static adopt(file: SpoolFile, declaredSize: number): Spool {
+    return new Spool(file.path, file.handle, Math.max(0, declaredSize - 1));
+  }
+
+  /** Close and remove a file from createFile that no spool adopted; never rejects. */
+  static async abandon(file: Promise<SpoolFile>): Promise<void> {
+    const created = await file.catch(() => undefined);
+    if (created === undefined) return;
+    await created.handle.close().catch(() => undefined);
+    await unlink(created.path).catch(() => undefined);
   }
 
   /** Bytes on disk. */
