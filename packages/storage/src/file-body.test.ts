@@ -63,8 +63,11 @@ describe('FileBody', () => {
     const { body: sent, handle } = await body();
     expect(isDirectSendable(sent)).toBe(true);
     const sink = new SlowSink({ highWaterMark: 64 * FILE_READ_CHUNK_BYTES });
+    let ended = false;
+    sent.once('end', () => { ended = true; });
     await sent.sendTo(sink);
     expectSame(Buffer.concat(sink.received), CONTENT);
+    expect(ended).toBe(true); // as after a full read
     expect(sink.maxHeld).toBeLessThanOrEqual(4); // a few buffers in flight, whatever the size
     expect(handle.fd).toBe(-1);
   });

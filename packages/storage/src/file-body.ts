@@ -1,27 +1,37 @@
+import { once } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
+import { WritePool } from './write-pool.js';
 
 /** Bytes per file read, for both ways of consuming a FileBody. */
 export const FILE_READ_CHUNK_BYTES = 1024 * 1024;
-/** Buffers one sendTo may have in flight to its target at once. */
-const SEND_BUFFERS = 4;
 
 /**
- * A body that can write itself into a target without allocating per chunk. Offered by bodies that
- * read from a file: an HTTP response gets the same bytes as from the Readable side, with a few
- * reused buffers instead of a fresh one per read (which, at 1 GB/s, makes garbage collection the
- * largest cost of a cache hit).
+ * A body that can write itself into a target without allocating per chunk (see WritePool). Offered
+ * by bodies read from files: an HTTP response gets the same bytes as from the Readable side.
  */
 export interface DirectSendable {
   /**
-   * Write every byte into `target` (never ending it), then release the body. Only before the body
-   * has been read as a stream. Rejects when reading fails or the target closes first.
+   * Write every byte into `target` (never ending it), then end the body ('end' is emitted, as
+   * after a full read) and release it. Only before the body has been read as a stream. Rejects
+   * when reading fails or the target closes first.
    */
   sendTo(target: Writable): Promise<void>;
 }
 
 export function isDirectSendable(body: Readable): body is Readable & DirectSendable {
   return typeof (body as Partial<DirectSendable>).sendTo === 'function';
+}
+
+/**
+ * After a successful sendTo: end `body` as if it had been read to its end, so that whoever waits
+ * for its 'end' (to record a completed download, say) hears it.
+ */
+export async function endAfterSend(body: Readable): Promise<void> {
+  const ended = once(body, 'end');
+  body.push(null);
+  body.resume();
+  await ended;
 }
 
 /** Bytes [start, end] of an open file as a stream (the handle is closed when it ends or is destroyed). */
@@ -59,58 +69,25 @@ export class FileBody extends Readable implements DirectSendable {
 
   async sendTo(target: Writable): Promise<void> {
     if (this.readableDidRead || this.reading) throw new Error('sendTo on a body already read as a stream');
+    this.on('error', () => undefined); // a failure is reported by rejecting
     try {
       await this.sendWithPool(target);
+      await endAfterSend(this);
     } finally {
       this.destroy();
     }
   }
 
-  /** Fill a free buffer, write it, and take it back from the write's callback. */
   private async sendWithPool(target: Writable): Promise<void> {
-    const free: Buffer[] = [];
-    let allocated = 0;
-    let inFlight = 0;
-    let wake: (() => void) | undefined;
-    let failure: Error | undefined;
-    const stop = (error: Error) => {
-      failure ??= error;
-      wake?.();
-    };
-    const onClose = () => stop(new Error('the target closed before the body was sent'));
-    target.once('close', onClose);
-    target.once('error', stop);
-    const next = async (): Promise<Buffer> => {
-      while (free.length === 0 && allocated >= SEND_BUFFERS && failure === undefined) {
-        await new Promise<void>((resolve) => { wake = resolve; });
-        wake = undefined;
-      }
-      if (failure !== undefined) throw failure;
-      const reused = free.pop();
-      if (reused !== undefined) return reused;
-      allocated += 1;
-      return Buffer.allocUnsafe(Math.min(FILE_READ_CHUNK_BYTES, this.end + 1 - this.position));
-    };
+    const pool = new WritePool(target, FILE_READ_CHUNK_BYTES);
     try {
       while (this.position <= this.end) {
-        const buffer = await next();
-        const chunk = await this.readAt(buffer.subarray(0, Math.min(buffer.length, this.end + 1 - this.position)));
-        inFlight += 1;
-        target.write(chunk, (error) => {
-          inFlight -= 1;
-          if (error) stop(error);
-          else free.push(buffer);
-          wake?.();
-        });
+        const buffer = await pool.take();
+        await pool.write(await this.readAt(buffer.subarray(0, Math.min(buffer.length, this.end + 1 - this.position))), buffer);
       }
-      while (inFlight > 0 && failure === undefined) {
-        await new Promise<void>((resolve) => { wake = resolve; });
-        wake = undefined;
-      }
-      if (failure !== undefined) throw failure;
+      await pool.drain();
     } finally {
-      target.off('close', onClose);
-      target.off('error', stop);
+      pool.release();
     }
   }
 

@@ -1,8 +1,9 @@
 export { DigestMismatchError, NotFoundError, RangeNotSatisfiableError, UploadOffsetError } from './blob-store.js';
 export type { BlobInfo, BlobStore, ByteRange, DigestString, UploadStore } from './blob-store.js';
 
-export { isDirectSendable } from './file-body.js';
+export { endAfterSend, isDirectSendable } from './file-body.js';
 export type { DirectSendable } from './file-body.js';
+export { WritePool } from './write-pool.js';
 
 export { createFsBlobStore } from './fs-blob-store.js';
 export type { FsBlobStore, FsBlobStoreOptions } from './fs-blob-store.js';

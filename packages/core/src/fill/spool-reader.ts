@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
-import type { ByteRange } from '@berth/storage';
+import { Readable, type Writable } from 'node:stream';
+import { WritePool, endAfterSend, type ByteRange, type DirectSendable } from '@berth/storage';
 import type { Spool } from './spool.js';
 
 /** Fixed read size: memory per reader stays at about one or two chunks whatever the blob size. */
@@ -11,7 +11,7 @@ export const SPOOL_READ_CHUNK_BYTES = 256 * 1024;
  * the spool is sealed (or its range is served) and errors when the fill fails. Destroying it only
  * drops its reference on the spool: the fill goes on.
  */
-export class SpoolReader extends Readable {
+export class SpoolReader extends Readable implements DirectSendable {
   private offset: number;
   /** Exclusive end of the bytes to serve; undefined = to the end of the blob. */
   private readonly stop: number | undefined;
@@ -89,6 +89,48 @@ export class SpoolReader extends Readable {
         this.offset += recent.length;
         return this.push(recent);
       }
+    }
+  }
+
+  /**
+   * Write the bytes into `target` (never ending it) without allocating per chunk: chunks still in
+   * memory go as they are, older ones are read from the spool into a few reused buffers. Only
+   * before the reader has been read as a stream. Rejects when the fill fails or the target closes.
+   */
+  async sendTo(target: Writable): Promise<void> {
+    if (this.readableDidRead || this.reading) throw new Error('sendTo on a spool reader already read as a stream');
+    const pool = new WritePool(target, SPOOL_READ_CHUNK_BYTES);
+    // A failed fill destroys this reader with its error; sendTo reports it by rejecting instead.
+    const ignore = () => undefined;
+    this.on('error', ignore);
+    try {
+      for (;;) {
+        if (this.stop !== undefined && this.offset >= this.stop) break;
+        const position = this.spool.position(this.offset);
+        if (position.kind === 'failed') throw position.error;
+        if (position.kind === 'end') break;
+        if (position.kind === 'wait') {
+          await new Promise<void>((resolve) => { this.unsubscribe = this.spool.onChange(resolve); });
+          this.unsubscribe = undefined;
+          continue;
+        }
+        const length = Math.min(SPOOL_READ_CHUNK_BYTES, Math.min(position.end, this.stop ?? Number.POSITIVE_INFINITY) - this.offset);
+        const recent = this.spool.readRecent(this.offset, length);
+        if (recent !== undefined) {
+          this.offset += recent.length;
+          await pool.write(recent);
+          continue;
+        }
+        const buffer = await pool.take();
+        const chunk = await this.spool.readInto(buffer.subarray(0, length), this.offset);
+        this.offset += chunk.length;
+        await pool.write(chunk, buffer);
+      }
+      await pool.drain();
+      await endAfterSend(this);
+    } finally {
+      pool.release();
+      this.destroy();
     }
   }
 

@@ -208,12 +208,16 @@ export class Spool {
   }
 
   /** Read `length` bytes at `offset` (which the caller got from `position`) into a fresh buffer. */
-  async read(offset: number, length: number): Promise<Buffer> {
-    const buffer = Buffer.allocUnsafe(length);
+  read(offset: number, length: number): Promise<Buffer> {
+    return this.readInto(Buffer.allocUnsafe(length), offset);
+  }
+
+  /** Fill `buffer` with the bytes at `offset` (which the caller got from `position`). */
+  async readInto(buffer: Buffer, offset: number): Promise<Buffer> {
     let filled = 0;
-    while (filled < length) {
-      const { bytesRead } = await this.handle.read(buffer, filled, length - filled, offset + filled);
-      if (bytesRead === 0) throw new Error(`spool ${this.path}: ended at ${offset + filled}, expected ${offset + length} bytes`);
+    while (filled < buffer.length) {
+      const { bytesRead } = await this.handle.read(buffer, filled, buffer.length - filled, offset + filled);
+      if (bytesRead === 0) throw new Error(`spool ${this.path}: ended at ${offset + filled}, expected ${offset + buffer.length} bytes`);
       filled += bytesRead;
     }
     return buffer;
