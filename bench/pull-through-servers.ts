@@ -134,8 +134,8 @@ async function pushBlob(base: string, body: () => Readable, size: number, digest
   if (put.status !== 201) throw new Error(`upstream: monolithic PUT of ${digest} answered ${put.status}`);
 }
 
-/** One image, tag `latest`: a small config and the big layer, streamed from its file. */
-export async function pushImage(base: string, image: Image): Promise<void> {
+/** One image, tag `latest`: a small config and the big layer, streamed from its file. Returns the config's digest. */
+export async function pushImage(base: string, image: Image): Promise<string> {
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [image.digest] } }));
   const configDigest = `sha256:${createHash('sha256').update(config).digest('hex')}`;
   await pushBlob(base, () => Readable.from([config]), config.length, configDigest);
@@ -150,4 +150,5 @@ export async function pushImage(base: string, image: Image): Promise<void> {
     method: 'PUT', headers: { 'Content-Type': MANIFEST_TYPE, 'Content-Length': String(Buffer.byteLength(manifest)) }, body: Readable.from([manifest]),
   });
   if (put.status !== 201) throw new Error(`upstream: manifest PUT answered ${put.status}`);
+  return configDigest;
 }

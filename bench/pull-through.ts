@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { DockerRegistryUnderTest } from '../test/harness/docker-registry.js';
+import { drainOverTcp } from './node-ceiling.js';
 import {
   curl, debianTool, median, rssMB, seconds, startNginx, watchPeakRss, wrk, writePseudoRandomFile, type StaticServer,
 } from './lib.js';
@@ -52,12 +53,15 @@ interface Target {
   name: string;
   blobUrl: string;
   manifestUrl: string;
+  /** The image's small config blob (registries only). */
+  configUrl?: string;
 }
 
-const targetOf = (name: string, url: string, repo: string, digest: string): Target => ({
+const targetOf = (name: string, url: string, repo: string, digest: string, configDigest: string): Target => ({
   name,
   blobUrl: `${url}/v2/${repo}/blobs/${digest}`,
   manifestUrl: `${url}/v2/${repo}/manifests/${TAG}`,
+  configUrl: `${url}/v2/${repo}/blobs/${configDigest}`,
 });
 
 // ---- requests -------------------------------------------------------------------------------
@@ -66,6 +70,17 @@ async function getBlob(target: Target): Promise<{ mbps: number; ttfb: number; ca
   const res = await curl(target.blobUrl);
   if (res.status !== 200 || res.bytes !== SIZE) throw new Error(`${target.name}: blob GET answered ${res.status} with ${res.bytes} bytes`);
   return { mbps: SIZE / 1e6 / res.total, ttfb: res.ttfb, cacheStatus: res.headers['cache-status'] ?? '-' };
+}
+
+/**
+ * What a client does before it asks for a layer: the manifest, then the config blob (a cold miss
+ * of its own on a cold cache). The layer's cold miss is then measured on a server that has
+ * answered requests before, as in production, not on the first request of a new process.
+ */
+async function getManifestAndConfig(target: Target): Promise<void> {
+  await getManifest(target);
+  const config = await curl(target.configUrl!);
+  if (config.status !== 200) throw new Error(`${target.name}: config blob GET answered ${config.status}`);
 }
 
 async function getManifest(target: Target): Promise<string> {
@@ -192,13 +207,15 @@ async function cachedManifests(berth: Target, upstream: Target, peer: Target): P
 
 /** 2. One client, empty cache: Berth and the peer each restarted fresh per run; the upstream direct. */
 async function coldMisses(bench: Bench): Promise<void> {
-  const samples = { berth: [] as number[], berthTtfb: [] as number[], peer: [] as number[], peerTtfb: [] as number[], direct: [] as number[], directTtfb: [] as number[] };
+  const samples = {
+    berth: [] as number[], berthTtfb: [] as number[], peer: [] as number[], peerTtfb: [] as number[], direct: [] as number[], directTtfb: [] as number[],
+    nodeDrain: [] as number[], nodeDrainHash: [] as number[],
+  };
   const statuses: string[] = [];
   for (let run = 0; run < RUNS; run++) {
     const berth = await startColdBerth(bench.dir, bench.upstream.url, bench.template, false);
     try {
-      // A client asks for the manifest first; that also opens Berth's upstream connection.
-      await getManifest(bench.berth(berth));
+      await getManifestAndConfig(bench.berth(berth));
       const miss = await getBlob(bench.berth(berth));
       statuses.push(miss.cacheStatus);
       samples.berth.push(miss.mbps);
@@ -208,7 +225,7 @@ async function coldMisses(bench: Bench): Promise<void> {
     }
     const peer = await startPeer(bench.upstream.url);
     try {
-      await getManifest(bench.peer(peer));
+      await getManifestAndConfig(bench.peer(peer));
       const miss = await getBlob(bench.peer(peer));
       samples.peer.push(miss.mbps);
       samples.peerTtfb.push(miss.ttfb * 1000);
@@ -218,11 +235,15 @@ async function coldMisses(bench: Bench): Promise<void> {
     const pull = await getBlob(bench.direct);
     samples.direct.push(pull.mbps);
     samples.directTtfb.push(pull.ttfb * 1000);
+    samples.nodeDrain.push(await drainOverTcp(bench.direct.blobUrl, false));
+    samples.nodeDrainHash.push(await drainOverTcp(bench.direct.blobUrl, true));
   }
   console.log(`\n2. cold miss: one GET of the blob, empty cache (Berth answered ${tally(statuses)})`);
   row('berth (embedded)', samples.berth, 'MB/s');
   row('peer (distribution proxy)', samples.peer, 'MB/s');
   row('upstream direct', samples.direct, 'MB/s');
+  row('node: upstream read off TCP', samples.nodeDrain, 'MB/s');
+  row('node: the same + sha256', samples.nodeDrainHash, 'MB/s');
   row('berth time to first byte', samples.berthTtfb, 'ms', 1);
   row('peer time to first byte', samples.peerTtfb, 'ms', 1);
   row('upstream time to first byte', samples.directTtfb, 'ms', 1);
@@ -249,7 +270,7 @@ async function berthCrowd(bench: Bench, onPostgres: boolean): Promise<CrowdSampl
     const berth = await startColdBerth(bench.dir, bench.upstream.url, bench.template, onPostgres);
     try {
       const target = bench.berth(berth);
-      await getManifest(target);
+      await getManifestAndConfig(target);
       samples.idleRss.push(await rssMB(berth.pid));
       const rss = await watchPeakRss(berth.pid);
       const before = bench.upstream.count('GET', bench.blobPath);
@@ -275,7 +296,7 @@ async function peerCrowd(bench: Bench): Promise<Pick<CrowdSamples, 'coldWall' | 
     const peer = await startPeer(bench.upstream.url);
     try {
       const target = bench.peer(peer);
-      await getManifest(target);
+      await getManifestAndConfig(target);
       const before = bench.upstream.count('GET', bench.blobPath);
       samples.coldWall.push((await burst(target)).wall);
       await untilPeerStored(peer, bench.digest);
@@ -328,7 +349,7 @@ async function main(): Promise<void> {
     console.log(`blob ${digest}, ${SIZE / 1024 / 1024} MiB; medians of ${RUNS} runs, every sample in [ ]; MB = 10^6 bytes`);
     const upstream = await startUpstream(dir);
     stops.push(() => upstream.stop());
-    await pushImage(upstream.url, { file, size: SIZE, digest });
+    const configDigest = await pushImage(upstream.url, { file, size: SIZE, digest });
 
     const nginxBinary = await debianTool('/usr/sbin/nginx', 'nginx');
     let nginx: StaticServer | undefined;
@@ -343,10 +364,10 @@ async function main(): Promise<void> {
       upstream,
       blobPath: new RegExp(`/blobs/${digest}$`),
       template: await berthTemplate(dir, upstream.url),
-      direct: targetOf('upstream direct', upstream.url, REPO, digest),
+      direct: targetOf('upstream direct', upstream.url, REPO, digest, configDigest),
       ...(nginx === undefined ? {} : { nginx: { name: 'nginx', blobUrl: `${nginx.url}/blob`, manifestUrl: '' } }),
-      berth: (b) => targetOf('berth', b.url, `bench/${REPO}`, digest),
-      peer: (p) => targetOf('peer', p.url, REPO, digest),
+      berth: (b) => targetOf('berth', b.url, `bench/${REPO}`, digest, configDigest),
+      peer: (p) => targetOf('peer', p.url, REPO, digest, configDigest),
     };
 
     if (SECTIONS.has('warm') || SECTIONS.has('manifest')) {
