@@ -251,6 +251,8 @@ async function coldMisses(bench: Bench): Promise<void> {
   check('cold miss Berth/peer >= 2', peerRatio.toFixed(2), peerRatio >= 2);
   const directRatio = ratio(samples.berth, samples.direct);
   check('cold miss Berth/direct >= 0.7', directRatio.toFixed(2), directRatio >= 0.7);
+  const ttfbRatio = ratio(samples.peerTtfb, samples.berthTtfb);
+  check('cold first byte peer/Berth >= 2', ttfbRatio.toFixed(2), ttfbRatio >= 2);
 }
 
 interface CrowdSamples {
