@@ -5,6 +5,9 @@ import { CircuitBreaker } from './breaker.js';
 import { Transport, discard } from './http.js';
 import type { UpstreamFetch } from './http.js';
 import { fetchManifest, headManifest } from './manifests.js';
+import { referrersLimits } from './referrer-list.js';
+import { ReferrersApiMemory, listReferrers } from './referrers.js';
+import type { ReferrersContext } from './referrers.js';
 import { expectSuccess } from './responses.js';
 import { DEFAULT_TAGS_PAGE_SIZE, listTags } from './tags.js';
 import type { UpstreamClient, UpstreamOptions } from './types.js';
@@ -49,6 +52,16 @@ export function createUpstreamClient(options: UpstreamOptions): UpstreamClient {
 
   const manifests = { upstream: name, maxBytes: options.maxManifestBytes, fetch };
   const blobs = { upstream: name, fetch, breaker, maxResumes: options.maxBlobResumes };
+  const referrerLimits = referrersLimits(name, options.referrers);
+  const referrers: ReferrersContext = {
+    upstream: name,
+    fetch,
+    endpoint,
+    limits: referrerLimits,
+    memory: new ReferrersApiMemory(referrerLimits.apiMemoryMs),
+    manifests,
+    logger: options.logger,
+  };
 
   return {
     name,
@@ -86,6 +99,12 @@ export function createUpstreamClient(options: UpstreamOptions): UpstreamClient {
       const pageSize = options.tagsPageSize ?? DEFAULT_TAGS_PAGE_SIZE;
       const url = endpoint(`/v2/${repository}/tags/list?n=${pageSize}`);
       return breaker.run(() => listTags(name, fetch, url, repository));
+    },
+
+    async listReferrers(repository, subject) {
+      assertRepositoryName(repository);
+      parseDigest(subject);
+      return breaker.run(() => listReferrers(referrers, repository, subject));
     },
 
     breakerState: () => breaker.state(),

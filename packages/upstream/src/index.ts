@@ -11,5 +11,6 @@ export type {
   UpstreamHooks,
   UpstreamLogger,
   UpstreamOptions,
+  UpstreamReferrers,
   UpstreamRequestKind,
 } from './types.js';

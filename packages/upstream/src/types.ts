@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { Descriptor } from '@berth/oci';
 
 /** How Berth reaches one upstream registry (one per proxy project). */
 export interface UpstreamOptions {
@@ -22,6 +23,12 @@ export interface UpstreamOptions {
   tagsPageSize?: number;
   /** Manifests larger than this are refused (MANIFEST_TOO_BIG); default 4 MiB. */
   maxManifestBytes?: number;
+  /**
+   * Bounds on one referrers listing: descriptors (default 10,000), response bytes in all (4 MiB),
+   * referrers API pages (100); and how long the upstream's lack of a referrers API is remembered
+   * (10 minutes), during which the tag schema is read without asking the API first.
+   */
+  referrers?: { maxDescriptors?: number; maxBytes?: number; maxPages?: number; apiMemoryMs?: number };
   logger?: UpstreamLogger;
   hooks?: UpstreamHooks;
 }
@@ -64,6 +71,19 @@ export interface UpstreamBlob {
   body: Readable;
 }
 
+/** The referrers of one subject manifest at the upstream. */
+export interface UpstreamReferrers {
+  /** In the upstream's order, each digest once (the first entry wins); invalid entries are left out. */
+  descriptors: Descriptor[];
+  /**
+   * 'api': the referrers API answered; 'tag-schema': the upstream has no referrers API (404),
+   * so the referrers tag schema and cosign's legacy tags were read instead.
+   */
+  source: 'api' | 'tag-schema';
+  /** A bound (pages, descriptors or bytes) cut the list short, or a later API page was gone. */
+  truncated: boolean;
+}
+
 /**
  * A client for one upstream registry. "Not found" answers are `null`; an unreachable upstream
  * (connection error, timeout, 5xx, 429, breaker open) throws UpstreamUnavailableError; any other
@@ -77,6 +97,8 @@ export interface UpstreamClient {
   openBlob(repository: string, digest: string, options?: { offset?: number; signal?: AbortSignal }): Promise<UpstreamBlob | null>;
   /** Every tag, following the upstream's Link pages; null when the repository is unknown upstream. */
   listTags(repository: string): Promise<string[] | null>;
+  /** The subject's referrers upstream, unfiltered (Berth filters itself). */
+  listReferrers(repository: string, subject: string): Promise<UpstreamReferrers>;
   breakerState(): BreakerState;
   close(): Promise<void>;
 }
