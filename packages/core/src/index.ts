@@ -6,6 +6,7 @@ export { BlobService, type BlobHandle } from './blobs.js';
 export { UploadService, rangeHeaders, type UploadState, type StartUploadResult } from './uploads.js';
 export { ListingService, type ListPage } from './listing.js';
 export { ReferrersService, type ReferrersPage } from './referrers.js';
+export * from './referrers-cache/index.js';
 export { applyConfiguredProjects } from './configured-projects.js';
 export type { ProxyDeps } from './registry.js';
 export { ProxyService } from './proxy/proxy-service.js';

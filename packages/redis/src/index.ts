@@ -3,6 +3,8 @@ export type { RedisClientOptions } from './client.js';
 export { RedisFillLock, DEFAULT_FILL_LOCK_TTL_MS } from './fill-lock.js';
 export type { RedisFillLockOptions } from './fill-lock.js';
 export { RedisFillLease } from './fill-lease.js';
+export { RedisReferrersCache } from './referrers-cache.js';
+export type { RedisReferrersCacheOptions } from './referrers-cache.js';
 export { RedisUnavailableError } from './errors.js';
 export type { RedisLogger } from './types.js';
 export type { Redis } from 'ioredis';
