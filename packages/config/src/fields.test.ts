@@ -46,6 +46,7 @@ describe('CONFIG_FIELDS', () => {
       'autoCreateProjects',
       'projects',
       'limits',
+      'referrersCache',
       'secrets',
       'auth',
       'log',

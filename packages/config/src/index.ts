@@ -12,6 +12,7 @@ export type {
   AdminAccountConfig,
   AuthConfig,
   BerthConfig,
+  ReferrersCacheConfig,
   DatabaseConfig,
   FsStorageConfig,
   HostedProjectConfig,

@@ -54,6 +54,7 @@ describe('loadConfig without a file', () => {
         referrersPageMaxDescriptors: 1000,
         referrersPageMaxBytes: 4 * 1024 * 1024,
       },
+      referrersCache: { freshTtlSeconds: 300, staleTtlSeconds: 604800, maxListBytes: 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024 },
       secrets: {},
       auth: {
         enabled: true,
@@ -310,6 +311,14 @@ describe('validation problems', () => {
     const file = await yamlFile('server:\n  prot: 5000\n');
     const error = loadError({ argv: ['--config', file], env: {}, cwd: dir });
     expect(error.message).toBe('server.prot: unknown setting; known settings here: host, port, publicUrl, trustProxy, shutdownGraceSeconds');
+  });
+
+  it('checks the referrers cache bounds against each other', async () => {
+    const file = await yamlFile('referrersCache:\n  freshTtlSeconds: 600\n  staleTtlSeconds: 60\n  maxListBytes: 2097152\n  maxTotalBytes: 1048576\n');
+    expect(loadError({ argv: ['--config', file], env: {}, cwd: dir }).message.split('\n').sort()).toEqual([
+      'referrersCache.maxTotalBytes: must be at least maxListBytes',
+      'referrersCache.staleTtlSeconds: must be at least freshTtlSeconds',
+    ]);
   });
 
   it('requires a bucket for the s3 driver, even alongside other problems', async () => {

@@ -74,6 +74,19 @@ const limitsSchema = z.strictObject({
   referrersPageMaxBytes: z.int().min(1024).default(4 * MIB),
 });
 
+/** The cache of upstream referrers lists (proxy projects with referrersProxy on). */
+const referrersCacheSchema = z
+  .strictObject({
+    freshTtlSeconds: z.int().min(0).default(300),
+    staleTtlSeconds: z.int().min(1).default(7 * 24 * 3600),
+    maxListBytes: z.int().min(1024).default(MIB),
+    maxTotalBytes: z.int().min(1024).default(64 * MIB),
+  })
+  .superRefine((value, ctx) => {
+    if (value.staleTtlSeconds < value.freshTtlSeconds) ctx.addIssue({ code: 'custom', path: ['staleTtlSeconds'], message: 'must be at least freshTtlSeconds' });
+    if (value.maxTotalBytes < value.maxListBytes) ctx.addIssue({ code: 'custom', path: ['maxTotalBytes'], message: 'must be at least maxListBytes' });
+  });
+
 /** 32 random bytes, base64: the AES-256-GCM key sealing upstream credentials in the database. */
 const secretsSchema = z.strictObject({
   key: secret
@@ -96,6 +109,7 @@ const berthConfigInputSchema = z.strictObject({
   autoCreateProjects: z.boolean().optional(),
   projects: projectsSchema,
   limits: limitsSchema.prefault({}),
+  referrersCache: referrersCacheSchema.prefault({}),
   secrets: secretsSchema.prefault({}),
   auth: authSchema.prefault({}),
   log: logSchema.prefault({}),

@@ -15,6 +15,7 @@ export interface BerthConfig {
   /** Projects declared in configuration, created or updated at start. */
   projects: ProjectConfig[];
   limits: LimitsConfig;
+  referrersCache: ReferrersCacheConfig;
   secrets: SecretsConfig;
   auth: AuthConfig;
   log: LogConfig;
@@ -170,6 +171,18 @@ export interface LimitsConfig {
   referrersPageMaxDescriptors: number;
   /** ... or longer than this many bytes of JSON. */
   referrersPageMaxBytes: number;
+}
+
+/** The cache of upstream referrers lists: in Redis when `redis.url` is set, else in process memory. */
+export interface ReferrersCacheConfig {
+  /** A cached list is answered with no upstream contact for this long. */
+  freshTtlSeconds: number;
+  /** After the fresh TTL and up to this age a cached list is answered at once while one background refresh runs; it is also what is served while the upstream fails. */
+  staleTtlSeconds: number;
+  /** A longer upstream list is served but not cached. */
+  maxListBytes: number;
+  /** All cached lists together; least recently used lists are evicted beyond it. */
+  maxTotalBytes: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
