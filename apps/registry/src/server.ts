@@ -12,6 +12,7 @@ import { createFsBlobStore, openS3BlobStore, type BlobStore } from '@berth/stora
 import { createApp } from './app.js';
 import { createAuthRuntime } from './auth/runtime.js';
 import { createMetrics } from './metrics.js';
+import { createReferrersCache } from './referrers-cache.js';
 import { loadSecretSealer } from './secret-key.js';
 
 export interface RunningServer {
@@ -76,6 +77,8 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
       logger,
       ...(sealer !== undefined ? { sealer } : {}),
       ...(redis !== undefined ? { fillLock: new RedisFillLock(redis, { keyPrefix: config.redis.keyPrefix, logger }) } : {}),
+      referrersCache: createReferrersCache(config, redis),
+      referrersFreshMs: config.referrersCache.freshTtlSeconds * 1000,
     },
     settings: {
       autoCreateProjects: config.autoCreateProjects,

@@ -27,6 +27,8 @@ export interface ProxyPushGuard {
   beforeTagPush(name: string, tags: string[]): Promise<void>;
   /** The repository's manifests or tags changed: drop what is remembered of them. */
   afterChange(name: string): Promise<void>;
+  /** Blobs a pushed manifest references that the repository lacks: fetched from the upstream when it has them. */
+  adoptUpstreamBlobs(name: string, digests: string[]): Promise<void>;
 }
 
 export interface PutManifestResult {
@@ -82,6 +84,11 @@ export class ManifestService {
     const manifest = parseManifest(content, contentType);
     const { project, repository } = await this.repositories.forWrite(name, { kind: 'manifest', subject: manifest.subject?.digest, tags });
     if (project.kind === 'proxy' && tags.length > 0) await this.proxyGuard?.beforeTagPush(name, tags);
+    if (project.kind === 'proxy' && this.proxyGuard !== undefined) {
+      // A client skips uploading blobs whose HEAD answered 200, which a proxy project answers from its upstream.
+      const absent = await this.metadata.missingBlobs(repository.id, referencedBlobs(manifest));
+      if (absent.length > 0) await this.proxyGuard.adoptUpstreamBlobs(name, absent);
+    }
     await this.assertReferencesExist(repository.id, manifest);
     await this.metadata.putManifest({
       repositoryId: repository.id,

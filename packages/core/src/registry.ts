@@ -8,7 +8,9 @@ import { ManifestService } from './manifests.js';
 import { ProxyBlobs } from './proxy/proxy-blobs.js';
 import { ProxyManifests } from './proxy/proxy-manifests.js';
 import { NO_PROXY_METRICS, type ProxyMetrics } from './proxy/proxy-metrics.js';
+import { DEFAULT_REFERRERS_FRESH_MS, ProxyReferrers } from './proxy/proxy-referrers.js';
 import { ProxyService } from './proxy/proxy-service.js';
+import { InMemoryReferrersCache, type ReferrersCache } from './referrers-cache/index.js';
 import type { SecretSealer } from './proxy/sealed-secrets.js';
 import { UpstreamPool, type UpstreamFactory } from './proxy/upstream-pool.js';
 import { ProjectPulls } from './project-pulls.js';
@@ -45,6 +47,10 @@ export interface ProxyDeps {
   fillLock?: FillLock;
   /** Per-project observers of upstream requests and breaker changes (metrics). */
   upstreamHooks?: (project: string) => UpstreamHooks;
+  /** Upstream referrers lists: Redis when configured (shared by the replicas), in process memory when absent. */
+  referrersCache?: ReferrersCache;
+  /** A cached upstream referrers list is used without asking the upstream for this long. */
+  referrersFreshMs?: number;
 }
 
 /** Wire the registry services over a metadata store and a blob store. */
@@ -69,7 +75,17 @@ export function createRegistryServices(deps: {
     ...(deps.proxy.logger !== undefined ? { logger: deps.proxy.logger } : {}),
     ...(deps.proxy.upstreamHooks !== undefined ? { hooks: deps.proxy.upstreamHooks } : {}),
   });
-  const proxy = new ProxyService(metadata, upstreams, new ProxyManifests(metadata, metrics, Date.now, pulls), new ProxyBlobs(metadata, store, fills, metrics));
+  const referrers = new ProxyReferrers(deps.proxy.referrersCache ?? new InMemoryReferrersCache(), {
+    freshMs: deps.proxy.referrersFreshMs ?? DEFAULT_REFERRERS_FRESH_MS,
+    ...(deps.proxy.logger !== undefined ? { logger: deps.proxy.logger } : {}),
+  });
+  const proxy = new ProxyService(
+    metadata,
+    upstreams,
+    new ProxyManifests(metadata, metrics, Date.now, pulls),
+    new ProxyBlobs(metadata, store, fills, metrics),
+    referrers,
+  );
   const repositories = new RepositoryResolver(metadata, settings);
   return {
     settings,
@@ -78,7 +94,7 @@ export function createRegistryServices(deps: {
     blobs: new BlobService(metadata, store, repositories),
     uploads: new UploadService(metadata, store, repositories, settings),
     listing: new ListingService(metadata, repositories),
-    referrers: new ReferrersService(metadata, repositories, settings),
+    referrers: new ReferrersService(metadata, repositories, settings, proxy),
     proxy,
     metadata,
     store,

@@ -3,7 +3,7 @@ import type { SecretSealer } from '../proxy/sealed-secrets.js';
 
 /** The pull-through service's in-process memory of a project (ProxyService implements it). */
 export interface ProxyMemory {
-  forgetProject(projectId: number, repositoryName?: string): void;
+  forgetProject(projectId: number, repositoryName?: string): Promise<void>;
 }
 
 /** Proxied requests answered from the cache (hits) and from the upstream (misses), per project. */

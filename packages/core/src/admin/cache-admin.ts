@@ -33,7 +33,7 @@ export class CacheAdmin {
       throw invalidInput([{ field: 'repository', message: `must be the full name of a repository in project ${project.name}, e.g. ${project.name}/library/nginx` }]);
     }
     const counts = await this.deps.metadata.purgeCachedContent(project.id, repository);
-    this.deps.proxy?.forgetProject(project.id, repository);
+    await this.deps.proxy?.forgetProject(project.id, repository);
     const result: PurgeResult = { project: project.name, repository: repository ?? null, ...counts };
     await this.audit.record(caller, 'cache.purge', repository === undefined ? `project:${project.name}` : `repository:${repository}`, null, result);
     return result;

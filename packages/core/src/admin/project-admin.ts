@@ -46,7 +46,7 @@ export class ProjectAdmin {
     }
     const view = this.view(row);
     await this.audit.record(caller, 'project.create', `project:${row.name}`, null, view);
-    this.deps.proxy?.forgetProject(row.id);
+    await this.deps.proxy?.forgetProject(row.id);
     return view;
   }
 
@@ -76,7 +76,7 @@ export class ProjectAdmin {
     const after = this.view(updated);
     const credentialsChanged = (settings.upstream as ProxyUpstreamSettings | undefined)?.sealedCredentials !== storedUpstream?.sealedCredentials;
     await this.audit.record(caller, 'project.update', `project:${row.name}`, this.view(row), credentialsChanged ? { ...after, upstreamCredentials: 'changed' } : after);
-    this.deps.proxy?.forgetProject(row.id);
+    await this.deps.proxy?.forgetProject(row.id);
     return after;
   }
 
@@ -86,7 +86,7 @@ export class ProjectAdmin {
     const row = await projectFor(this.deps.metadata, caller, name, 'admin');
     if (!(await this.deps.metadata.deleteProject(row.name))) throw new AdminError('NOT_FOUND', `project ${name} not found`, { project: name });
     await this.audit.record(caller, 'project.delete', `project:${row.name}`, this.view(row), null);
-    this.deps.proxy?.forgetProject(row.id);
+    await this.deps.proxy?.forgetProject(row.id);
   }
 
   private view(row: ProjectRow): ProjectView {

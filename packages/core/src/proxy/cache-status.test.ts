@@ -13,5 +13,6 @@ describe('cacheStatusHeader (RFC 9211)', () => {
 
   it('keeps a stale reason inside one quoted string', () => {
     expect(cacheStatusHeader({ kind: 'stale', reason: 'upstream "status-503"\\' })).toBe('Berth; hit; detail="stale: upstream status-503"');
+    expect(cacheStatusHeader({ kind: 'incomplete', reason: 'upstream "timeout"' })).toBe('Berth; fwd=miss; detail="incomplete: upstream timeout"');
   });
 });

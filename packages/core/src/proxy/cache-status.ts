@@ -5,13 +5,15 @@
  *   miss         fetched from the upstream (and stored)
  *   coalesced    joined a fetch already in flight for the same content
  *   stale        the upstream was unavailable (or said 404 with serveStaleOnNotFound); the cached copy was served
+ *   incomplete   the upstream could not answer and nothing was cached: only what Berth holds itself was served
  */
 export type CacheOutcome =
   | { kind: 'hit'; ttlSeconds?: number }
   | { kind: 'revalidated' }
   | { kind: 'miss'; stored: boolean }
   | { kind: 'coalesced' }
-  | { kind: 'stale'; reason: string };
+  | { kind: 'stale'; reason: string }
+  | { kind: 'incomplete'; reason: string };
 
 const CACHE_NAME = 'Berth';
 
@@ -26,6 +28,13 @@ export function cacheStatusHeader(outcome: CacheOutcome): string {
     case 'coalesced':
       return `${CACHE_NAME}; fwd=miss; collapsed`;
     case 'stale':
-      return `${CACHE_NAME}; hit; detail="stale: ${outcome.reason.replace(/["\\]/g, '')}"`;
+      return `${CACHE_NAME}; hit; detail="stale: ${quotable(outcome.reason)}"`;
+    case 'incomplete':
+      return `${CACHE_NAME}; fwd=miss; detail="incomplete: ${quotable(outcome.reason)}"`;
   }
+}
+
+/** Text safe inside one quoted string of the header. */
+function quotable(text: string): string {
+  return text.replace(/["\\]/g, '');
 }

@@ -112,6 +112,24 @@ export class ProxyBlobs {
     };
   }
 
+  /**
+   * Make a blob the repository may only have upstream part of it, for a manifest pushed into the
+   * proxy project: clients skip uploading a blob whose HEAD answered 200, and Berth answers that
+   * HEAD from the upstream. Fetched through the fill like any read. False when the upstream lacks it.
+   */
+  async adoptForPush(ctx: ProxyContext, digest: string): Promise<boolean> {
+    let blob: ProxiedBlob;
+    try {
+      blob = await this.read(ctx, digest, undefined);
+    } catch (error) {
+      if (error instanceof OciError && error.code === 'BLOB_UNKNOWN') return false;
+      throw error;
+    }
+    for await (const chunk of blob.stream as AsyncIterable<Buffer>) void chunk; // stored as it is read
+    await this.link(ctx, digest, blob.size);
+    return true;
+  }
+
   /** Record that the repository has the blob (two idempotent writes, so skipped when done recently). */
   private async link(ctx: ProxyContext, digest: string, size: number): Promise<void> {
     const key = `${ctx.name}@${digest}`;

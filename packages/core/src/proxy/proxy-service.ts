@@ -6,6 +6,7 @@ import { pathInProject, upstreamRepository } from './name-mapping.js';
 import type { ProxyBlobs } from './proxy-blobs.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { ProxyManifests } from './proxy-manifests.js';
+import type { ProxyReferrers } from './proxy-referrers.js';
 import { ProxyTags } from './proxy-tags.js';
 import { proxySettingsOf, type ProxySettings } from './proxy-settings.js';
 import { isReferrerTag } from './push-policy.js';
@@ -31,6 +32,7 @@ export class ProxyService {
     private readonly upstreams: UpstreamPool,
     readonly manifests: ProxyManifests,
     readonly blobs: ProxyBlobs,
+    readonly referrers: ProxyReferrers,
     private readonly now: () => number = Date.now,
   ) {
     this.tagLists = new ProxyTags(metadata, now);
@@ -80,6 +82,13 @@ export class ProxyService {
     }
   }
 
+  /** Blobs of a pushed manifest the repository lacks: fetched from the upstream when it has them. */
+  async adoptUpstreamBlobs(name: string, digests: string[]): Promise<void> {
+    const ctx = await this.contextFor(name);
+    if (ctx === null) return;
+    for (const digest of digests) await this.blobs.adoptForPush(ctx, digest);
+  }
+
   async afterChange(name: string): Promise<void> {
     const ctx = await this.contextFor(name);
     if (ctx !== null) this.manifests.forget(ctx);
@@ -88,12 +97,20 @@ export class ProxyService {
   /**
    * Forget what this process remembers of a project, or of one of its repositories: proxied
    * manifests and upstream tag lists, and the project settings (re-read on the next request). The
-   * admin API calls it after purging cached content and after changing or deleting the project.
+   * admin API calls it after purging cached content and after changing or deleting the project
+   * (and awaits it: the cached referrers lists are gone when it resolves).
    */
-  forgetProject(projectId: number, repositoryName?: string): void {
+  async forgetProject(projectId: number, repositoryName?: string): Promise<void> {
+    const proxy = [...(await this.loadProjects()).proxies.values()].find((p) => p.project.id === projectId);
     this.manifests.forgetCached(projectId, repositoryName);
     this.tagLists.forget(projectId, repositoryName);
     this.projects = undefined;
+    // Cached upstream referrers lists (shared by the replicas on Redis) are keyed by the upstream's
+    // repository name; when that cannot be worked out, the whole project's lists go.
+    const upstreamName = proxy !== undefined && repositoryName !== undefined
+      ? upstreamRepository(pathInProject(repositoryName, proxy.project.name), proxy.settings)
+      : undefined;
+    await this.referrers.forget(projectId, upstreamName);
   }
 
   /** The upstream's tags merged with the cached and pushed ones, in lexical order, paged. */

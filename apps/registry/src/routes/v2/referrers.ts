@@ -1,3 +1,4 @@
+import { cacheStatusHeader } from '@berth/core';
 import { OCI_IMAGE_INDEX, referrersIndex } from '@berth/oci';
 import { queryValue, queryValues } from '../../http/context.js';
 import type { MethodTable } from './router.js';
@@ -12,6 +13,7 @@ export const referrersRoutes: MethodTable = {
       ...(cursor !== undefined ? { cursor } : {}),
     });
     if (page.filtered) res.setHeader('OCI-Filters-Applied', 'artifactType');
+    if (page.upstream !== undefined) res.setHeader('Cache-Status', cacheStatusHeader(page.upstream));
     if (page.next !== undefined) {
       const query = new URLSearchParams(artifactTypes.map((t): [string, string] => ['artifactType', t]));
       query.set('last', page.next);

@@ -1,0 +1,92 @@
+import { describe, it, expect, jest } from '@jest/globals';
+import type { ProjectRow } from '@berth/db';
+import { UpstreamUnavailableError, type UpstreamClient, type UpstreamReferrers } from '@berth/upstream';
+import { InMemoryReferrersCache } from '../referrers-cache/index.js';
+import type { ProxyContext } from './proxy-context.js';
+import { ProxyReferrers } from './proxy-referrers.js';
+import { DEFAULT_PROXY_SETTINGS } from './proxy-settings.js';
+
+const SUBJECT = `sha256:${'a'.repeat(64)}`;
+const descriptor = (n: number) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${String(n).repeat(64).slice(0, 64)}`, size: n, artifactType: 'application/example' });
+
+function setUp(listReferrers: (repository: string, subject: string) => Promise<UpstreamReferrers>) {
+  let now = 1_000_000;
+  const clock = () => now;
+  const cache = new InMemoryReferrersCache({}, clock);
+  const upstream = { listReferrers: jest.fn(listReferrers) };
+  const ctx = {
+    project: { id: 7, name: 'hub' } as ProjectRow,
+    settings: { ...DEFAULT_PROXY_SETTINGS, referrersProxy: true, upstream: { url: 'http://upstream.test' } },
+    name: 'hub/app',
+    upstreamName: 'library/app',
+    upstream: upstream as unknown as UpstreamClient,
+  } satisfies ProxyContext;
+  const referrers = new ProxyReferrers(cache, { freshMs: 60_000 }, clock);
+  return { referrers, ctx, upstream, cache, advance: (ms: number) => { now += ms; } };
+}
+
+const list = (...ns: number[]): UpstreamReferrers => ({ descriptors: ns.map(descriptor), source: 'api', truncated: false });
+
+describe('ProxyReferrers', () => {
+  it('fetches once, answers from the cache while fresh, and shares one fetch among concurrent callers', async () => {
+    const { referrers, ctx, upstream } = setUp(async () => list(1, 2));
+    const [a, b] = await Promise.all([referrers.upstreamList(ctx, SUBJECT), referrers.upstreamList(ctx, SUBJECT)]);
+    expect(a.outcome).toEqual({ kind: 'miss', stored: true });
+    expect(b.outcome).toEqual({ kind: 'coalesced' });
+    expect(b.descriptors).toEqual(list(1, 2).descriptors);
+    const cached = await referrers.upstreamList(ctx, SUBJECT);
+    expect(cached.outcome.kind).toBe('hit');
+    expect(cached.descriptors).toEqual(list(1, 2).descriptors);
+    expect(upstream.listReferrers).toHaveBeenCalledTimes(1);
+    expect(upstream.listReferrers).toHaveBeenCalledWith('library/app', SUBJECT);
+  });
+
+  it('answers a stale list at once and refreshes it once in the background, however many readers', async () => {
+    let version = 1;
+    const { referrers, ctx, upstream, advance } = setUp(async () => list(version));
+    await referrers.upstreamList(ctx, SUBJECT);
+    advance(61_000);
+    version = 2;
+    const stale = await Promise.all(Array.from({ length: 5 }, () => referrers.upstreamList(ctx, SUBJECT)));
+    for (const answer of stale) {
+      expect(answer.descriptors).toEqual(list(1).descriptors);
+      expect(answer.outcome).toEqual({ kind: 'stale', reason: 'refreshing in the background' });
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(upstream.listReferrers).toHaveBeenCalledTimes(2);
+    const refreshed = await referrers.upstreamList(ctx, SUBJECT);
+    expect(refreshed.descriptors).toEqual(list(2).descriptors);
+    expect(refreshed.outcome.kind).toBe('hit');
+  });
+
+  it('keeps the stale list when the refresh fails, and answers an empty, incomplete list when nothing is cached', async () => {
+    let failing = false;
+    const { referrers, ctx, advance } = setUp(async () => {
+      if (failing) throw new UpstreamUnavailableError('hub', 'connection', 'ECONNREFUSED');
+      return list(3);
+    });
+    await referrers.upstreamList(ctx, SUBJECT);
+    failing = true;
+    advance(61_000);
+    await referrers.upstreamList(ctx, SUBJECT);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await referrers.upstreamList(ctx, SUBJECT)).descriptors).toEqual(list(3).descriptors);
+
+    const other = await referrers.upstreamList(ctx, `sha256:${'b'.repeat(64)}`);
+    expect(other.descriptors).toEqual([]);
+    expect(other.outcome).toEqual({ kind: 'incomplete', reason: 'upstream connection; local referrers only' });
+  });
+
+  it('forgets a repository or the whole project', async () => {
+    const { referrers, ctx, upstream, cache } = setUp(async () => list(4));
+    await referrers.upstreamList(ctx, SUBJECT);
+    await referrers.forget(7, 'library/other');
+    expect((await cache.usage()).entries).toBe(1);
+    await referrers.forget(7, 'library/app');
+    expect((await cache.usage()).entries).toBe(0);
+    await referrers.upstreamList(ctx, SUBJECT);
+    await referrers.forget(7);
+    expect((await cache.usage()).entries).toBe(0);
+    expect(upstream.listReferrers).toHaveBeenCalledTimes(2);
+  });
+});

@@ -1,0 +1,113 @@
+import { parseDescriptor, type Descriptor } from '@berth/oci';
+import type { UpstreamReferrers } from '@berth/upstream';
+import type { ReferrersCache } from '../referrers-cache/types.js';
+import type { CacheOutcome } from './cache-status.js';
+import type { ProxyContext } from './proxy-context.js';
+import { SingleFlight } from './single-flight.js';
+import { unavailableReason } from './upstream-errors.js';
+
+/** A fresh cached list is used with no upstream contact for this long (default 5 minutes). */
+export const DEFAULT_REFERRERS_FRESH_MS = 5 * 60 * 1000;
+
+export interface UpstreamReferrersList {
+  descriptors: Descriptor[];
+  outcome: CacheOutcome;
+}
+
+export interface ProxyReferrersLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+/**
+ * The upstream half of a proxy project's referrers answer: the upstream's unfiltered list (its
+ * referrers API, else its tag schema), cached under (project, upstream repository, subject).
+ *
+ * Fresh (younger than `freshMs`): answered from the cache. Older but not expired (the cache's stale
+ * TTL): answered from the cache at once while one background refresh runs. Missing: fetched, with
+ * concurrent requests for the same key sharing one fetch. When the upstream cannot answer and
+ * nothing is cached, the upstream half is empty: local referrers are still answered, and
+ * Cache-Status says why the upstream's are missing.
+ */
+export class ProxyReferrers {
+  private readonly fetches = new SingleFlight<UpstreamReferrersList>();
+  private readonly refreshing = new Set<string>();
+
+  constructor(
+    private readonly cache: ReferrersCache,
+    private readonly options: { freshMs: number; logger?: ProxyReferrersLogger },
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async upstreamList(ctx: ProxyContext, subject: string): Promise<UpstreamReferrersList> {
+    const key = cacheKey(ctx.project.id, ctx.upstreamName, subject);
+    const cached = await this.cachedList(key);
+    if (cached !== undefined) {
+      const age = this.now() - cached.storedAt;
+      if (age < this.options.freshMs) {
+        return { descriptors: cached.descriptors, outcome: { kind: 'hit', ttlSeconds: (this.options.freshMs - age) / 1000 } };
+      }
+      this.refreshInBackground(ctx, subject, key);
+      return { descriptors: cached.descriptors, outcome: { kind: 'stale', reason: 'refreshing in the background' } };
+    }
+    const { value, joined } = await this.fetches.run(key, () => this.fetchAndStore(ctx, subject, key));
+    return joined && value.outcome.kind === 'miss' ? { ...value, outcome: { kind: 'coalesced' } } : value;
+  }
+
+  /** Drop cached lists of a project, or of one upstream repository of it (purge, settings change). */
+  async forget(projectId: number, upstreamRepository?: string): Promise<void> {
+    const prefix = upstreamRepository === undefined ? `p${projectId}:` : `${cacheKeyPrefix(projectId, upstreamRepository)}`;
+    await this.cache.deletePrefix(prefix);
+  }
+
+  private refreshInBackground(ctx: ProxyContext, subject: string, key: string): void {
+    if (this.refreshing.has(key)) return;
+    this.refreshing.add(key);
+    void this.fetches
+      .run(key, () => this.fetchAndStore(ctx, subject, key))
+      .finally(() => this.refreshing.delete(key));
+  }
+
+  /** One upstream read; stored when the cache takes it. Never throws: failures leave the list empty. */
+  private async fetchAndStore(ctx: ProxyContext, subject: string, key: string): Promise<UpstreamReferrersList> {
+    let list: UpstreamReferrers;
+    try {
+      list = await ctx.upstream.listReferrers(ctx.upstreamName, subject);
+    } catch (error) {
+      const reason = unavailableReason(error) ?? `upstream refused: ${error instanceof Error ? error.message : String(error)}`;
+      this.options.logger?.warn({ project: ctx.project.name, repository: ctx.upstreamName, subject, reason }, 'upstream referrers not available');
+      return { descriptors: [], outcome: { kind: 'incomplete', reason: `${reason}; local referrers only` } };
+    }
+    const stored = await this.cache.set(key, JSON.stringify({ descriptors: list.descriptors, source: list.source, truncated: list.truncated }), this.now()).catch((error: unknown) => {
+      this.options.logger?.warn({ key, error: String(error) }, 'referrers cache write failed');
+      return false;
+    });
+    return { descriptors: list.descriptors, outcome: { kind: 'miss', stored } };
+  }
+
+  /** The cached list, or undefined when absent, unreadable or the cache is down (then: fetch). */
+  private async cachedList(key: string): Promise<{ descriptors: Descriptor[]; storedAt: number } | undefined> {
+    let entry;
+    try {
+      entry = await this.cache.get(key);
+    } catch (error) {
+      this.options.logger?.warn({ key, error: String(error) }, 'referrers cache read failed');
+      return undefined;
+    }
+    if (entry === null) return undefined;
+    try {
+      const parsed = JSON.parse(entry.value) as { descriptors?: unknown };
+      if (!Array.isArray(parsed.descriptors)) return undefined;
+      return { descriptors: parsed.descriptors.map((d, i) => parseDescriptor(d, `descriptors[${i}]`)), storedAt: entry.storedAt };
+    } catch {
+      return undefined; // written by another version, or damaged: fetch again
+    }
+  }
+}
+
+function cacheKeyPrefix(projectId: number, upstreamRepository: string): string {
+  return `p${projectId}:${upstreamRepository}@`;
+}
+
+function cacheKey(projectId: number, upstreamRepository: string, subject: string): string {
+  return `${cacheKeyPrefix(projectId, upstreamRepository)}${subject}`;
+}
