@@ -146,9 +146,17 @@ export interface WrkResult {
   failures: number;
 }
 
-/** One wrk run against `url` (GET), e.g. { threads: 2, connections: 32, seconds: 5 }. */
-export function wrk(url: string, headers: Record<string, string>, load: { threads: number; connections: number; seconds: number }): Promise<WrkResult> {
+type WrkLoad = { threads: number; connections: number; seconds: number };
+
+/**
+ * One wrk run against `url` (GET), e.g. { threads: 2, connections: 32, seconds: 5 }. With
+ * `{ latency: true }` wrk runs with --latency and the 99th percentile latency (ms) is returned too.
+ */
+export function wrk(url: string, headers: Record<string, string>, load: WrkLoad, options: { latency: true }): Promise<WrkResult & { p99Ms: number }>;
+export function wrk(url: string, headers: Record<string, string>, load: WrkLoad, options?: { latency?: boolean }): Promise<WrkResult>;
+export function wrk(url: string, headers: Record<string, string>, load: WrkLoad, options: { latency?: boolean } = {}): Promise<WrkResult & { p99Ms?: number }> {
   const args = [`-t${load.threads}`, `-c${load.connections}`, `-d${load.seconds}s`];
+  if (options.latency === true) args.push('--latency');
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
   args.push(url);
   return new Promise((resolve, reject) => {
@@ -159,9 +167,22 @@ export function wrk(url: string, headers: Record<string, string>, load: { thread
       const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
       const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
       const socketErrors = socket === null ? 0 : socket.slice(1).reduce((sum, n) => sum + Number(n), 0);
-      resolve({ requestsPerSecond: Number(rps[1]), failures: non2xx + socketErrors });
+      const result = { requestsPerSecond: Number(rps[1]), failures: non2xx + socketErrors };
+      if (options.latency !== true) return resolve(result);
+      const p99Ms = wrkDurationMs(/Latency Distribution[\s\S]*?\s99%\s+([\d.]+[a-z]+)/.exec(stdout)?.[1]);
+      if (p99Ms === undefined) return reject(new Error(`wrk ${url}: no 99% line in the latency distribution\n${stdout}`));
+      resolve({ ...result, p99Ms });
     });
   });
+}
+
+const WRK_UNIT_MS: Record<string, number> = { us: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
+
+/** A duration as wrk prints it (`635.91us`, `1.20ms`, `2.00s`, `1.50m`) in ms. */
+function wrkDurationMs(text: string | undefined): number | undefined {
+  const match = /^([\d.]+)([a-z]+)$/.exec(text ?? '');
+  const unit = match?.[2] === undefined ? undefined : WRK_UNIT_MS[match[2]];
+  return match?.[1] === undefined || unit === undefined ? undefined : Number(match[1]) * unit;
 }
 
 async function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {

@@ -65,22 +65,27 @@ export interface BerthProcess {
 
 const BERTH_MAIN = resolve(import.meta.dirname, '../apps/registry/dist/main.js');
 
-async function startBerthIn(dataDir: string, upstreamUrl: string, databaseUrl?: string): Promise<ServiceProcess & { url: string }> {
+/**
+ * Berth as its own process on a free loopback port, with `config` (top-level keys) over the bench's
+ * defaults: listening address, data dir, log level.
+ */
+export async function startBerthWith(dataDir: string, config: Record<string, unknown>): Promise<ServiceProcess & { url: string }> {
   const port = await freePort();
-  const config = join(dataDir, 'berth.json');
-  await writeFile(config, JSON.stringify({
-    server: { host: '127.0.0.1', port },
-    dataDir,
-    log: { level: 'warn' },
-    // Public: clients pull anonymously, as from a cluster mirror (authentication stays on).
-    projects: [{ name: 'bench', kind: 'proxy', public: true, upstream: { url: upstreamUrl } }],
-    ...(databaseUrl === undefined ? {} : { database: { url: databaseUrl } }),
-  }));
+  const file = join(dataDir, 'berth.json');
+  await writeFile(file, JSON.stringify({ server: { host: '127.0.0.1', port }, dataDir, log: { level: 'warn' }, ...config }));
   // PROFILE_BERTH_INTO=<dir> writes a V8 CPU profile of each Berth process there (for chasing the cold path).
   const profile = process.env.PROFILE_BERTH_INTO;
   const nodeFlags = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
-  const service = await startService(process.execPath, [...nodeFlags, BERTH_MAIN, '--config', config], { port, env: { BERTH_CONFIG: '' }, timeoutMs: 120_000 });
+  const service = await startService(process.execPath, [...nodeFlags, BERTH_MAIN, '--config', file], { port, env: { BERTH_CONFIG: '' }, timeoutMs: 120_000 });
   return Object.assign(service, { url: `http://127.0.0.1:${port}` });
+}
+
+function startBerthIn(dataDir: string, upstreamUrl: string, databaseUrl?: string): Promise<ServiceProcess & { url: string }> {
+  return startBerthWith(dataDir, {
+    // Public: clients pull anonymously, as from a cluster mirror (authentication stays on).
+    projects: [{ name: 'bench', kind: 'proxy', public: true, upstream: { url: upstreamUrl } }],
+    ...(databaseUrl === undefined ? {} : { database: { url: databaseUrl } }),
+  });
 }
 
 /**

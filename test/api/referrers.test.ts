@@ -173,6 +173,19 @@ describe('referrers tag schema (pre-existing referrers lists)', () => {
     expect(digests(manifests)).toEqual([listed.digest]);
   });
 
+  it('a listed manifest stored without a subject (cosign-style) is included as the index describes it', async () => {
+    const about = manifestDescriptor((await pushImage(base, repo)).manifest);
+    const payload = randomBlob(64);
+    await pushBlob(base, repo, EMPTY_JSON);
+    await pushBlob(base, repo, payload);
+    const unattached = ociManifest({ config: descriptor(MEDIA.ociEmpty, EMPTY_JSON), layers: [descriptor('application/vnd.example.payload.v1', payload)] });
+    await pushManifest(base, repo, `${about.digest.replace(':', '-')}.sig`, unattached);
+    const entry = manifestDescriptor(unattached, { artifactType: SBOM });
+    await pushManifest(base, repo, about.digest.replace(':', '-'), ociIndex({ manifests: [entry] }));
+    const { manifests } = await referrersOf(about.digest);
+    expect(manifests).toEqual([entry]);
+  });
+
   it('entries of a tag-schema index whose manifest names another subject are not listed', async () => {
     const about = manifestDescriptor((await pushImage(base, repo)).manifest);
     const other = manifestDescriptor((await pushImage(base, repo)).manifest);

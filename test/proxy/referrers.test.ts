@@ -1,12 +1,14 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { MEDIA, unknownDigest, type ManifestDoc } from '../api/content.js';
 import { AUTH_ADMIN, bearerFor } from '../api/bearer.js';
 import { call, expectOciError, send } from '../api/helpers.js';
 import { startBerth, type BerthUnderTest } from '../harness/berth.js';
 import { startDockerRegistry, type DockerRegistryUnderTest } from '../harness/docker-registry.js';
 import { startFaultRelay, type FaultRelay } from '../harness/fault-relay.js';
 import { startTokenIssuer, type TokenIssuer } from '../harness/token-issuer.js';
-import { pushImage, pushToken } from '../upstream/push.js';
+import { AdminApi } from '../admin/api.js';
+import { referrersTagFor } from '@berth/oci';
+import { EMPTY_JSON, MEDIA, blobOf, descriptor, manifestDescriptor, ociIndex, ociManifest, unknownDigest, type ManifestDoc } from '../api/content.js';
+import { pushBlob, pushImage, pushManifest, pushToken } from '../upstream/push.js';
 import {
   COSIGN_SIG_ARTIFACT, NOTATION_SIGNATURE, SIGSTORE_BUNDLE,
   attachSigstoreBundle, pushArtifact, pushCosignSignature, readReferrers,
@@ -132,5 +134,57 @@ describe('answers that are not lists of upstream referrers', () => {
     expect(empty.headers[0]?.get('cache-status')).toBe('Berth; fwd=miss; stored');
     const bad = await call(berth.url, 'GET', referrersPath('hub', 'sha256:nothex'));
     expectOciError(bad, 400, 'DIGEST_INVALID');
+  });
+});
+
+describe('local referrers without OCI-Subject', () => {
+  it('counts manifests listed in a tag-schema index pushed to Berth', async () => {
+    // A client that never saw OCI-Subject: an artifact without subject, listed in the sha256-<hex> index.
+    const payload = blobOf(`attestation of ${image.digest}`);
+    await pushBlob(berth.url, 'hub/team/signed', EMPTY_JSON, pushTo);
+    await pushBlob(berth.url, 'hub/team/signed', payload, pushTo);
+    const attestation = ociManifest({
+      artifactType: 'application/vnd.example.attestation',
+      config: descriptor(MEDIA.ociEmpty, EMPTY_JSON),
+      layers: [descriptor('application/octet-stream', payload)],
+    });
+    // Pushed under a cosign-style tag: the push policy takes manifests without subject only so.
+    await pushManifest(berth.url, 'hub/team/signed', `${image.digest.replace(':', '-')}.att`, attestation, pushTo);
+    const index = ociIndex({ manifests: [manifestDescriptor(attestation, { artifactType: 'application/vnd.example.attestation' })] });
+    await pushManifest(berth.url, 'hub/team/signed', referrersTagFor(image.digest), index, pushTo);
+    const answer = await readReferrers(berth.url, referrersPath('hub'));
+    expect(answer.digests).toContain(attestation.digest);
+    expect(answer.digests.indexOf(attestation.digest)).toBeLessThan(answer.digests.indexOf(upstream.cosign)); // local first
+  });
+});
+
+describe('the switch and the purge through the admin API', () => {
+  const admin = { name: AUTH_ADMIN.username, password: AUTH_ADMIN.password };
+  const upstreamAsked = () => relay.count('GET', UPSTREAM_REFERRERS) + relay.count('HEAD', UPSTREAM_REFERRERS);
+
+  it('turning referrersProxy on and off changes the next answer at once', async () => {
+    const api = new AdminApi(berth.url);
+    await api.expect(200, 'PATCH', '/projects/plain', { as: admin, body: { referrersProxy: true } });
+    const on = await readReferrers(berth.url, referrersPath('plain'));
+    expect(on.digests).toEqual([upstream.sigstore, upstream.cosign]);
+    expect(on.headers[0]?.get('cache-status')).toBe('Berth; fwd=miss; stored');
+
+    await api.expect(200, 'PATCH', '/projects/plain', { as: admin, body: { referrersProxy: false } });
+    const before = upstreamAsked();
+    const off = await readReferrers(berth.url, referrersPath('plain'));
+    expect(off.digests).toEqual([]);
+    expect(upstreamAsked()).toBe(before);
+  });
+
+  it('a purge of the repository drops its cached upstream list', async () => {
+    const api = new AdminApi(berth.url);
+    const cached = await readReferrers(berth.url, referrersPath('hub'));
+    expect(cached.headers[0]?.get('cache-status')).toMatch(/^Berth; hit/);
+    await api.expect(200, 'POST', '/projects/hub/cache/purge', { as: admin, body: { repository: 'hub/team/signed' } });
+    const before = upstreamAsked();
+    const refetched = await readReferrers(berth.url, referrersPath('hub'));
+    expect(refetched.headers[0]?.get('cache-status')).toBe('Berth; fwd=miss; stored');
+    expect(upstreamAsked()).toBeGreaterThan(before);
+    expect(refetched.digests).toEqual(expect.arrayContaining([local.sigstore, local.notation, upstream.sigstore, upstream.cosign]));
   });
 });

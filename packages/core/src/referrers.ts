@@ -76,9 +76,12 @@ export class ReferrersService {
     } catch {
       // A malformed tag-schema index lists nothing; it never breaks the answer.
     }
-    // An entry stored here with another subject (or none) is not a referrer of this subject; entries
-    // stored with this subject are listed already; entries not stored here are taken as the index says.
-    const stored = new Set((await this.metadata.getManifestSummaries(repositoryId, listed.map((d) => d.digest))).map((m) => m.digest));
-    return mergeReferrers(fromSubject, listed.filter((d) => !stored.has(d.digest)));
+    // An entry stored here with another subject is that subject's referrer, not this one's; entries
+    // stored with this subject are listed already. Entries stored without a subject (cosign-style
+    // signatures, artifacts from clients that only write the tag schema) and entries not stored
+    // here are taken as the index says.
+    const stored = await this.metadata.getManifestSummaries(repositoryId, listed.map((d) => d.digest));
+    const excluded = new Set(stored.filter((m) => m.subject !== null).map((m) => m.digest));
+    return mergeReferrers(fromSubject, listed.filter((d) => !excluded.has(d.digest)));
   }
 }

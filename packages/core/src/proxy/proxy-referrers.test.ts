@@ -9,10 +9,10 @@ import { DEFAULT_PROXY_SETTINGS } from './proxy-settings.js';
 const SUBJECT = `sha256:${'a'.repeat(64)}`;
 const descriptor = (n: number) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${String(n).repeat(64).slice(0, 64)}`, size: n, artifactType: 'application/example' });
 
-function setUp(listReferrers: (repository: string, subject: string) => Promise<UpstreamReferrers>) {
+function setUp(listReferrers: (repository: string, subject: string) => Promise<UpstreamReferrers>, limits: { maxEntryBytes?: number; maxTotalBytes?: number } = {}) {
   let now = 1_000_000;
   const clock = () => now;
-  const cache = new InMemoryReferrersCache({}, clock);
+  const cache = new InMemoryReferrersCache(limits, clock);
   const upstream = { listReferrers: jest.fn(listReferrers) };
   const ctx = {
     project: { id: 7, name: 'hub' } as ProjectRow,
@@ -75,6 +75,16 @@ describe('ProxyReferrers', () => {
     const other = await referrers.upstreamList(ctx, `sha256:${'b'.repeat(64)}`);
     expect(other.descriptors).toEqual([]);
     expect(other.outcome).toEqual({ kind: 'incomplete', reason: 'upstream connection; local referrers only' });
+  });
+
+  it('serves a list over the per-list cap without caching it', async () => {
+    const { referrers, ctx, upstream, cache } = setUp(async () => list(1, 2, 3), { maxEntryBytes: 200, maxTotalBytes: 1000 });
+    const first = await referrers.upstreamList(ctx, SUBJECT);
+    expect(first.descriptors).toHaveLength(3);
+    expect(first.outcome).toEqual({ kind: 'miss', stored: false });
+    expect(await cache.usage()).toEqual({ entries: 0, bytes: 0 });
+    await referrers.upstreamList(ctx, SUBJECT);
+    expect(upstream.listReferrers).toHaveBeenCalledTimes(2);
   });
 
   it('forgets a repository or the whole project', async () => {
