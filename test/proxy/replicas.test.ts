@@ -5,14 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeRedisClient, createRedisClient, type Redis } from '@berth/redis';
-import { blobOf, type Blob } from '../api/content.js';
+import { referrersTagFor } from '@berth/oci';
+import { blobOf, manifestDescriptor, ociIndex, type Blob } from '../api/content.js';
 import { startBerth, type BerthUnderTest } from '../harness/berth.js';
 import { startDockerRegistry, type DockerRegistryUnderTest } from '../harness/docker-registry.js';
 import { startFaultRelay, type FaultRelay } from '../harness/fault-relay.js';
 import { pseudoRandomBytes } from '../harness/oci-image.js';
 import { startPostgres } from '../harness/postgres.js';
 import { startRedis, type TestRedis } from '../harness/redis.js';
-import { pushBlob } from '../upstream/push.js';
+import { pushBlob, pushImage, pushManifest } from '../upstream/push.js';
+import { pushArtifact } from './referrers-fixtures.js';
 
 // Two Berth replicas sharing one Postgres database and one blob directory, as a deployment behind a
 // load balancer would, pulling one cold blob at the same moment. With Redis they fetch it from the
@@ -61,7 +63,7 @@ async function startReplicas(redisUrl: string | undefined): Promise<Replicas> {
     const config = {
       database: { url: pg.url },
       storage: { driver: 'fs', fs: { root: blobRoot } },
-      projects: [{ name: 'hub', kind: 'proxy', upstream: { url: relay.url } }],
+      projects: [{ name: 'hub', kind: 'proxy', referrersProxy: true, upstream: { url: relay.url } }],
       ...(redisUrl !== undefined ? { redis: { url: redisUrl } } : {}),
     };
     const replicas: BerthUnderTest[] = [];
@@ -149,4 +151,31 @@ describe('two replicas pulling one cold 64 MiB blob at once', () => {
       await stop();
     }
   }, 180_000);
+});
+
+describe('two replicas answering referrers', () => {
+  it('with Redis: the upstream list one replica fetched is a cache hit on the other', async () => {
+    const { replicas, stop } = await startReplicas(redis.url);
+    try {
+      const image = (await pushImage(upstream.url, 'team/signed', 'v1', [64])).manifest;
+      const sbom = await pushArtifact(upstream.url, 'team/signed', image, 'application/vnd.example.sbom');
+      await pushManifest(upstream.url, 'team/signed', referrersTagFor(image.digest), ociIndex({ manifests: [manifestDescriptor(sbom, { artifactType: 'application/vnd.example.sbom' })] }));
+      const path = `/v2/hub/team/signed/referrers/${image.digest}`;
+      const asked = () => relay.requests().filter((r) => /\/referrers\/|\/manifests\/sha256-/.test(r.path)).length;
+
+      const first = await fetch(`${replicas[0]!.url}${path}`);
+      expect(first.headers.get('cache-status')).toBe('Berth; fwd=miss; stored');
+      expect(((await first.json()) as { manifests: Array<{ digest: string }> }).manifests.map((m) => m.digest)).toEqual([sbom.digest]);
+      const afterFirst = asked();
+      expect(afterFirst).toBeGreaterThan(0);
+      expect(await inspector.hlen('berth:rc:values')).toBe(1);
+
+      const second = await fetch(`${replicas[1]!.url}${path}`);
+      expect(second.headers.get('cache-status')).toMatch(/^Berth; hit; ttl=\d+$/);
+      expect(((await second.json()) as { manifests: Array<{ digest: string }> }).manifests.map((m) => m.digest)).toEqual([sbom.digest]);
+      expect(asked()).toBe(afterFirst);
+    } finally {
+      await stop();
+    }
+  }, 120_000);
 });
