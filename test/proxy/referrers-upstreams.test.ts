@@ -69,4 +69,23 @@ describe('an upstream with the referrers API', () => {
       stopFailing();
     }
   });
+
+  it('asks nothing of an upstream whose breaker is open: local referrers at once', async () => {
+    const image = (await pushImage(upstream.url, 'pub/breaker', 'v1', [64])).manifest;
+    const stopFailing = relay.fault({ path: REFERRERS_API, status: 503 });
+    const stopHanging = relay.fault({ path: REFERRERS_API, delayMs: 60_000 });
+    try {
+      // Five consecutive unavailable answers open the project's breaker (the earlier test may have begun).
+      for (let i = 0; i < 5; i++) await readReferrers(berth.url, `/v2/mirror/breaker/referrers/sha256:${String(i).repeat(64)}`);
+      stopFailing(); // from now on the upstream would hang for a minute
+      const before = relay.count('GET', REFERRERS_API);
+      const answer = await readReferrers(berth.url, `/v2/mirror/breaker/referrers/${image.digest}`);
+      expect(answer.digests).toEqual([]);
+      expect(answer.headers[0]?.get('cache-status')).toBe('Berth; fwd=miss; detail="incomplete: upstream offline; local referrers only"');
+      expect(relay.count('GET', REFERRERS_API)).toBe(before);
+    } finally {
+      stopFailing();
+      stopHanging();
+    }
+  });
 });
