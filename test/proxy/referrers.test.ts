@@ -90,6 +90,12 @@ describe('the merged answer', () => {
     expect(again.digests).toEqual(first.digests);
     expect(again.headers[0]?.get('cache-status')).toMatch(/^Berth; hit; ttl=\d+$/);
     expect(relay.count('GET', UPSTREAM_REFERRERS) + relay.count('HEAD', UPSTREAM_REFERRERS) - before).toBe(asked);
+
+    const metrics = await (await fetch(`${berth.url}/metrics`)).text();
+    expect(metrics).toMatch(/berth_proxy_referrers_lists_total\{project="hub",outcome="miss"\} [1-9]/);
+    expect(metrics).toMatch(/berth_proxy_referrers_lists_total\{project="hub",outcome="hit"\} [1-9]/);
+    expect(metrics).toMatch(/berth_referrers_cache_entries [1-9]/);
+    expect(metrics).toMatch(/berth_referrers_cache_bytes [1-9]\d*/);
   });
 
   it('filters by artifactType itself, over local and upstream entries, and says so', async () => {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ProxyMetrics } from '@berth/core';
+import type { ProxyMetrics, ReferrersCache } from '@berth/core';
 import type { UpstreamHooks } from '@berth/upstream';
 
 export interface RegistryMetrics {
@@ -9,6 +9,8 @@ export interface RegistryMetrics {
   upstreamHooks(project: string): UpstreamHooks;
   /** Hits and misses of one proxy project since this process started (admin API statistics). */
   cacheCounts(project: string): Promise<{ hits: number; misses: number }>;
+  /** Report the referrers cache's size (entries, bytes) at every scrape. */
+  observeReferrersCache(cache: Pick<ReferrersCache, 'usage'>): void;
 }
 
 /** Prometheus metrics for one Berth process (served at GET /metrics). */
@@ -23,6 +25,7 @@ export function createMetrics(): RegistryMetrics {
   const coalesced = counter('berth_proxy_coalesced_total', 'Requests that joined an upstream fetch already in flight', ['project']);
   const stale = counter('berth_proxy_stale_served_total', 'Cached content served because the upstream was unavailable', ['project']);
   const mismatches = counter('berth_proxy_digest_mismatches_total', 'Upstream blobs discarded because their digest did not match', ['project']);
+  const referrersLists = counter('berth_proxy_referrers_lists_total', 'Upstream referrers lists in referrers answers, by where they came from (hit, stale, miss, coalesced, incomplete)', ['project', 'outcome']);
   /** A counter's total for one project, over its other labels. */
   const projectTotal = async (metric: Counter, project: string) =>
     (await metric.get()).values.filter((sample) => sample.labels.project === project).reduce((sum, sample) => sum + sample.value, 0);
@@ -41,11 +44,27 @@ export function createMetrics(): RegistryMetrics {
       coalesced: (project) => coalesced.inc({ project }),
       stale: (project) => stale.inc({ project }),
       digestMismatch: (project) => mismatches.inc({ project }),
+      referrersList: (project, outcome) => referrersLists.inc({ project, outcome }),
     },
     upstreamHooks: (project) => ({
       onRequest: ({ kind, status }) => upstream.inc({ project, kind, status: String(status) }),
       onBreakerChange: (state) => offline.set({ project }, state === 'offline' ? 1 : 0),
     }),
     cacheCounts: async (project) => ({ hits: await projectTotal(hits, project), misses: await projectTotal(misses, project) }),
+    observeReferrersCache(cache) {
+      const gauge = (name: string, help: string, read: (usage: { entries: number; bytes: number }) => number) =>
+        new Gauge({
+          name,
+          help,
+          registers: [registry],
+          async collect() {
+            // A scrape must not fail because Redis is down; the value is then left as it was.
+            const usage = await cache.usage().catch(() => undefined);
+            if (usage !== undefined) this.set(read(usage));
+          },
+        });
+      gauge('berth_referrers_cache_bytes', 'Bytes of cached upstream referrers lists, against referrersCache.maxTotalBytes (shared by the replicas on Redis)', (u) => u.bytes);
+      gauge('berth_referrers_cache_entries', 'Cached upstream referrers lists', (u) => u.entries);
+    },
   };
 }

@@ -66,6 +66,8 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
   await applyConfiguredProjects(metadata, config.projects, sealer);
   // With Redis, replicas take a lock per blob fill so each uncached blob is fetched from upstream once.
   const redis = config.redis.url !== undefined ? createRedisClient(config.redis.url, { logger }) : undefined;
+  const referrersCache = createReferrersCache(config, redis);
+  metrics.observeReferrersCache(referrersCache);
   const services = createRegistryServices({
     metadata,
     store,
@@ -77,7 +79,7 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
       logger,
       ...(sealer !== undefined ? { sealer } : {}),
       ...(redis !== undefined ? { fillLock: new RedisFillLock(redis, { keyPrefix: config.redis.keyPrefix, logger }) } : {}),
-      referrersCache: createReferrersCache(config, redis),
+      referrersCache,
       referrersFreshMs: config.referrersCache.freshTtlSeconds * 1000,
     },
     settings: {

@@ -77,6 +77,7 @@ export function createRegistryServices(deps: {
   });
   const referrers = new ProxyReferrers(deps.proxy.referrersCache ?? new InMemoryReferrersCache(), {
     freshMs: deps.proxy.referrersFreshMs ?? DEFAULT_REFERRERS_FRESH_MS,
+    metrics,
     ...(deps.proxy.logger !== undefined ? { logger: deps.proxy.logger } : {}),
   });
   const proxy = new ProxyService(

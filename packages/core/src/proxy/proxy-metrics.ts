@@ -7,6 +7,8 @@ export interface ProxyMetrics {
   coalesced(project: string): void;
   stale(project: string): void;
   digestMismatch(project: string): void;
+  /** An upstream referrers list answered: from the cache (hit, stale), the upstream (miss, coalesced), or not at all (incomplete). */
+  referrersList(project: string, outcome: 'hit' | 'stale' | 'miss' | 'coalesced' | 'incomplete'): void;
 }
 
 export const NO_PROXY_METRICS: ProxyMetrics = {
@@ -15,4 +17,5 @@ export const NO_PROXY_METRICS: ProxyMetrics = {
   coalesced: () => undefined,
   stale: () => undefined,
   digestMismatch: () => undefined,
+  referrersList: () => undefined,
 };

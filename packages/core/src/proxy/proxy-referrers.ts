@@ -3,6 +3,7 @@ import type { UpstreamReferrers } from '@berth/upstream';
 import type { ReferrersCache } from '../referrers-cache/types.js';
 import type { CacheOutcome } from './cache-status.js';
 import type { ProxyContext } from './proxy-context.js';
+import type { ProxyMetrics } from './proxy-metrics.js';
 import { SingleFlight } from './single-flight.js';
 import { unavailableReason } from './upstream-errors.js';
 
@@ -34,11 +35,20 @@ export class ProxyReferrers {
 
   constructor(
     private readonly cache: ReferrersCache,
-    private readonly options: { freshMs: number; logger?: ProxyReferrersLogger },
+    private readonly options: { freshMs: number; logger?: ProxyReferrersLogger; metrics?: Pick<ProxyMetrics, 'referrersList'> },
     private readonly now: () => number = Date.now,
   ) {}
 
   async upstreamList(ctx: ProxyContext, subject: string): Promise<UpstreamReferrersList> {
+    const list = await this.cachedOrFetched(ctx, subject);
+    const kind = list.outcome.kind;
+    if (kind === 'hit' || kind === 'stale' || kind === 'miss' || kind === 'coalesced' || kind === 'incomplete') {
+      this.options.metrics?.referrersList(ctx.project.name, kind);
+    }
+    return list;
+  }
+
+  private async cachedOrFetched(ctx: ProxyContext, subject: string): Promise<UpstreamReferrersList> {
     const key = cacheKey(ctx.project.id, ctx.upstreamName, subject);
     const cached = await this.cachedList(key);
     if (cached !== undefined) {
