@@ -30,11 +30,12 @@ function client(): Redis {
 }
 
 const prefix = () => `test-${randomBytes(4).toString('hex')}:`;
+const LIMITS = { maxEntryBytes: 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024, expireAfterMs: 60_000 };
 
 referrersCacheContract('RedisReferrersCache', async (limits, now) => {
   const keyPrefix = prefix();
   // Each handle on a client of its own, as replicas are: their scripts interleave on the server.
-  const open = () => new RedisReferrersCache(client(), { keyPrefix, limits, now });
+  const open = () => new RedisReferrersCache(client(), { keyPrefix, limits: { ...LIMITS, ...limits }, now });
   return { cache: open(), peer: open };
 });
 
@@ -88,14 +89,14 @@ describe('RedisReferrersCache', () => {
   });
 
   it('names its keys berth:rc:* by default', async () => {
-    const cache = new RedisReferrersCache(client());
+    const cache = new RedisReferrersCache(client(), { limits: LIMITS });
     await cache.set('default-prefix', 'v', Date.now());
     expect(await admin.hget('berth:rc:values', 'default-prefix')).toBe('v');
     expect(await cache.deletePrefix('default-prefix')).toBe(1);
   });
 
   it('sends its scripts again after Redis forgot them', async () => {
-    const cache = new RedisReferrersCache(client(), { keyPrefix: prefix() });
+    const cache = new RedisReferrersCache(client(), { keyPrefix: prefix(), limits: LIMITS });
     await cache.set('k', 'one', Date.now());
     await admin.script('FLUSH');
     expect((await cache.get('k'))?.value).toBe('one');
@@ -108,16 +109,10 @@ describe('RedisReferrersCache', () => {
     const port = await freePort(); // nothing listens there
     const unreachable = createRedisClient(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: 0 });
     clients.push(unreachable);
-    const cache = new RedisReferrersCache(unreachable);
+    const cache = new RedisReferrersCache(unreachable, { limits: LIMITS });
     await expect(cache.get('k')).rejects.toThrow(RedisUnavailableError);
     await expect(cache.set('k', 'v', Date.now())).rejects.toThrow(/storing referrers cache entry k: Redis unavailable/);
     await expect(cache.deletePrefix('k')).rejects.toThrow(RedisUnavailableError);
     await expect(cache.usage()).rejects.toThrow(RedisUnavailableError);
-  });
-
-  it('refuses limits that cannot hold an entry of the largest size', () => {
-    expect(() => new RedisReferrersCache(admin, { limits: { maxEntryBytes: 100, maxTotalBytes: 99 } })).toThrow(RangeError);
-    expect(() => new RedisReferrersCache(admin, { limits: { expireAfterMs: 0 } })).toThrow(RangeError);
-    expect(() => new RedisReferrersCache(admin, { limits: { maxEntryBytes: -1 } })).toThrow(RangeError);
   });
 });

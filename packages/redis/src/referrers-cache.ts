@@ -21,17 +21,14 @@ export interface ReferrersCacheLimits {
 export interface RedisReferrersCacheOptions {
   /** Prepended to every key (default `berth:`); the cache's keys are `<prefix>rc:*`. */
   keyPrefix?: string;
-  /** Defaults: 1 MiB per entry, 64 MiB in all, 7 days (as core's DEFAULT_REFERRERS_CACHE_LIMITS). */
-  limits?: Partial<ReferrersCacheLimits>;
+  /**
+   * Taken as given: the app passes the validated `referrersCache` configuration (core's
+   * InMemoryReferrersCache holds the defaults and the checks for callers without one).
+   */
+  limits: ReferrersCacheLimits;
   /** The clock that decides expiry, passed to every script (tests control time with it). */
   now?: () => number;
 }
-
-const DEFAULT_LIMITS: ReferrersCacheLimits = {
-  maxEntryBytes: 1024 * 1024,
-  maxTotalBytes: 64 * 1024 * 1024,
-  expireAfterMs: 7 * 24 * 60 * 60 * 1000,
-};
 
 /** Recency-set entries a purge step looks at: each step is one script, so this bounds how long it blocks Redis. */
 const PURGE_STEP_COUNT = 1000;
@@ -55,11 +52,11 @@ export class RedisReferrersCache {
 
   constructor(
     private readonly redis: Redis,
-    options: RedisReferrersCacheOptions = {},
+    options: RedisReferrersCacheOptions,
   ) {
     const prefix = `${options.keyPrefix ?? 'berth:'}rc:`;
     this.keys = [`${prefix}values`, `${prefix}stored-at`, `${prefix}lru`, `${prefix}clock`, `${prefix}bytes`];
-    this.limits = checkedLimits(withDefaults(options.limits ?? {}));
+    this.limits = options.limits;
     this.now = options.now ?? Date.now;
   }
 
@@ -122,28 +119,4 @@ export class RedisReferrersCache {
 
 function unexpected(operation: string, reply: unknown): Error {
   return new Error(`referrers cache ${operation}: unexpected reply from Redis ${JSON.stringify(reply)}`);
-}
-
-/** The given limits, the defaults for the others (a limit given as undefined too). */
-function withDefaults(limits: Partial<ReferrersCacheLimits>): ReferrersCacheLimits {
-  return {
-    maxEntryBytes: limits.maxEntryBytes ?? DEFAULT_LIMITS.maxEntryBytes,
-    maxTotalBytes: limits.maxTotalBytes ?? DEFAULT_LIMITS.maxTotalBytes,
-    expireAfterMs: limits.expireAfterMs ?? DEFAULT_LIMITS.expireAfterMs,
-  };
-}
-
-/** Limits that can hold at least one entry of the largest size, or a RangeError. */
-function checkedLimits(limits: ReferrersCacheLimits): ReferrersCacheLimits {
-  const { maxEntryBytes, maxTotalBytes, expireAfterMs } = limits;
-  if (!Number.isSafeInteger(maxEntryBytes) || maxEntryBytes < 0) {
-    throw new RangeError(`referrers cache maxEntryBytes must be a non-negative integer, got ${maxEntryBytes}`);
-  }
-  if (!Number.isSafeInteger(maxTotalBytes) || maxTotalBytes < maxEntryBytes) {
-    throw new RangeError(`referrers cache maxTotalBytes must be an integer of at least maxEntryBytes (${maxEntryBytes}), got ${maxTotalBytes}`);
-  }
-  if (!Number.isSafeInteger(expireAfterMs) || expireAfterMs < 1) {
-    throw new RangeError(`referrers cache expireAfterMs must be a positive integer, got ${expireAfterMs}`);
-  }
-  return limits;
 }

@@ -1,11 +1,9 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { createUpstreamClient } from './client.js';
 import { UpstreamError, UpstreamUnavailableError } from './errors.js';
-import { memoryLogger, sendJson, sendOciError, startTestServer } from './testing/http-server.js';
-import type { Handler, TestServer } from './testing/http-server.js';
-import type { UpstreamClient, UpstreamOptions } from './types.js';
+import { memoryLogger, sendJson, sendOciError } from './testing/http-server.js';
+import { perTest } from './testing/per-test.js';
 
 // Manifests, tags, error decoding and the breaker, against loopback servers.
 
@@ -16,22 +14,7 @@ const digest = (bytes: Buffer, algorithm: 'sha256' | 'sha512' = 'sha256') => `${
 const SHA256 = digest(MANIFEST);
 const SHA512 = digest(MANIFEST, 'sha512');
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-async function server(handler: Handler): Promise<TestServer> {
-  const started = await startTestServer(handler);
-  cleanups.push(() => started.stop());
-  return started;
-}
-
-function client(target: TestServer, extra: Partial<UpstreamOptions> = {}): UpstreamClient {
-  const upstream = createUpstreamClient({ name: 'test', url: target.url, ...extra });
-  cleanups.push(() => upstream.close());
-  return upstream;
-}
+const { server, client } = perTest();
 
 function sendManifest(response: ServerResponse, method: string | undefined, headers: Record<string, string> = {}, body = MANIFEST): void {
   response.writeHead(200, { 'content-type': OCI_MANIFEST, 'content-length': body.length, 'docker-content-digest': digest(body), ...headers });

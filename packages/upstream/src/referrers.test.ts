@@ -1,11 +1,10 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createUpstreamClient } from './client.js';
 import { UpstreamError, UpstreamUnavailableError } from './errors.js';
-import { memoryLogger, sendJson, sendOciError, startTestServer } from './testing/http-server.js';
+import { memoryLogger, sendJson, sendOciError } from './testing/http-server.js';
+import { perTest } from './testing/per-test.js';
 import type { Handler, TestServer } from './testing/http-server.js';
-import type { UpstreamClient, UpstreamOptions } from './types.js';
 
 // listReferrers against loopback servers: the referrers API and its pages, the bounds, and the
 // fallback to the referrers tag schema and cosign's legacy tags.
@@ -22,22 +21,7 @@ const TAG_SCHEMA_PATH = `/v2/team/app/manifests/sha256-${SUBJECT_HEX}`;
 const referrer = (name: string, artifactType = 'application/vnd.example.sbom.v1') => ({ mediaType: MANIFEST, digest: sha256(name), size: name.length, artifactType });
 const indexOf = (manifests: unknown[]) => ({ schemaVersion: 2, mediaType: INDEX, manifests });
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-async function server(handler: Handler): Promise<TestServer> {
-  const started = await startTestServer(handler);
-  cleanups.push(() => started.stop());
-  return started;
-}
-
-function client(target: TestServer, extra: Partial<UpstreamOptions> = {}): UpstreamClient {
-  const upstream = createUpstreamClient({ name: 'test', url: target.url, ...extra });
-  cleanups.push(() => upstream.close());
-  return upstream;
-}
+const { server, client } = perTest();
 
 function sendIndex(response: ServerResponse, manifests: unknown[], headers: Record<string, string> = {}): void {
   sendJson(response, 200, indexOf(manifests), { 'content-type': INDEX, ...headers });
