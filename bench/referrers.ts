@@ -9,8 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { startRedis, type TestRedis } from '../test/harness/redis.js';
 import { curl, debianTool, median, wrk } from './lib.js';
 import { MANIFEST_TYPE, REPO, TAG } from './pull-through-servers.js';
@@ -84,9 +83,10 @@ async function cachedGet(what: string, url: string, headers: Record<string, stri
   return status;
 }
 
-async function redisKeys(redis: TestRedis): Promise<string> {
-  const { stdout } = await promisify(execFile)('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', 'berth:rc:*']);
-  return stdout.trim().split('\n').filter(Boolean).sort().join(' ') || 'none';
+/** How many lists the Redis referrers cache holds (the hash of values under the default key prefix). */
+async function redisCachedLists(redis: TestRedis): Promise<number> {
+  const { stdout } = await promisify(execFile)('redis-cli', ['-p', String(redis.port), 'HLEN', 'berth:rc:values']);
+  return Number(stdout.trim());
 }
 
 function row(label: string, samples: number[], unit: string, digits: number): void {
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     console.log(`  warm-up: referrers ${warmReferrers.headers['cache-status'] ?? '-'}, manifest ${warmManifest.headers['cache-status'] ?? '-'}`);
     console.log(`  referrers answer: ${listing.digests.length} descriptors in ${listing.pages} page(s), ${listing.bytes} bytes; then Cache-Status: ${referrersStatus}`);
     console.log(`  manifest by tag: ${warmManifest.bytes} bytes; then Cache-Status: ${manifestStatus}`);
-    if (redis !== undefined) console.log(`  Redis keys: ${await redisKeys(redis)}`);
+    if (redis !== undefined) console.log(`  Redis referrers cache: ${await redisCachedLists(redis)} list(s) cached`);
 
     const samples = { referrers: [] as number[], referrersP99: [] as number[], manifest: [] as number[], manifestP99: [] as number[] };
     const failures = { referrers: 0, manifest: 0 };
