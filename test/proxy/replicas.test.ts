@@ -174,6 +174,11 @@ describe('two replicas answering referrers', () => {
       expect(second.headers.get('cache-status')).toMatch(/^Berth; hit; ttl=\d+$/);
       expect(((await second.json()) as { manifests: Array<{ digest: string }> }).manifests.map((m) => m.digest)).toEqual([sbom.digest]);
       expect(asked()).toBe(afterFirst);
+
+      // Replica 1 now remembers its answer; a signature pushed through replica 0 shows there at once.
+      const mine = await pushArtifact(replicas[0]!.url, 'hub/team/signed', image, 'application/vnd.example.signature');
+      const third = await fetch(`${replicas[1]!.url}${path}`);
+      expect(((await third.json()) as { manifests: Array<{ digest: string }> }).manifests.map((m) => m.digest)).toEqual([mine.digest, sbom.digest]);
     } finally {
       await stop();
     }

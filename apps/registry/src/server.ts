@@ -6,7 +6,7 @@ import type { BerthConfig } from '@berth/config';
 import { applyConfiguredProjects, createAdminServices, createRegistryServices } from '@berth/core';
 import { openDatabase } from '@berth/db';
 import { createUpstreamClient } from '@berth/upstream';
-import { RedisFillLock, closeRedisClient, createRedisClient } from '@berth/redis';
+import { RedisContentVersions, RedisFillLock, closeRedisClient, createRedisClient } from '@berth/redis';
 import { join } from 'node:path';
 import { createFsBlobStore, openS3BlobStore, type BlobStore } from '@berth/storage';
 import { createApp } from './app.js';
@@ -80,6 +80,7 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
       ...(sealer !== undefined ? { sealer } : {}),
       ...(redis !== undefined ? { fillLock: new RedisFillLock(redis, { keyPrefix: config.redis.keyPrefix, logger }) } : {}),
       referrersCache,
+      ...(redis !== undefined ? { contentVersions: new RedisContentVersions(redis, { keyPrefix: config.redis.keyPrefix }) } : {}),
       referrersFreshMs: config.referrersCache.freshTtlSeconds * 1000,
     },
     settings: {

@@ -6,17 +6,20 @@ import {
   parseDigest,
   parseManifest,
   referrerDescriptor,
+  referrersIndex,
   referrersTagFor,
   type Descriptor,
 } from '@berth/oci';
 import type { MetadataStore } from '@berth/db';
 import type { CacheOutcome } from './proxy/cache-status.js';
 import type { ProxyService } from './proxy/proxy-service.js';
+import { ReferrersMemory } from './proxy/referrers-memory.js';
 import type { RepositoryResolver } from './repositories.js';
 import type { CoreSettings } from './settings.js';
 
 export interface ReferrersPage {
-  descriptors: Descriptor[];
+  /** The image index to send, serialized. */
+  body: Buffer;
   /** True when an artifactType filter was applied (answered as OCI-Filters-Applied). */
   filtered: boolean;
   /** Cursor for the next page, when there is one. */
@@ -25,37 +28,59 @@ export interface ReferrersPage {
   upstream?: CacheOutcome;
 }
 
+export interface ReferrersQuery {
+  artifactTypes?: string[];
+  cursor?: string;
+}
+
 /**
  * Referrers answers. Local referrers: manifests pushed with a subject, plus those listed in a
  * tag-schema index. In a proxy project with `referrersProxy` on, merged with the upstream's list
  * (local entries first and winning on the same digest, then the upstream's in its order); the
  * artifactType filter and the pages are Berth's own, over the merged list.
+ *
+ * Proxy projects' answers are remembered, finished, while the project's content version and the
+ * cached upstream list they were made from are unchanged: a repeated GET is then no database
+ * query, and a push or delete through any replica (which changes the version) is seen at once.
  */
 export class ReferrersService {
+  private readonly memory = new ReferrersMemory();
+
   constructor(
     private readonly metadata: MetadataStore,
     private readonly repositories: RepositoryResolver,
     private readonly settings: Pick<CoreSettings, 'referrersPage'>,
-    private readonly proxy?: Pick<ProxyService, 'contextFor' | 'referrers'>,
+    private readonly proxy?: Pick<ProxyService, 'contextFor' | 'referrers' | 'versions'>,
   ) {}
 
-  async list(name: string, subject: string, options: { artifactTypes?: string[]; cursor?: string }): Promise<ReferrersPage> {
+  async list(name: string, subject: string, query: ReferrersQuery): Promise<ReferrersPage> {
     parseDigest(subject);
     const ctx = this.proxy === undefined ? null : await this.proxy.contextFor(name);
-    const [local, upstream] = await Promise.all([
-      this.local(name, subject),
-      ctx !== null && ctx.settings.referrersProxy ? this.proxy!.referrers.upstreamList(ctx, subject) : undefined,
+    if (ctx === null) return this.answer(await this.local(name, subject), query);
+    const proxy = this.proxy!;
+    const [version, upstream] = await Promise.all([
+      proxy.versions.current(ctx.project.id).catch(() => undefined),
+      ctx.settings.referrersProxy ? proxy.referrers.upstreamList(ctx, subject) : undefined,
     ]);
-    const all = upstream === undefined ? local : mergeReferrers(local, upstream.descriptors);
-    const filtered = options.artifactTypes !== undefined && options.artifactTypes.length > 0;
-    const descriptors = filtered ? filterByArtifactType(all, options.artifactTypes) : all;
-    const { page, nextCursor } = paginateDescriptors(descriptors, this.settings.referrersPage, options.cursor);
-    return {
-      descriptors: page,
-      filtered,
-      ...(nextCursor !== undefined ? { next: nextCursor } : {}),
-      ...(upstream !== undefined ? { upstream: upstream.outcome } : {}),
-    };
+    const outcome = upstream === undefined ? {} : { upstream: upstream.outcome };
+    // Not remembered without a version (Redis down) or with an upstream list that is not cached.
+    const basis = version === undefined || (upstream !== undefined && upstream.storedAt === undefined) ? undefined : `${version} ${upstream?.storedAt ?? '-'}`;
+    const key = [ctx.project.id, name, subject, query.cursor ?? '', ...(query.artifactTypes ?? [])].join(' ');
+    const remembered = basis === undefined ? undefined : this.memory.get(key, basis);
+    if (remembered !== undefined) return { ...remembered, ...outcome };
+    const local = await this.local(name, subject);
+    const answer = this.answer(upstream === undefined ? local : mergeReferrers(local, upstream.descriptors), query);
+    if (basis !== undefined) this.memory.set(key, basis, answer);
+    return { ...answer, ...outcome };
+  }
+
+  /** One page of `all`, filtered, as the image index to send. */
+  private answer(all: Descriptor[], query: ReferrersQuery): ReferrersPage {
+    const filtered = query.artifactTypes !== undefined && query.artifactTypes.length > 0;
+    const descriptors = filtered ? filterByArtifactType(all, query.artifactTypes) : all;
+    const { page, nextCursor } = paginateDescriptors(descriptors, this.settings.referrersPage, query.cursor);
+    const body = Buffer.from(JSON.stringify(referrersIndex(page)));
+    return nextCursor === undefined ? { body, filtered } : { body, filtered, next: nextCursor };
   }
 
   private async local(name: string, subject: string): Promise<Descriptor[]> {

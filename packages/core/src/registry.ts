@@ -8,6 +8,7 @@ import { ManifestService } from './manifests.js';
 import { ProxyBlobs } from './proxy/proxy-blobs.js';
 import { ProxyManifests } from './proxy/proxy-manifests.js';
 import { NO_PROXY_METRICS, type ProxyMetrics } from './proxy/proxy-metrics.js';
+import { InProcessContentVersions, type ContentVersions } from './proxy/content-versions.js';
 import { DEFAULT_REFERRERS_FRESH_MS, ProxyReferrers } from './proxy/proxy-referrers.js';
 import { ProxyService } from './proxy/proxy-service.js';
 import { InMemoryReferrersCache, type ReferrersCache } from './referrers-cache/index.js';
@@ -51,6 +52,8 @@ export interface ProxyDeps {
   referrersCache?: ReferrersCache;
   /** A cached upstream referrers list is used without asking the upstream for this long. */
   referrersFreshMs?: number;
+  /** Versions of the projects' content: Redis when replicas share one (see ContentVersions), in process otherwise. */
+  contentVersions?: ContentVersions;
 }
 
 /** Wire the registry services over a metadata store and a blob store. */
@@ -80,12 +83,14 @@ export function createRegistryServices(deps: {
     metrics,
     ...(deps.proxy.logger !== undefined ? { logger: deps.proxy.logger } : {}),
   });
+  const versions = deps.proxy.contentVersions ?? new InProcessContentVersions();
   const proxy = new ProxyService(
     metadata,
     upstreams,
-    new ProxyManifests(metadata, metrics, Date.now, pulls),
+    new ProxyManifests(metadata, metrics, Date.now, pulls, versions),
     new ProxyBlobs(metadata, store, fills, metrics),
     referrers,
+    versions,
   );
   const repositories = new RepositoryResolver(metadata, settings);
   return {

@@ -8,3 +8,4 @@ export type { RedisReferrersCacheOptions } from './referrers-cache.js';
 export { RedisUnavailableError } from './errors.js';
 export type { RedisLogger } from './types.js';
 export type { Redis } from 'ioredis';
+export { RedisContentVersions } from './content-versions.js';

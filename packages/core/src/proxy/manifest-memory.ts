@@ -1,4 +1,5 @@
 import type { StoredManifest } from '../manifests.js';
+import { BoundedLru } from './bounded-lru.js';
 
 interface Entry {
   manifest: StoredManifest;
@@ -13,51 +14,28 @@ interface Entry {
  * process; another replica's deletes are seen here only after the tag TTL.
  */
 export class ManifestMemory {
-  private readonly entries = new Map<string, Entry>();
-  private bytes = 0;
+  private readonly entries: BoundedLru<Entry>;
 
-  constructor(private readonly maxBytes = 32 * 1024 * 1024) {}
+  constructor(maxBytes = 32 * 1024 * 1024) {
+    this.entries = new BoundedLru(maxBytes, (entry) => entry.manifest.content.byteLength);
+  }
 
   get(projectId: number, name: string, reference: string): Entry | undefined {
-    const key = keyOf(projectId, name, reference);
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    return entry;
+    return this.entries.get(keyOf(projectId, name, reference));
   }
 
   set(projectId: number, name: string, reference: string, entry: Entry): void {
-    const key = keyOf(projectId, name, reference);
-    this.remove(key);
-    const size = entry.manifest.content.byteLength;
-    if (size > this.maxBytes / 16) return; // one huge index must not flush everything else
-    this.entries.set(key, entry);
-    this.bytes += size;
-    for (const [oldest, old] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(oldest);
-      this.bytes -= old.manifest.content.byteLength;
-    }
+    this.entries.set(keyOf(projectId, name, reference), entry);
   }
 
   /** Forget everything cached for one repository (after a push or delete there). */
   forgetRepository(projectId: number, name: string): void {
-    const prefix = keyOf(projectId, name, '');
-    for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) this.remove(key);
+    this.entries.deletePrefix(keyOf(projectId, name, ''));
   }
 
   /** Forget everything cached for one project (its cached content was purged). */
   forgetProject(projectId: number): void {
-    const prefix = `${projectId} `;
-    for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) this.remove(key);
-  }
-
-  private remove(key: string): void {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return;
-    this.entries.delete(key);
-    this.bytes -= entry.manifest.content.byteLength;
+    this.entries.deletePrefix(`${projectId} `);
   }
 }
 

@@ -4,7 +4,9 @@ import type { ManifestRow, MetadataStore, RepositoryRow, TagRow } from '@berth/d
 import type { FetchedManifest } from '@berth/upstream';
 import type { StoredManifest } from '../manifests.js';
 import type { CacheOutcome } from './cache-status.js';
+import type { ContentVersions } from './content-versions.js';
 import { ManifestMemory } from './manifest-memory.js';
+import { isReferrerTag } from './push-policy.js';
 import { NegativeCache } from './negative-cache.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
@@ -32,6 +34,8 @@ export class ProxyManifests {
     private readonly metrics: ProxyMetrics,
     private readonly now: () => number = Date.now,
     private readonly pulls?: ProjectPulls,
+    /** Told when a cached manifest may change referrers answers (it has a subject, or a referrers tag). */
+    private readonly versions?: ContentVersions,
   ) {}
 
   async get(ctx: ProxyContext, reference: string): Promise<ProxiedManifest> {
@@ -165,6 +169,8 @@ export class ProxyManifests {
       manifestRefs: parsed === undefined ? [] : referencedManifests(parsed),
       tags,
     });
+    // A lost version change only keeps other replicas' referrers answers for their maximum age (a minute).
+    if (parsed?.subject !== undefined || tags.some(isReferrerTag)) await this.versions?.bump(ctx.project.id).catch(() => undefined);
     return { digest: manifest.digest, mediaType: parsed?.mediaType ?? manifest.mediaType, content: manifest.bytes, subject: parsed?.subject?.digest ?? null };
   }
 

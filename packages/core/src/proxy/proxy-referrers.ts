@@ -1,6 +1,7 @@
 import { parseDescriptor, type Descriptor } from '@berth/oci';
 import type { UpstreamReferrers } from '@berth/upstream';
 import type { ReferrersCache } from '../referrers-cache/types.js';
+import { BoundedLru } from './bounded-lru.js';
 import type { CacheOutcome } from './cache-status.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
@@ -13,6 +14,8 @@ export const DEFAULT_REFERRERS_FRESH_MS = 5 * 60 * 1000;
 export interface UpstreamReferrersList {
   descriptors: Descriptor[];
   outcome: CacheOutcome;
+  /** When the list is the cached one (or was cached just now): its storedAt. */
+  storedAt?: number;
 }
 
 export interface ProxyReferrersLogger {
@@ -32,6 +35,8 @@ export interface ProxyReferrersLogger {
 export class ProxyReferrers {
   private readonly fetches = new SingleFlight<UpstreamReferrersList>();
   private readonly refreshing = new Set<string>();
+  /** Cached lists already parsed, by key, valid for the storedAt they were parsed from. */
+  private readonly parsed = new BoundedLru<{ storedAt: number; descriptors: Descriptor[]; bytes: number }>(16 * 1024 * 1024, (entry) => entry.bytes);
 
   constructor(
     private readonly cache: ReferrersCache,
@@ -53,11 +58,12 @@ export class ProxyReferrers {
     const cached = await this.cachedList(key);
     if (cached !== undefined) {
       const age = this.now() - cached.storedAt;
+      const { descriptors, storedAt } = cached;
       if (age < this.options.freshMs) {
-        return { descriptors: cached.descriptors, outcome: { kind: 'hit', ttlSeconds: (this.options.freshMs - age) / 1000 } };
+        return { descriptors, storedAt, outcome: { kind: 'hit', ttlSeconds: (this.options.freshMs - age) / 1000 } };
       }
       this.refreshInBackground(ctx, subject, key);
-      return { descriptors: cached.descriptors, outcome: { kind: 'stale', reason: 'refreshing in the background' } };
+      return { descriptors, storedAt, outcome: { kind: 'stale', reason: 'refreshing in the background' } };
     }
     const { value, joined } = await this.fetches.run(key, () => this.fetchAndStore(ctx, subject, key));
     return joined && value.outcome.kind === 'miss' ? { ...value, outcome: { kind: 'coalesced' } } : value;
@@ -87,11 +93,12 @@ export class ProxyReferrers {
       this.options.logger?.warn({ project: ctx.project.name, repository: ctx.upstreamName, subject, reason }, 'upstream referrers not available');
       return { descriptors: [], outcome: { kind: 'incomplete', reason: `${reason}; local referrers only` } };
     }
-    const stored = await this.cache.set(key, JSON.stringify({ descriptors: list.descriptors, source: list.source, truncated: list.truncated }), this.now()).catch((error: unknown) => {
+    const storedAt = this.now();
+    const stored = await this.cache.set(key, JSON.stringify({ descriptors: list.descriptors, source: list.source, truncated: list.truncated }), storedAt).catch((error: unknown) => {
       this.options.logger?.warn({ key, error: String(error) }, 'referrers cache write failed');
       return false;
     });
-    return { descriptors: list.descriptors, outcome: { kind: 'miss', stored } };
+    return { descriptors: list.descriptors, outcome: { kind: 'miss', stored }, ...(stored ? { storedAt } : {}) };
   }
 
   /** The cached list, or undefined when absent, unreadable or the cache is down (then: fetch). */
@@ -104,10 +111,14 @@ export class ProxyReferrers {
       return undefined;
     }
     if (entry === null) return undefined;
+    const known = this.parsed.get(key);
+    if (known !== undefined && known.storedAt === entry.storedAt) return known;
     try {
-      const parsed = JSON.parse(entry.value) as { descriptors?: unknown };
-      if (!Array.isArray(parsed.descriptors)) return undefined;
-      return { descriptors: parsed.descriptors.map((d, i) => parseDescriptor(d, `descriptors[${i}]`)), storedAt: entry.storedAt };
+      const value = JSON.parse(entry.value) as { descriptors?: unknown };
+      if (!Array.isArray(value.descriptors)) return undefined;
+      const list = { descriptors: value.descriptors.map((d, i) => parseDescriptor(d, `descriptors[${i}]`)), storedAt: entry.storedAt, bytes: entry.value.length };
+      this.parsed.set(key, list);
+      return list;
     } catch {
       return undefined; // written by another version, or damaged: fetch again
     }

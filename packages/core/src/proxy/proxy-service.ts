@@ -2,6 +2,7 @@ import { OciError, assertRepositoryName, projectOf } from '@berth/oci';
 import type { MetadataStore, ProjectRow } from '@berth/db';
 import type { ListPage } from '../listing.js';
 import type { CacheOutcome } from './cache-status.js';
+import type { ContentVersions } from './content-versions.js';
 import { pathInProject, upstreamRepository } from './name-mapping.js';
 import type { ProxyBlobs } from './proxy-blobs.js';
 import type { ProxyContext } from './proxy-context.js';
@@ -33,6 +34,8 @@ export class ProxyService {
     readonly manifests: ProxyManifests,
     readonly blobs: ProxyBlobs,
     readonly referrers: ProxyReferrers,
+    /** Changed by every manifest or tag write in a proxy project (see ContentVersions). */
+    readonly versions: ContentVersions,
     private readonly now: () => number = Date.now,
   ) {
     this.tagLists = new ProxyTags(metadata, now);
@@ -91,7 +94,17 @@ export class ProxyService {
 
   async afterChange(name: string): Promise<void> {
     const ctx = await this.contextFor(name);
-    if (ctx !== null) this.manifests.forget(ctx);
+    if (ctx === null) return;
+    this.manifests.forget(ctx);
+    await this.bumpVersion(ctx.project.id);
+  }
+
+  /**
+   * The write is done whatever happens here: a version change lost to an unreachable Redis only
+   * leaves other replicas' remembered referrers answers in use up to their maximum age (a minute).
+   */
+  private async bumpVersion(projectId: number): Promise<void> {
+    await this.versions.bump(projectId).catch(() => undefined);
   }
 
   /**
@@ -111,6 +124,7 @@ export class ProxyService {
       ? upstreamRepository(pathInProject(repositoryName, proxy.project.name), proxy.settings)
       : undefined;
     await this.referrers.forget(projectId, upstreamName);
+    await this.bumpVersion(projectId);
   }
 
   /** The upstream's tags merged with the cached and pushed ones, in lexical order, paged. */

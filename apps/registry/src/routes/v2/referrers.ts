@@ -1,5 +1,5 @@
 import { cacheStatusHeader } from '@berth/core';
-import { OCI_IMAGE_INDEX, referrersIndex } from '@berth/oci';
+import { OCI_IMAGE_INDEX } from '@berth/oci';
 import { queryValue, queryValues } from '../../http/context.js';
 import type { MethodTable } from './router.js';
 
@@ -20,6 +20,6 @@ export const referrersRoutes: MethodTable = {
       res.setHeader('Link', `</v2/${name}/referrers/${digest}?${query.toString()}>; rel="next"`);
     }
     res.status(200).setHeader('Content-Type', OCI_IMAGE_INDEX);
-    res.end(JSON.stringify(referrersIndex(page.descriptors)));
+    res.end(page.body);
   },
 };
