@@ -53,6 +53,19 @@ export function referrersCacheContract(name: string, factory: ReferrersCacheFact
       expect(await cache.usage()).toEqual({ entries: 2, bytes: byteLength(value) });
     });
 
+    it('answers "unchanged" without the value to a caller holding the current storedAt, as a use', async () => {
+      const { cache, peer, clock } = await subject({ maxEntryBytes: 20, maxTotalBytes: 30 });
+      await cache.set('a', valueOf(10), clock.time);
+      await cache.set('b', valueOf(10), clock.time);
+      await cache.set('c', valueOf(10), clock.time);
+      expect(await peer().get('a', clock.time)).toEqual({ storedAt: clock.time, unchanged: true });
+      expect(await cache.get('a', clock.time - 1)).toEqual({ value: valueOf(10), storedAt: clock.time });
+      expect(await cache.get('a', undefined)).toEqual({ value: valueOf(10), storedAt: clock.time });
+      await cache.set('d', valueOf(10), clock.time); // b is now the least recently used, not a
+      expect(await cache.get('b')).toBeNull();
+      expect(await cache.get('a', clock.time)).toEqual({ storedAt: clock.time, unchanged: true });
+    });
+
     it('replaces the accounting of a value it overwrites', async () => {
       const { cache, clock } = await subject();
       await cache.set('k', valueOf(100), clock.time);

@@ -30,9 +30,12 @@ local function use(key)
 end
 `;
 
-/** ARGV key, now, expireAfterMs → nil (absent or expired: then removed), or {value, storedAt}. */
+/**
+ * ARGV key, now, expireAfterMs, heldStoredAt ('' for none) → nil (absent or expired: then removed),
+ * {storedAt} when the entry is the one the caller holds, else {value, storedAt}.
+ */
 export const GET_ENTRY = `${PRELUDE}
-local key, now, expireAfter = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local key, now, expireAfter, held = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local storedAt = redis.call('hget', stored, key)
 if not storedAt then return false end
 if tonumber(storedAt) + expireAfter <= now then
@@ -40,6 +43,7 @@ if tonumber(storedAt) + expireAfter <= now then
   return false
 end
 use(key)
+if storedAt == held then return {storedAt} end
 return {redis.call('hget', values, key), storedAt}
 `;
 

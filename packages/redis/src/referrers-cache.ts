@@ -9,6 +9,11 @@ export interface CachedReferrers {
   storedAt: number;
 }
 
+export interface UnchangedReferrers {
+  storedAt: number;
+  unchanged: true;
+}
+
 export interface ReferrersCacheLimits {
   /** Largest value stored, in UTF-8 bytes. */
   maxEntryBytes: number;
@@ -60,9 +65,13 @@ export class RedisReferrersCache {
     this.now = options.now ?? Date.now;
   }
 
-  async get(key: string): Promise<CachedReferrers | null> {
-    const reply = await this.run(`reading referrers cache entry ${key}`, getEntry, [key, this.now(), this.limits.expireAfterMs]);
+  get(key: string): Promise<CachedReferrers | null>;
+  get(key: string, heldStoredAt: number | undefined): Promise<CachedReferrers | UnchangedReferrers | null>;
+  async get(key: string, heldStoredAt?: number): Promise<CachedReferrers | UnchangedReferrers | null> {
+    const held = heldStoredAt === undefined ? '' : String(heldStoredAt);
+    const reply = await this.run(`reading referrers cache entry ${key}`, getEntry, [key, this.now(), this.limits.expireAfterMs, held]);
     if (reply === null) return null;
+    if (Array.isArray(reply) && reply.length === 1 && typeof reply[0] === 'string') return { storedAt: Number(reply[0]), unchanged: true };
     if (!Array.isArray(reply) || typeof reply[0] !== 'string' || typeof reply[1] !== 'string') throw unexpected('get', reply);
     return { value: reply[0], storedAt: Number(reply[1]) };
   }

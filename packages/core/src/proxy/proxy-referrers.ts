@@ -103,16 +103,16 @@ export class ProxyReferrers {
 
   /** The cached list, or undefined when absent, unreadable or the cache is down (then: fetch). */
   private async cachedList(key: string): Promise<{ descriptors: Descriptor[]; storedAt: number } | undefined> {
+    const known = this.parsed.get(key);
     let entry;
     try {
-      entry = await this.cache.get(key);
+      entry = await this.cache.get(key, known?.storedAt);
     } catch (error) {
       this.options.logger?.warn({ key, error: String(error) }, 'referrers cache read failed');
       return undefined;
     }
     if (entry === null) return undefined;
-    const known = this.parsed.get(key);
-    if (known !== undefined && known.storedAt === entry.storedAt) return known;
+    if ('unchanged' in entry) return known; // the list parsed earlier is still the cached one
     try {
       const value = JSON.parse(entry.value) as { descriptors?: unknown };
       if (!Array.isArray(value.descriptors)) return undefined;

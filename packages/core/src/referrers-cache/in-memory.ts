@@ -1,4 +1,4 @@
-import { DEFAULT_REFERRERS_CACHE_LIMITS, type CachedReferrers, type ReferrersCache, type ReferrersCacheLimits } from './types.js';
+import { DEFAULT_REFERRERS_CACHE_LIMITS, type CachedReferrers, type ReferrersCache, type ReferrersCacheLimits, type UnchangedReferrers } from './types.js';
 
 interface Entry {
   value: string;
@@ -24,7 +24,9 @@ export class InMemoryReferrersCache implements ReferrersCache {
     this.limits = checkedLimits(withDefaults(limits));
   }
 
-  async get(key: string): Promise<CachedReferrers | null> {
+  get(key: string): Promise<CachedReferrers | null>;
+  get(key: string, heldStoredAt: number | undefined): Promise<CachedReferrers | UnchangedReferrers | null>;
+  async get(key: string, heldStoredAt?: number): Promise<CachedReferrers | UnchangedReferrers | null> {
     const entry = this.entries.get(key);
     if (entry === undefined) return null;
     if (this.expired(entry.storedAt)) {
@@ -33,6 +35,7 @@ export class InMemoryReferrersCache implements ReferrersCache {
     }
     this.entries.delete(key);
     this.entries.set(key, entry);
+    if (entry.storedAt === heldStoredAt) return { storedAt: entry.storedAt, unchanged: true };
     return { value: entry.value, storedAt: entry.storedAt };
   }
 

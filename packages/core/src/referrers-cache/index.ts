@@ -1,2 +1,2 @@
 export { InMemoryReferrersCache } from './in-memory.js';
-export { DEFAULT_REFERRERS_CACHE_LIMITS, type CachedReferrers, type ReferrersCache, type ReferrersCacheLimits } from './types.js';
+export { DEFAULT_REFERRERS_CACHE_LIMITS, type CachedReferrers, type UnchangedReferrers, type ReferrersCache, type ReferrersCacheLimits } from './types.js';

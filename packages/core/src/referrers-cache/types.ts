@@ -16,7 +16,13 @@
  * - Nothing depends on Redis's own eviction policy (BullMQ shares the Redis and needs `noeviction`).
  */
 export interface ReferrersCache {
+  /**
+   * The entry (a use, for LRU), or null. With `heldStoredAt`, the storedAt of a value the caller
+   * already holds: when the entry is still that one, only `{ storedAt, unchanged: true }` comes back,
+   * sparing the value's transfer (from Redis) on every request.
+   */
   get(key: string): Promise<CachedReferrers | null>;
+  get(key: string, heldStoredAt: number | undefined): Promise<CachedReferrers | UnchangedReferrers | null>;
   /**
    * Store `value` for `key`; false (and the key removed) when the value exceeds maxEntryBytes. A value
    * whose storedAt is already `expireAfterMs` in the past is accepted (true) but not kept: the key is
@@ -32,6 +38,11 @@ export interface ReferrersCache {
 export interface CachedReferrers {
   value: string;
   storedAt: number;
+}
+
+export interface UnchangedReferrers {
+  storedAt: number;
+  unchanged: true;
 }
 
 export interface ReferrersCacheLimits {
