@@ -99,6 +99,9 @@ describe('projects', () => {
     expect(patched).toMatchObject({ tagTtlSeconds: 10, referrersProxy: true, public: true, ns: ['docker.example.test'], upstream: { credentials: 'basic' } });
     const sameUrl = await call(200, 'PATCH', '/projects/hub', { upstream: { url: 'https://registry.example.test', tokenRealmHosts: ['auth.example.test'] } });
     expect(sameUrl).toMatchObject({ tagTtlSeconds: 10, upstream: { credentials: 'basic', tokenRealmHosts: ['auth.example.test'] } });
+    const slow = await call(200, 'PATCH', '/projects/hub', { upstream: { url: 'https://registry.example.test', timeouts: { headersSeconds: 90 } } });
+    expect(slow).toMatchObject({ upstream: { credentials: 'basic', timeouts: { headersSeconds: 90 } } });
+    expect((await call(200, 'GET', '/projects/hub')).upstream).toMatchObject({ timeouts: { headersSeconds: 90 } });
     const newToken = await call(200, 'PATCH', '/projects/hub', { upstream: { url: 'https://registry.example.test', token: UPSTREAM_TOKEN } });
     expect(newToken).toMatchObject({ upstream: { credentials: 'token', tokenRealmHosts: [] } });
     const moved = await call(200, 'PATCH', '/projects/hub', { upstream: { url: 'https://elsewhere.example.test' } });
@@ -140,7 +143,9 @@ describe('projects', () => {
     for (const secret of SECRETS) expect(text).not.toContain(secret);
     expect(text).not.toContain('sealedCredentials');
     const events = (audit as { events: Array<{ action: string; target: string }> }).events;
+    // One update per successful PATCH of hub above, newest first.
     expect(events.filter((e) => e.target === 'project:hub').map((e) => e.action)).toEqual([
+      'project.update',
       'project.update',
       'project.update',
       'project.update',

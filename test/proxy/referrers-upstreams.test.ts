@@ -17,7 +17,10 @@ beforeAll(async () => {
   relay = await startFaultRelay(upstream.url);
   berth = await startBerth({
     config: {
-      projects: [{ name: 'mirror', kind: 'proxy', referrersProxy: true, upstream: { url: relay.url }, nameMapping: { prefix: 'pub/' } }],
+      projects: [{
+        name: 'mirror', kind: 'proxy', referrersProxy: true, nameMapping: { prefix: 'pub/' },
+        upstream: { url: relay.url, timeouts: { headersSeconds: 1 } },
+      }],
       referrersCache: { freshTtlSeconds: 1 },
     },
   });
@@ -67,6 +70,29 @@ describe('an upstream with the referrers API', () => {
       expect(partial.headers[0]?.get('cache-status')).toMatch(/^Berth; fwd=miss; detail="incomplete: upstream .*; local referrers only"$/);
     } finally {
       stopFailing();
+    }
+  });
+
+  it('keeps serving the cached list while the upstream times out, and local referrers alone for an uncached subject', async () => {
+    const image = (await pushImage(upstream.url, 'pub/slow', 'v1', [64])).manifest;
+    const theirs = (await pushArtifact(upstream.url, 'pub/slow', image, 'application/vnd.example.sbom')).digest;
+    const path = `/v2/mirror/slow/referrers/${image.digest}`;
+    expect((await readReferrers(berth.url, path)).digests).toEqual([theirs]);
+    const stopHanging = relay.fault({ path: REFERRERS_API, delayMs: 5_000 }); // past the 1 s headers timeout
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_100)); // past the fresh TTL
+      expect((await readReferrers(berth.url, path)).digests).toEqual([theirs]); // at once; the refresh runs behind
+      await new Promise((resolve) => setTimeout(resolve, 1_500)); // the refresh has timed out
+      const stale = await readReferrers(berth.url, path);
+      expect(stale.digests).toEqual([theirs]);
+      expect(stale.headers[0]?.get('cache-status')).toBe('Berth; hit; detail="stale: refreshing in the background"');
+
+      const other = (await pushImage(upstream.url, 'pub/slow', 'v2', [64])).manifest;
+      const uncached = await readReferrers(berth.url, `/v2/mirror/slow/referrers/${other.digest}`);
+      expect(uncached.digests).toEqual([]);
+      expect(uncached.headers[0]?.get('cache-status')).toBe('Berth; fwd=miss; detail="incomplete: upstream timeout; local referrers only"');
+    } finally {
+      stopHanging();
     }
   });
 

@@ -19,6 +19,7 @@ export type {
   ProxyProjectConfig,
   SecretsConfig,
   UpstreamConfig,
+  UpstreamTimeoutsConfig,
   LimitsConfig,
   LockoutConfig,
   LogConfig,

@@ -313,6 +313,14 @@ describe('validation problems', () => {
     expect(error.message).toBe('server.prot: unknown setting; known settings here: host, port, publicUrl, trustProxy, shutdownGraceSeconds');
   });
 
+  it('checks upstream timeouts', async () => {
+    const file = await yamlFile('projects:\n  - name: hub\n    kind: proxy\n    upstream:\n      url: https://registry-1.docker.io\n      timeouts:\n        headersSeconds: 0\n        idleSeconds: 5\n');
+    expect(paths(loadError({ argv: ['--config', file], env: {}, cwd: dir }).problems).sort()).toEqual([
+      'projects[0].upstream.timeouts.headersSeconds',
+      'projects[0].upstream.timeouts.idleSeconds',
+    ]);
+  });
+
   it('checks the referrers cache bounds against each other', async () => {
     const file = await yamlFile('referrersCache:\n  freshTtlSeconds: 600\n  staleTtlSeconds: 60\n  maxListBytes: 2097152\n  maxTotalBytes: 1048576\n');
     expect(loadError({ argv: ['--config', file], env: {}, cwd: dir }).message.split('\n').sort()).toEqual([

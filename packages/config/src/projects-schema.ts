@@ -20,6 +20,13 @@ const upstreamSchema = z
     insecureSkipVerify: z.boolean().default(false),
     caFile: nonEmpty.optional(),
     tokenRealmHosts: z.array(nsHost).default([]),
+    timeouts: z
+      .strictObject({
+        connectSeconds: z.number().positive().max(600).optional(),
+        headersSeconds: z.number().positive().max(600).optional(),
+        bodyIdleSeconds: z.number().positive().max(600).optional(),
+      })
+      .optional(),
   })
   .superRefine((upstream, ctx) => {
     if ((upstream.username === undefined) !== (upstream.password === undefined)) {

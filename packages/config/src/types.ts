@@ -111,6 +111,12 @@ export interface ProxyProjectConfig {
   nameMapping: { prefix: string; separator: string; dockerHubLibrary: 'auto' | 'on' | 'off' };
 }
 
+export interface UpstreamTimeoutsConfig {
+  connectSeconds?: number;
+  headersSeconds?: number;
+  bodyIdleSeconds?: number;
+}
+
 export interface UpstreamConfig {
   url: string;
   username?: string;
@@ -121,6 +127,8 @@ export interface UpstreamConfig {
   caFile?: string;
   /** Hosts a token realm may be on besides the upstream's own. */
   tokenRealmHosts: string[];
+  /** How long to wait for the upstream: a connection, an answer's headers, and between body bytes (defaults 5, 30, 30 s). */
+  timeouts?: UpstreamTimeoutsConfig;
 }
 
 export interface SecretsConfig {

@@ -25,6 +25,8 @@ export const upstreamViewSchema = z.object({
   /** A CA certificate file was given (its PEM is stored, not shown). */
   customCa: z.boolean(),
   tokenRealmHosts: z.array(z.string()),
+  /** Only the timeouts configured; the others are the defaults (5, 30, 30 s). */
+  timeouts: z.object({ connectSeconds: z.number().optional(), headersSeconds: z.number().optional(), bodyIdleSeconds: z.number().optional() }).optional(),
 });
 
 export const projectViewSchema = z.discriminatedUnion('kind', [
@@ -127,6 +129,7 @@ export function projectView(row: ProjectRow, sealer: SecretSealer | undefined): 
       insecureSkipVerify: upstream.insecureSkipVerify ?? false,
       customCa: upstream.caPem !== undefined,
       tokenRealmHosts: upstream.tokenRealmHosts ?? [],
+      ...(upstream.timeouts !== undefined ? { timeouts: upstream.timeouts } : {}),
     },
     tagTtlSeconds: settings.tagTtlSeconds,
     maxStaleSeconds: settings.maxStaleSeconds,

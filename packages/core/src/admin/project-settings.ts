@@ -36,6 +36,7 @@ async function proxySettings(project: ProxyProjectConfig, options: SettingsOptio
   const { upstream } = project;
   const stored: ProxyUpstreamSettings = { url: upstream.url, tokenRealmHosts: upstream.tokenRealmHosts };
   if (upstream.insecureSkipVerify) stored.insecureSkipVerify = true;
+  if (upstream.timeouts !== undefined) stored.timeouts = upstream.timeouts;
   if (upstream.caFile !== undefined) stored.caPem = await (options.readCaFile ?? ((path) => readFile(path, 'utf8')))(upstream.caFile);
   const credentials = credentialsOf(upstream);
   if (credentials !== undefined) stored.sealedCredentials = sealCredentials(project.name, credentials, options);
@@ -95,7 +96,12 @@ export function proxyInputOf(row: ProjectRow): Record<string, unknown> {
     kind: 'proxy',
     name: row.name,
     public: row.public,
-    upstream: { url: upstream.url, insecureSkipVerify: upstream.insecureSkipVerify ?? false, tokenRealmHosts: upstream.tokenRealmHosts ?? [] },
+    upstream: {
+      url: upstream.url,
+      insecureSkipVerify: upstream.insecureSkipVerify ?? false,
+      tokenRealmHosts: upstream.tokenRealmHosts ?? [],
+      ...(upstream.timeouts !== undefined ? { timeouts: upstream.timeouts } : {}),
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ProxyProjectConfig } from '@berth/config';
+import type { ProxyProjectConfig, UpstreamTimeoutsConfig } from '@berth/config';
 import type { ProjectRow } from '@berth/db';
 
 /** How a proxy project reaches its upstream, as stored in projects.settings (credentials sealed). */
@@ -9,6 +9,8 @@ export interface ProxyUpstreamSettings {
   insecureSkipVerify?: boolean;
   caPem?: string;
   tokenRealmHosts?: string[];
+  /** As configured (seconds); the upstream client's defaults for those not given. */
+  timeouts?: UpstreamTimeoutsConfig;
 }
 
 /** A proxy project's settings: the configuration's, with the upstream as stored (credentials sealed). */

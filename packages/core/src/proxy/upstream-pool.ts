@@ -44,6 +44,14 @@ export class UpstreamPool {
       };
     }
     if (upstream.tokenRealmHosts !== undefined) options.tokenRealmHosts = upstream.tokenRealmHosts;
+    if (upstream.timeouts !== undefined) {
+      const { connectSeconds, headersSeconds, bodyIdleSeconds } = upstream.timeouts;
+      options.timeouts = {
+        ...(connectSeconds !== undefined ? { connectMs: connectSeconds * 1000 } : {}),
+        ...(headersSeconds !== undefined ? { headersMs: headersSeconds * 1000 } : {}),
+        ...(bodyIdleSeconds !== undefined ? { bodyIdleMs: bodyIdleSeconds * 1000 } : {}),
+      };
+    }
     if (this.observe.logger !== undefined) options.logger = this.observe.logger;
     const hooks = this.observe.hooks?.(name);
     if (hooks !== undefined) options.hooks = hooks;
