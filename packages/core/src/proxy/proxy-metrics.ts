@@ -1,3 +1,5 @@
+import type { CacheOutcome } from './cache-status.js';
+
 /** What the proxy reports for metrics, per project (the app maps it onto Prometheus counters). */
 export interface ProxyMetrics {
   /** Served from the cache: `bytes` sent to the client from storage. */
@@ -8,7 +10,7 @@ export interface ProxyMetrics {
   stale(project: string): void;
   digestMismatch(project: string): void;
   /** An upstream referrers list answered: from the cache (hit, stale), the upstream (miss, coalesced), or not at all (incomplete). */
-  referrersList(project: string, outcome: 'hit' | 'stale' | 'miss' | 'coalesced' | 'incomplete'): void;
+  referrersList(project: string, outcome: CacheOutcome['kind']): void;
 }
 
 export const NO_PROXY_METRICS: ProxyMetrics = {

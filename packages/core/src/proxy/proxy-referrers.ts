@@ -33,8 +33,8 @@ export interface ProxyReferrersLogger {
  * Cache-Status says why the upstream's are missing.
  */
 export class ProxyReferrers {
+  /** One upstream read per key at a time: a miss, a background refresh, and whoever joins them. */
   private readonly fetches = new SingleFlight<UpstreamReferrersList>();
-  private readonly refreshing = new Set<string>();
   /** Cached lists already parsed, by key, valid for the storedAt they were parsed from. */
   private readonly parsed = new BoundedLru<{ storedAt: number; descriptors: Descriptor[]; bytes: number }>(16 * 1024 * 1024, (entry) => entry.bytes);
 
@@ -46,10 +46,7 @@ export class ProxyReferrers {
 
   async upstreamList(ctx: ProxyContext, subject: string): Promise<UpstreamReferrersList> {
     const list = await this.cachedOrFetched(ctx, subject);
-    const kind = list.outcome.kind;
-    if (kind === 'hit' || kind === 'stale' || kind === 'miss' || kind === 'coalesced' || kind === 'incomplete') {
-      this.options.metrics?.referrersList(ctx.project.name, kind);
-    }
+    this.options.metrics?.referrersList(ctx.project.name, list.outcome.kind);
     return list;
   }
 
@@ -71,16 +68,13 @@ export class ProxyReferrers {
 
   /** Drop cached lists of a project, or of one upstream repository of it (purge, settings change). */
   async forget(projectId: number, upstreamRepository?: string): Promise<void> {
-    const prefix = upstreamRepository === undefined ? `p${projectId}:` : `${cacheKeyPrefix(projectId, upstreamRepository)}`;
+    const prefix = upstreamRepository === undefined ? `p${projectId}:` : cacheKeyPrefix(projectId, upstreamRepository);
     await this.cache.deletePrefix(prefix);
   }
 
+  /** A refresh nobody waits for; a refresh of the key already running is joined, not repeated. */
   private refreshInBackground(ctx: ProxyContext, subject: string, key: string): void {
-    if (this.refreshing.has(key)) return;
-    this.refreshing.add(key);
-    void this.fetches
-      .run(key, () => this.fetchAndStore(ctx, subject, key))
-      .finally(() => this.refreshing.delete(key));
+    void this.fetches.run(key, () => this.fetchAndStore(ctx, subject, key));
   }
 
   /** One upstream read; stored when the cache takes it. Never throws: failures leave the list empty. */
