@@ -84,12 +84,9 @@ export class ManifestService {
     const manifest = parseManifest(content, contentType);
     const { project, repository } = await this.repositories.forWrite(name, { kind: 'manifest', subject: manifest.subject?.digest, tags });
     if (project.kind === 'proxy' && tags.length > 0) await this.proxyGuard?.beforeTagPush(name, tags);
-    if (project.kind === 'proxy' && this.proxyGuard !== undefined) {
-      // A client skips uploading blobs whose HEAD answered 200, which a proxy project answers from its upstream.
-      const absent = await this.metadata.missingBlobs(repository.id, referencedBlobs(manifest));
-      if (absent.length > 0) await this.proxyGuard.adoptUpstreamBlobs(name, absent);
-    }
-    await this.assertReferencesExist(repository.id, manifest);
+    // A client skips uploading blobs whose HEAD answered 200, which a proxy project answers from its upstream.
+    const adopt = project.kind === 'proxy' ? this.proxyGuard : undefined;
+    await this.assertReferencesExist(repository.id, manifest, adopt === undefined ? undefined : (digests) => adopt.adoptUpstreamBlobs(name, digests));
     await this.metadata.putManifest({
       repositoryId: repository.id,
       digest,
@@ -120,9 +117,16 @@ export class ManifestService {
     await this.proxyGuard?.afterChange(name);
   }
 
-  /** Layers and config must be in the repository; a subject need not exist. */
-  private async assertReferencesExist(repositoryId: number, manifest: ParsedManifest): Promise<void> {
-    const missingBlobs = await this.metadata.missingBlobs(repositoryId, referencedBlobs(manifest));
+  /**
+   * Layers and config must be in the repository (after `adopt` fetched what it could of the missing
+   * ones); a subject need not exist.
+   */
+  private async assertReferencesExist(repositoryId: number, manifest: ParsedManifest, adopt?: (digests: string[]) => Promise<void>): Promise<void> {
+    let missingBlobs = await this.metadata.missingBlobs(repositoryId, referencedBlobs(manifest));
+    if (missingBlobs.length > 0 && adopt !== undefined) {
+      await adopt(missingBlobs);
+      missingBlobs = await this.metadata.missingBlobs(repositoryId, missingBlobs);
+    }
     if (missingBlobs.length > 0) {
       throw new OciError('MANIFEST_BLOB_UNKNOWN', `manifest references ${missingBlobs.length} blob(s) unknown to this repository`, {
         detail: { digests: missingBlobs },
