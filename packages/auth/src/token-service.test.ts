@@ -54,6 +54,21 @@ async function expectRejected(promise: Promise<unknown>, reason: TokenRejection)
   return error;
 }
 
+/** A token for alice signed outside the service, with `material`'s kid and the given private key. */
+async function signedByHand(claims: Record<string, unknown>, jti: string, privateKey: Parameters<SignJWT['sign']>[0]): Promise<string> {
+  const iat = START.getTime() / 1000;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'ES256', kid: material.kid, typ: 'JWT' })
+    .setIssuer('berth')
+    .setSubject('alice')
+    .setAudience('registry.test')
+    .setIssuedAt(iat)
+    .setNotBefore(iat)
+    .setExpirationTime(iat + 300)
+    .setJti(jti)
+    .sign(privateKey);
+}
+
 function replacePayload(token: string, change: (claims: Record<string, unknown>) => void): string {
   const [header, payload, signature] = token.split('.') as [string, string, string];
   const claims = JSON.parse(new TextDecoder().decode(base64url.decode(payload))) as Record<string, unknown>;
@@ -143,18 +158,7 @@ describe('TokenService access tokens', () => {
     const { token } = await other.issueAccessToken(alice, access);
     expect((await expectRejected(service.verifyAccessToken(token), 'signature')).message).toContain('another key');
 
-    const otherKey = await loadSigningKey(otherMaterial);
-    const iat = START.getTime() / 1000;
-    const sameKid = await new SignJWT({ access, berth_kind: 'user', berth_use: 'access' })
-      .setProtectedHeader({ alg: 'ES256', kid: material.kid, typ: 'JWT' })
-      .setIssuer('berth')
-      .setSubject('alice')
-      .setAudience('registry.test')
-      .setIssuedAt(iat)
-      .setNotBefore(iat)
-      .setExpirationTime(iat + 300)
-      .setJti('forged')
-      .sign(otherKey.privateKey);
+    const sameKid = await signedByHand({ access, berth_kind: 'user', berth_use: 'access' }, 'forged', (await loadSigningKey(otherMaterial)).privateKey);
     await expectRejected(service.verifyAccessToken(sameKid), 'signature');
   });
 
@@ -186,18 +190,7 @@ describe('TokenService access tokens', () => {
 
   it('refuses a correctly signed token without a well-formed access claim', async () => {
     const { service } = await serviceAt();
-    const key = await loadSigningKey(material);
-    const iat = START.getTime() / 1000;
-    const token = await new SignJWT({ access: 'repository:team/app:pull', berth_kind: 'user', berth_use: 'access' })
-      .setProtectedHeader({ alg: 'ES256', kid: material.kid, typ: 'JWT' })
-      .setIssuer('berth')
-      .setSubject('alice')
-      .setAudience('registry.test')
-      .setIssuedAt(iat)
-      .setNotBefore(iat)
-      .setExpirationTime(iat + 300)
-      .setJti('id')
-      .sign(key.privateKey);
+    const token = await signedByHand({ access: 'repository:team/app:pull', berth_kind: 'user', berth_use: 'access' }, 'id', (await loadSigningKey(material)).privateKey);
     await expectRejected(service.verifyAccessToken(token), 'malformed');
   });
 });
