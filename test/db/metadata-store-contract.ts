@@ -3,6 +3,7 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import type { MetadataStore } from '@berth/db';
 import { byteOrder, freshRepository, sha256 } from './fixtures.js';
 import { registerAccountCases } from './account-contract-cases.js';
+import { registerLifecycleCases } from './lifecycle-contract-cases.js';
 import { registerManifestCases } from './manifest-contract-cases.js';
 import { registerProjectAdminCases } from './project-admin-contract-cases.js';
 
@@ -174,5 +175,6 @@ export function describeMetadataStoreContract(name: string, open: () => Promise<
     });
 
     registerAccountCases(getStore);
+    registerLifecycleCases(getStore);
   });
 }

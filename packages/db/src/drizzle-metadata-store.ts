@@ -2,7 +2,11 @@ import { sql } from 'drizzle-orm';
 import type { Database } from './database.js';
 import { createDrizzleAccountStore } from './drizzle-account-store.js';
 import type { MetadataStore } from './metadata-store.js';
+import * as blobGc from './queries/blob-gc.js';
 import * as blobs from './queries/blobs.js';
+import * as cacheLifecycle from './queries/cache-lifecycle.js';
+import { evictCachedImage } from './queries/evict-cached-image.js';
+import { unlinkOrphanBlobs } from './queries/orphan-links.js';
 import * as manifests from './queries/manifests.js';
 import * as projectStats from './queries/project-stats.js';
 import * as projects from './queries/projects.js';
@@ -11,13 +15,25 @@ import * as repositories from './queries/repositories.js';
 import * as tags from './queries/tags.js';
 import * as uploads from './queries/uploads.js';
 
+const databases = new WeakMap<MetadataStore, Database>();
+
+/**
+ * Test-only hook: the drizzle database behind a store made here, for contract cases that must set
+ * up states no port method produces (e.g. a blob claimed by a collector that died 11 minutes ago).
+ */
+export function drizzleDatabaseOf(store: MetadataStore): Database {
+  const db = databases.get(store);
+  if (db === undefined) throw new Error('not a store made by createDrizzleMetadataStore');
+  return db;
+}
+
 /**
  * The MetadataStore over a drizzle database of either driver; `close` releases the driver
  * (pool or embedded instance). After close every call fails.
  */
 export function createDrizzleMetadataStore(db: Database, close: () => Promise<void>): MetadataStore {
   let closing: Promise<void> | undefined;
-  return {
+  const store: MetadataStore = {
     accounts: createDrizzleAccountStore(db),
 
     getProject: (name) => projects.getProject(db, name),
@@ -30,6 +46,16 @@ export function createDrizzleMetadataStore(db: Database, close: () => Promise<vo
     projectStats: (projectId) => projectStats.projectStats(db, projectId),
     recordProjectPull: (projectId, at) => projectStats.recordProjectPull(db, projectId, at),
     purgeCachedContent: (projectId, repositoryName) => purge.purgeCachedContent(db, projectId, repositoryName),
+
+    recordManifestPulls: (pulls, at) => cacheLifecycle.recordManifestPulls(db, pulls, at),
+    listCachedImages: (projectId, options) => cacheLifecycle.listCachedImages(db, projectId, options),
+    evictCachedImage: (repositoryId, digest) => evictCachedImage(db, repositoryId, digest),
+    unlinkOrphanBlobs: (projectId, linkedBefore) => unlinkOrphanBlobs(db, projectId, linkedBefore),
+
+    claimBlob: (blob) => blobGc.claimBlob(db, blob),
+    markUnlinkedBlobs: () => blobGc.markUnlinkedBlobs(db),
+    claimBlobsForDeletion: (markedBefore, limit) => blobGc.claimBlobsForDeletion(db, markedBefore, limit),
+    forgetBlobs: (digests) => blobGc.forgetBlobs(db, digests),
 
     getRepository: (name) => repositories.getRepository(db, name),
     ensureRepository: (projectId, name) => repositories.ensureRepository(db, projectId, name),
@@ -57,6 +83,7 @@ export function createDrizzleMetadataStore(db: Database, close: () => Promise<vo
     getUpload: (id) => uploads.getUpload(db, id),
     advanceUpload: (id, expected, next) => uploads.advanceUpload(db, id, expected, next),
     deleteUpload: (id) => uploads.deleteUpload(db, id),
+    listStaleUploads: (updatedBefore, limit) => uploads.listStaleUploads(db, updatedBefore, limit),
 
     async ping() {
       await db.execute(sql`select 1`);
@@ -66,4 +93,6 @@ export function createDrizzleMetadataStore(db: Database, close: () => Promise<vo
       return closing;
     },
   };
+  databases.set(store, db);
+  return store;
 }

@@ -104,6 +104,23 @@ export interface UploadRow {
   updatedAt: Date;
 }
 
+/** A cached image of a proxy project: a root manifest with its index children, blobs and referrers. */
+export interface CachedImage {
+  repositoryId: number;
+  /** Full repository name. */
+  repository: string;
+  digest: string;
+  /** The latest pull of the manifest or of any of its index children; its createdAt when never pulled. */
+  lastUsedAt: Date;
+}
+
+export interface EvictionResult {
+  /** Manifests deleted: the image, its children no other stored index lists, its cached referrers. */
+  manifests: number;
+  /** Repository blob links removed (blobs no remaining manifest of the repository references). */
+  blobLinks: number;
+}
+
 export interface Page {
   /** Maximum number of items; undefined for all. */
   limit?: number;
@@ -138,6 +155,47 @@ export interface MetadataStore {
    */
   purgeCachedContent(projectId: number, repositoryName?: string): Promise<{ manifests: number; blobLinks: number }>;
 
+  // Cache lifecycle (eviction and retention of proxy projects)
+  /** Move last_pulled_at of these manifests forward to `at` (never backwards); callers throttle how often. */
+  recordManifestPulls(pulls: ReadonlyArray<{ repositoryId: number; digest: string }>, at: Date): Promise<void>;
+  /**
+   * The project's cached images, least recently used first: manifests with source `cached`, no
+   * subject, that no stored index of the same repository lists. With `usedBefore`, only images
+   * whose lastUsedAt is earlier.
+   */
+  listCachedImages(projectId: number, options: { limit: number; usedBefore?: Date }): Promise<CachedImage[]>;
+  /**
+   * Delete one cached image in one transaction: the manifest, its index children that no other
+   * remaining manifest lists, and (transitively) the cached manifests whose subject is any of them
+   * or that are tagged with their referrers tag (`sha256-<hex>` and cosign's `sha256-<hex>.*`).
+   * Then unlink the blobs those manifests referenced that no remaining manifest of the repository
+   * references. Local manifests are never deleted. Zeros when the manifest is absent, local, or
+   * listed by another stored index (it is part of that image now).
+   */
+  evictCachedImage(repositoryId: number, digest: string): Promise<EvictionResult>;
+  /**
+   * Remove the project's blob links made before `linkedBefore` that no manifest of their
+   * repository references (blobs fetched or pushed without a manifest that ever came); how many.
+   */
+  unlinkOrphanBlobs(projectId: number, linkedBefore: Date): Promise<number>;
+
+  // Blob garbage collection: mark unlinked blobs, then after a grace period claim, delete bytes, forget.
+  /**
+   * Keep a blob from being collected before writing or relying on its bytes: create its row or
+   * clear its mark. False while a collector is deleting it (claimed less than 10 minutes ago);
+   * the caller waits and tries again. A claim older than that is taken over (the collector died).
+   */
+  claimBlob(blob: BlobRow): Promise<boolean>;
+  /** Mark every blob no repository links and that is not yet marked; returns how many were marked. */
+  markUnlinkedBlobs(): Promise<number>;
+  /**
+   * Claim for deletion up to `limit` blobs marked before `markedBefore` and still unlinked (and not
+   * claimed by a live collector); they are returned and no writer may claim them now.
+   */
+  claimBlobsForDeletion(markedBefore: Date, limit: number): Promise<BlobRow[]>;
+  /** Remove the rows of blobs claimed for deletion whose bytes are gone; rows re-claimed by a writer stay. */
+  forgetBlobs(digests: string[]): Promise<number>;
+
   // Repositories
   getRepository(name: string): Promise<RepositoryRow | null>;
   /** Create if absent; concurrent callers get the same row. */
@@ -146,7 +204,7 @@ export interface MetadataStore {
   listRepositories(page: Page): Promise<string[]>;
 
   // Blobs (global by digest) and their links to repositories
-  /** Record a stored blob and link it to the repository (idempotent). */
+  /** Record a stored blob and link it to the repository (idempotent); clears a GC mark. Claim first (claimBlob). */
   linkBlob(repositoryId: number, blob: BlobRow): Promise<void>;
   /** The blob when it is linked to this repository, else null. */
   getLinkedBlob(repositoryId: number, digest: string): Promise<BlobRow | null>;
@@ -188,6 +246,8 @@ export interface MetadataStore {
   /** Move the offset from `expectedOffset` to `newOffset`; false when the offset was not `expectedOffset`. */
   advanceUpload(id: string, expectedOffset: number, newOffset: number): Promise<boolean>;
   deleteUpload(id: string): Promise<boolean>;
+  /** Upload sessions not written to since `updatedBefore`, oldest first. */
+  listStaleUploads(updatedBefore: Date, limit: number): Promise<UploadRow[]>;
 
   /** Reachability check for readiness probes. */
   ping(): Promise<void>;

@@ -33,13 +33,24 @@ export const repositories = pgTable(
   (t) => [index('repositories_project_idx').on(t.projectId)],
 );
 
-/** Every blob known to the store, global by digest; rows outlive their links until GC. */
-export const blobs = pgTable('blobs', {
-  digest: byteOrderedText('digest').primaryKey(),
-  size: bigint('size', { mode: 'number' }).notNull(),
-  createdAt: createdAt(),
-  lastPulledAt: timestamp('last_pulled_at', { withTimezone: true, mode: 'date' }),
-});
+/**
+ * Every blob known to the store, global by digest; rows outlive their links until GC. Collection:
+ * an unlinked row is marked (gc_marked_at); after a grace period a collector claims it
+ * (gc_deleting_since), deletes the bytes and then the row. A writer's claimBlob clears both.
+ */
+export const blobs = pgTable(
+  'blobs',
+  {
+    digest: byteOrderedText('digest').primaryKey(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    createdAt: createdAt(),
+    lastPulledAt: timestamp('last_pulled_at', { withTimezone: true, mode: 'date' }),
+    gcMarkedAt: timestamp('gc_marked_at', { withTimezone: true, mode: 'date' }),
+    gcDeletingSince: timestamp('gc_deleting_since', { withTimezone: true, mode: 'date' }),
+  },
+  // Collectors look for marked rows only; nearly every row is unmarked.
+  (t) => [index('blobs_gc_marked_idx').on(t.gcMarkedAt).where(sql`${t.gcMarkedAt} is not null`)],
+);
 
 export const repositoryBlobs = pgTable(
   'repository_blobs',

@@ -1,13 +1,25 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../database.js';
 import type { BlobRow } from '../metadata-store.js';
 import { blobs, repositoryBlobs } from '../schema.js';
 import { distinct } from './paging.js';
 
-/** Record the blob (global) and link it to the repository; both idempotent. */
+/**
+ * Record the blob (global) and link it to the repository; both idempotent. Clears a GC mark, but
+ * leaves a row a collector claimed as it is: the caller was to claim it first (claimBlob), and
+ * un-claiming it here would not bring back bytes the collector may already have deleted.
+ */
 export async function linkBlob(db: Database, repositoryId: number, blob: BlobRow): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.insert(blobs).values({ digest: blob.digest, size: blob.size }).onConflictDoNothing({ target: blobs.digest });
+    await tx
+      .insert(blobs)
+      .values({ digest: blob.digest, size: blob.size })
+      .onConflictDoUpdate({
+        target: blobs.digest,
+        // A row claimed before its size was known (a monolithic upload claims with size 0) gets it now.
+        set: { gcMarkedAt: null, size: sql`excluded.size` },
+        where: and(or(isNotNull(blobs.gcMarkedAt), sql`${blobs.size} <> excluded.size`), isNull(blobs.gcDeletingSince)),
+      });
     await tx
       .insert(repositoryBlobs)
       .values({ repositoryId, digest: blob.digest })

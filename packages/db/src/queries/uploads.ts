@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, lt, sql } from 'drizzle-orm';
 import type { Database } from '../database.js';
 import type { UploadRow } from '../metadata-store.js';
 import { uploads } from '../schema.js';
@@ -33,4 +33,15 @@ export async function advanceUpload(
 export async function deleteUpload(db: Database, id: string): Promise<boolean> {
   const rows = await db.delete(uploads).where(eq(uploads.id, id)).returning({ id: uploads.id });
   return rows.length > 0;
+}
+
+/** Sessions not written to since `updatedBefore`, oldest first (ties by id, for a stable order). */
+export async function listStaleUploads(db: Database, updatedBefore: Date, limit: number): Promise<UploadRow[]> {
+  if (limit <= 0) return [];
+  return db
+    .select()
+    .from(uploads)
+    .where(lt(uploads.updatedAt, updatedBefore))
+    .orderBy(asc(uploads.updatedAt), asc(uploads.id))
+    .limit(limit);
 }
