@@ -47,6 +47,7 @@ describe('CONFIG_FIELDS', () => {
       'projects',
       'limits',
       'referrersCache',
+      'jobs',
       'secrets',
       'auth',
       'log',

@@ -13,6 +13,7 @@ export type {
   AuthConfig,
   BerthConfig,
   ReferrersCacheConfig,
+  JobsConfig,
   DatabaseConfig,
   FsStorageConfig,
   HostedProjectConfig,

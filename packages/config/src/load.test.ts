@@ -55,6 +55,7 @@ describe('loadConfig without a file', () => {
         referrersPageMaxBytes: 4 * 1024 * 1024,
       },
       referrersCache: { freshTtlSeconds: 300, staleTtlSeconds: 604800, maxListBytes: 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024 },
+      jobs: { worker: 'auto', concurrency: 4, evictionIntervalSeconds: 300, gcIntervalSeconds: 3600, gcGraceSeconds: 3600, uploadCleanupIntervalSeconds: 3600, workerPort: 5001 },
       secrets: {},
       auth: {
         enabled: true,
@@ -395,6 +396,7 @@ describe('validation problems', () => {
       pushPolicy: 'referrers',
       ns: [],
       referrersProxy: false,
+      prefetch: { enabled: false, platforms: [], referrers: true },
       nameMapping: { prefix: '', separator: '/', dockerHubLibrary: 'auto' },
     });
   });

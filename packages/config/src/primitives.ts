@@ -42,3 +42,20 @@ export const projectName = z
   .string()
   .max(MAX_PROJECT_NAME_LENGTH)
   .regex(PATH_COMPONENT, 'must be one path component: lowercase letters and digits, separated by ".", "_", "__" or "-"');
+
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/** A number of bytes: an integer, or a string such as `500MiB`, `20GB`, `1.5TiB`. */
+export const byteSize = z.union([
+  z.int().min(1),
+  z.string().transform((text, ctx) => {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?\s*$/i.exec(text);
+    const unit = BYTE_UNITS[(match?.[2] ?? '').toLowerCase()];
+    const bytes = match === null || unit === undefined ? NaN : Math.floor(Number(match[1]) * unit);
+    if (!Number.isSafeInteger(bytes) || bytes < 1) {
+      ctx.addIssue({ code: 'custom', message: 'must be a positive number of bytes, e.g. 53687091200 or "50GiB"' });
+      return z.NEVER;
+    }
+    return bytes;
+  }),
+]);

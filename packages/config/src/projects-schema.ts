@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { nonEmpty, projectName, publicUrl, secret, whenArray, whenObject } from './primitives.js';
+import { byteSize, nonEmpty, projectName, publicUrl, secret, whenArray, whenObject } from './primitives.js';
 import { isRecord } from './records.js';
 
 const hostedProjectSchema = z.strictObject({
@@ -44,6 +44,25 @@ const nameMappingSchema = z.strictObject({
   dockerHubLibrary: z.enum(['auto', 'on', 'off']).default('auto'),
 });
 
+/** `os/arch` or `os/arch/variant`, as in an image index's platform (linux/amd64, linux/arm64/v8). */
+const platform = z.string().regex(/^[a-z0-9_.-]+\/[a-z0-9_.-]+(\/[a-z0-9_.-]+)?$/, 'must be os/arch or os/arch/variant, e.g. linux/amd64');
+
+/** After a manifest is pulled by tag, fetch the rest of the image in the background. */
+const prefetchSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** Platforms of an index whose manifests and blobs are fetched; empty: every platform. */
+  platforms: z.array(platform).default([]),
+  /** Also fetch the image's referrers list and the referrer manifests (signatures, SBOMs). */
+  referrers: z.boolean().default(true),
+});
+
+/** Evict least recently pulled cached images while the project stores more than maxBytes. */
+const quotaSchema = z.strictObject({
+  maxBytes: byteSize,
+  /** Eviction stops once the project is at or below this percentage of maxBytes. */
+  lowWaterPercent: z.int().min(1).max(100).default(80),
+});
+
 const proxyProjectSchema = z.strictObject({
   kind: z.literal('proxy'),
   name: projectName,
@@ -58,6 +77,10 @@ const proxyProjectSchema = z.strictObject({
   /** Merge the upstream's referrers into referrers answers (off: local referrers only). */
   referrersProxy: z.boolean().default(false),
   nameMapping: nameMappingSchema.prefault({}),
+  prefetch: prefetchSchema.prefault({}),
+  quota: quotaSchema.optional(),
+  /** Evict cached images nobody pulled for this many days (Harbor's default rule is 7). */
+  retentionDays: z.int().min(1).optional(),
 });
 
 /** Add a project kind by adding its schema here and its type to ProjectConfig. */

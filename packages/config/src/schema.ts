@@ -87,6 +87,16 @@ const referrersCacheSchema = z
     if (value.maxTotalBytes < value.maxListBytes) ctx.addIssue({ code: 'custom', path: ['maxTotalBytes'], message: 'must be at least maxListBytes' });
   });
 
+const jobsSchema = z.strictObject({
+  worker: z.enum(['auto', 'on', 'off']).default('auto'),
+  concurrency: z.int().min(1).max(64).default(4),
+  evictionIntervalSeconds: z.int().min(1).default(300),
+  gcIntervalSeconds: z.int().min(1).default(3600),
+  gcGraceSeconds: z.int().min(1).default(3600),
+  uploadCleanupIntervalSeconds: z.int().min(1).default(3600),
+  workerPort: z.int().min(0).max(65535).default(5001),
+});
+
 /** 32 random bytes, base64: the AES-256-GCM key sealing upstream credentials in the database. */
 const secretsSchema = z.strictObject({
   key: secret
@@ -110,6 +120,7 @@ const berthConfigInputSchema = z.strictObject({
   projects: projectsSchema,
   limits: limitsSchema.prefault({}),
   referrersCache: referrersCacheSchema.prefault({}),
+  jobs: jobsSchema.prefault({}),
   secrets: secretsSchema.prefault({}),
   auth: authSchema.prefault({}),
   log: logSchema.prefault({}),

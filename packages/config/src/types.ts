@@ -16,9 +16,31 @@ export interface BerthConfig {
   projects: ProjectConfig[];
   limits: LimitsConfig;
   referrersCache: ReferrersCacheConfig;
+  jobs: JobsConfig;
   secrets: SecretsConfig;
   auth: AuthConfig;
   log: LogConfig;
+}
+
+/** Background jobs: refresh, prefetch, eviction, retention, upload cleanup, garbage collection. */
+export interface JobsConfig {
+  /**
+   * Whether the registry process also runs the job processors. `auto`: yes without Redis (the
+   * embedded mode, in-process queue), no with Redis (run `berth-worker` processes instead).
+   */
+  worker: 'auto' | 'on' | 'off';
+  /** Jobs one worker runs at once. */
+  concurrency: number;
+  /** How often quota and retention eviction checks every proxy project. */
+  evictionIntervalSeconds: number;
+  /** How often the garbage collector runs. */
+  gcIntervalSeconds: number;
+  /** An unreferenced blob is deleted only after it stayed unreferenced this long (covers pushes in progress). */
+  gcGraceSeconds: number;
+  /** How often abandoned upload sessions (idle longer than limits.uploadSessionTtlMinutes) are removed. */
+  uploadCleanupIntervalSeconds: number;
+  /** Port of a worker process's /healthz and /metrics (on server.host; 0: any free port). */
+  workerPort: number;
 }
 
 export interface ServerConfig {
@@ -109,6 +131,12 @@ export interface ProxyProjectConfig {
   /** Merge the upstream's referrers (referrers API, else the tag schema) into referrers answers. */
   referrersProxy: boolean;
   nameMapping: { prefix: string; separator: string; dockerHubLibrary: 'auto' | 'on' | 'off' };
+  /** After a pull by tag, fetch the image's platform manifests, blobs and referrers in the background. */
+  prefetch: { enabled: boolean; platforms: string[]; referrers: boolean };
+  /** Evict least recently pulled cached images while the project stores more than maxBytes. */
+  quota?: { maxBytes: number; lowWaterPercent: number };
+  /** Evict cached images not pulled for this many days. */
+  retentionDays?: number;
 }
 
 export interface UpstreamTimeoutsConfig {

@@ -37,3 +37,4 @@ export {
 } from './fill/index.js';
 export { AccessService, AuthenticationError, bootstrapAdmin, type AccessLogger, type AccessOptions, type BootstrapAdminResult } from './access/index.js';
 export * from './admin/index.js';
+export * from './lifecycle/index.js';

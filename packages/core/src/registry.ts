@@ -3,6 +3,9 @@ import type { BlobStore } from '@berth/storage';
 import type { UpstreamHooks } from '@berth/upstream';
 import { BlobService } from './blobs.js';
 import { BlobFills, type FillLock, type FillLogger } from './fill/index.js';
+import type { BackgroundWork } from './lifecycle/background-work.js';
+import { claimBlobOrWait } from './lifecycle/blob-claims.js';
+import { ManifestPulls } from './lifecycle/manifest-pulls.js';
 import { ListingService } from './listing.js';
 import { ManifestService } from './manifests.js';
 import { ProxyBlobs } from './proxy/proxy-blobs.js';
@@ -54,6 +57,8 @@ export interface ProxyDeps {
   referrersFreshMs?: number;
   /** Versions of the projects' content: Redis when replicas share one (see ContentVersions), in process otherwise. */
   contentVersions?: ContentVersions;
+  /** Where stale refreshes and prefetches go (the job queue); stale referrers refresh in this process when absent. */
+  background?: BackgroundWork;
 }
 
 /** Wire the registry services over a metadata store and a blob store. */
@@ -72,6 +77,8 @@ export function createRegistryServices(deps: {
     ...(deps.proxy.fillLock !== undefined ? { lock: deps.proxy.fillLock } : {}),
     ...(deps.proxy.logger !== undefined ? { logger: deps.proxy.logger } : {}),
     metrics: { digestMismatch: () => metrics.digestMismatch('*') },
+    // The garbage collector must not delete what a fill is publishing.
+    beforePublish: (blob) => claimBlobOrWait(metadata, blob),
   });
   const pulls = new ProjectPulls(metadata);
   const upstreams = new UpstreamPool(deps.proxy.upstreamFactory, deps.proxy.sealer, {
@@ -82,12 +89,16 @@ export function createRegistryServices(deps: {
     freshMs: deps.proxy.referrersFreshMs ?? DEFAULT_REFERRERS_FRESH_MS,
     metrics,
     ...(deps.proxy.logger !== undefined ? { logger: deps.proxy.logger } : {}),
+    ...(deps.proxy.background !== undefined ? { background: deps.proxy.background } : {}),
   });
   const versions = deps.proxy.contentVersions ?? new InProcessContentVersions();
   const proxy = new ProxyService(
     metadata,
     upstreams,
-    new ProxyManifests(metadata, metrics, Date.now, pulls, versions),
+    new ProxyManifests(metadata, metrics, Date.now, pulls, versions, {
+      pulls: new ManifestPulls(metadata),
+      ...(deps.proxy.background !== undefined ? { background: deps.proxy.background } : {}),
+    }),
     new ProxyBlobs(metadata, store, fills, metrics),
     referrers,
     versions,

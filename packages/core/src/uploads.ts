@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { OciError, parseDigest } from '@berth/oci';
 import type { MetadataStore, UploadRow } from '@berth/db';
 import { UploadOffsetError, type BlobStore } from '@berth/storage';
+import { claimBlobOrWait } from './lifecycle/blob-claims.js';
 import type { RepositoryResolver } from './repositories.js';
 import type { CoreSettings } from './settings.js';
 import { mapStorageError } from './storage-errors.js';
@@ -44,6 +45,8 @@ export class UploadService {
     }
     if (options.digest !== undefined && options.body !== undefined) {
       parseDigest(options.digest);
+      // The size is not known before the body is read; linkBlob records the real one.
+      await claimBlobOrWait(this.metadata, { digest: options.digest, size: 0 });
       const info = await this.store.write(options.body, { expected: options.digest }).catch((e: unknown) => mapStorageError(e));
       await this.metadata.linkBlob(repository.id, info);
       return { kind: 'created', digest: info.digest, size: info.size };
@@ -86,6 +89,7 @@ export class UploadService {
       const state = await this.append(name, id, body);
       row = { ...row, offset: state.offset };
     }
+    await claimBlobOrWait(this.metadata, { digest, size: row.offset });
     let info;
     try {
       info = await this.store.uploads.commit(id, digest);
@@ -127,7 +131,8 @@ export class UploadService {
     if (from === undefined) return null;
     const source = await this.repositories.find(from).catch(() => null);
     const blob = source === null ? null : await this.metadata.getLinkedBlob(source.id, digest);
-    if (blob === null) return null;
+    // A blob a collector is deleting right now is not mountable: the client uploads it instead.
+    if (blob === null || !(await this.metadata.claimBlob(blob))) return null;
     await this.metadata.linkBlob(repositoryId, blob);
     return blob.size;
   }

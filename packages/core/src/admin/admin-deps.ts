@@ -9,6 +9,12 @@ export interface ProxyMemory {
 /** Proxied requests answered from the cache (hits) and from the upstream (misses), per project. */
 export type CacheCounts = (project: string) => { hits: number; misses: number } | Promise<{ hits: number; misses: number }>;
 
+/** The job queue's state (the jobs package's JobQueue has this shape). */
+export interface JobsStatus {
+  counts(): Promise<{ waiting: number; active: number; delayed: number; failed: number }>;
+  recentFailures(limit: number): Promise<Array<{ id: string; name: string; error: string; attempts: number; failedAt: Date; payload: unknown }>>;
+}
+
 export interface AdminDeps {
   /** Projects and accounts (`metadata.accounts`). */
   metadata: MetadataStore;
@@ -18,6 +24,8 @@ export interface AdminDeps {
   proxy?: ProxyMemory;
   /** Hit and miss counts for cache statistics (from the process metrics); zeros when absent. */
   cacheCounts?: CacheCounts;
+  /** The background job queue; absent when this deployment runs no jobs. */
+  jobs?: JobsStatus;
   /** The administrator bootstrapped from configuration (auth.admin.username): never deleted, disabled or demoted. */
   bootstrapAdmin?: string;
   /**

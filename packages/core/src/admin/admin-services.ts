@@ -1,6 +1,7 @@
 import type { AdminDeps } from './admin-deps.js';
 import { AuditTrail } from './audit-trail.js';
 import { CacheAdmin } from './cache-admin.js';
+import { JobsAdmin } from './jobs-admin.js';
 import { MemberAdmin } from './member-admin.js';
 import { ProjectAdmin } from './project-admin.js';
 import { RobotAdmin } from './robot-admin.js';
@@ -17,6 +18,7 @@ export interface AdminServices {
   robots: RobotAdmin;
   users: UserAdmin;
   cache: CacheAdmin;
+  jobs: JobsAdmin;
   audit: AuditTrail;
 }
 
@@ -28,6 +30,7 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
     robots: new RobotAdmin(deps, audit),
     users: new UserAdmin(deps, audit),
     cache: new CacheAdmin(deps, audit),
+    jobs: new JobsAdmin(deps),
     audit,
   };
 }

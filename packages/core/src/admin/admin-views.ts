@@ -43,6 +43,9 @@ export const projectViewSchema = z.discriminatedUnion('kind', [
     ns: z.array(z.string()),
     referrersProxy: z.boolean(),
     nameMapping: z.object({ prefix: z.string(), separator: z.string(), dockerHubLibrary: z.enum(['auto', 'on', 'off']) }),
+    prefetch: z.object({ enabled: z.boolean(), platforms: z.array(z.string()), referrers: z.boolean() }),
+    quota: z.object({ maxBytes: z.int(), lowWaterPercent: z.int() }).optional(),
+    retentionDays: z.int().optional(),
   }),
 ]);
 export type ProjectView = z.infer<typeof projectViewSchema>;
@@ -99,8 +102,20 @@ export const cacheStatsSchema = z.object({
   /** Proxied requests answered from the cache / from the upstream since this process started. */
   hits: z.int(),
   misses: z.int(),
+  /** The proxy project's storage quota (blobBytes is measured against maxBytes); null when none is set. */
+  quota: z.object({ maxBytes: z.int(), lowWaterPercent: z.int(), usedPercent: z.number() }).nullable(),
+  /** Cached images not pulled for this many days are evicted; null when no retention is set. */
+  retentionDays: z.int().nullable(),
 });
 export type CacheStats = z.infer<typeof cacheStatsSchema>;
+
+export const jobsViewSchema = z.object({
+  /** False when this deployment runs no background jobs. */
+  enabled: z.boolean(),
+  counts: z.object({ waiting: z.int(), active: z.int(), delayed: z.int(), failed: z.int() }),
+  recentFailures: z.array(z.object({ id: z.string(), name: z.string(), error: z.string(), attempts: z.int(), failedAt: timestamp, payload: z.unknown() })),
+});
+export type JobsView = z.infer<typeof jobsViewSchema>;
 
 export const purgeResultSchema = z.object({ project: z.string(), repository: z.string().nullable(), manifests: z.int(), blobLinks: z.int() });
 export type PurgeResult = z.infer<typeof purgeResultSchema>;
@@ -139,6 +154,9 @@ export function projectView(row: ProjectRow, sealer: SecretSealer | undefined): 
     ns: settings.ns,
     referrersProxy: settings.referrersProxy,
     nameMapping: settings.nameMapping,
+    prefetch: settings.prefetch,
+    ...(settings.quota !== undefined ? { quota: settings.quota } : {}),
+    ...(settings.retentionDays !== undefined ? { retentionDays: settings.retentionDays } : {}),
   };
 }
 
@@ -166,6 +184,20 @@ export function auditEventView(row: AuditEventRow): AuditEventView {
   return { id: row.id, at: row.at.toISOString(), actor: row.actor, action: row.action, target: row.target, before: row.before, after: row.after };
 }
 
-export function cacheStatsView(project: string, stats: ProjectStats, counts: { hits: number; misses: number }): CacheStats {
-  return { project, ...stats, lastPulledAt: stats.lastPulledAt?.toISOString() ?? null, hits: counts.hits, misses: counts.misses };
+export function cacheStatsView(
+  project: ProjectRow,
+  stats: ProjectStats,
+  counts: { hits: number; misses: number },
+): CacheStats {
+  const settings = project.kind === 'proxy' ? proxySettingsOf(project) : undefined;
+  const quota = settings?.quota;
+  return {
+    project: project.name,
+    ...stats,
+    lastPulledAt: stats.lastPulledAt?.toISOString() ?? null,
+    hits: counts.hits,
+    misses: counts.misses,
+    quota: quota === undefined ? null : { ...quota, usedPercent: Math.round((stats.blobBytes / quota.maxBytes) * 1000) / 10 },
+    retentionDays: settings?.retentionDays ?? null,
+  };
 }

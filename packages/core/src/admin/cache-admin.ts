@@ -18,7 +18,7 @@ export class CacheAdmin {
     const project = await projectFor(this.deps.metadata, principal, projectName);
     const stats = await this.deps.metadata.projectStats(project.id);
     const counts = (await this.deps.cacheCounts?.(project.name)) ?? { hits: 0, misses: 0 };
-    return cacheStatsView(project.name, stats, counts);
+    return cacheStatsView(project, stats, counts);
   }
 
   /**

@@ -1,5 +1,5 @@
 export { createAdminServices, type AdminServices } from './admin-services.js';
-export type { AdminDeps, CacheCounts, ProxyMemory } from './admin-deps.js';
+export type { AdminDeps, CacheCounts, JobsStatus, ProxyMemory } from './admin-deps.js';
 export { ADMIN_CHALLENGE, ADMIN_ERRORS, AdminError, isAdminError, type AdminErrorCode, type FieldProblem } from './admin-errors.js';
 export { maySeeProject } from './admin-access.js';
 export * from './admin-schemas.js';
@@ -10,4 +10,5 @@ export { MemberAdmin } from './member-admin.js';
 export { RobotAdmin } from './robot-admin.js';
 export { UserAdmin } from './user-admin.js';
 export { CacheAdmin } from './cache-admin.js';
+export { JobsAdmin } from './jobs-admin.js';
 export { storedProjectSettings, sameSettings, type SettingsOptions } from './project-settings.js';

@@ -50,6 +50,9 @@ async function proxySettings(project: ProxyProjectConfig, options: SettingsOptio
     ns: project.ns,
     referrersProxy: project.referrersProxy,
     nameMapping: project.nameMapping,
+    prefetch: project.prefetch,
+    ...(project.quota !== undefined ? { quota: project.quota } : {}),
+    ...(project.retentionDays !== undefined ? { retentionDays: project.retentionDays } : {}),
   };
 }
 

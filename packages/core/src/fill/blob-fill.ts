@@ -22,6 +22,7 @@ export interface BlobFillContext {
   lockWait?: LockWaitOptions;
   metrics: FillMetrics;
   logger?: FillLogger;
+  beforePublish?: (blob: { digest: string; size: number }) => Promise<void>;
   /** Called synchronously once the outcome is known, before any reader hears of it. */
   onSettled(fill: BlobFill): void;
 }
@@ -95,6 +96,7 @@ export class BlobFill {
 
       await spoolAndVerify(blob.body, spool, this.digest, blob.size);
       spool.seal();
+      await this.context.beforePublish?.({ digest: this.digest, size: blob.size });
       await publish(store, spool, this.digest, blob.size);
 
       this.settle('done');

@@ -61,4 +61,9 @@ export interface BlobFillsDeps {
   metrics?: FillMetrics;
   logger?: FillLogger;
   lockWait?: LockWaitOptions;
+  /**
+   * Called with the verified blob right before its bytes are published to the store (garbage
+   * collection: the blob is claimed so a collector cannot delete what is being published).
+   */
+  beforePublish?: (blob: { digest: string; size: number }) => Promise<void>;
 }

@@ -8,7 +8,7 @@ describe('ManifestMemory', () => {
     const memory = new ManifestMemory(1600);
     memory.set(1, 'hub/a', 'v1', { manifest: manifest(100), checkedAt: 5 });
     memory.set(1, 'hub/a', 'v2', { manifest: manifest(100, 'sha256:b') });
-    expect(memory.get(1, 'hub/a', 'v1')).toEqual({ manifest: manifest(100), checkedAt: 5 });
+    expect(memory.get(1, 'hub/a', 'v1')).toMatchObject({ manifest: manifest(100), checkedAt: 5 });
     memory.set(1, 'hub/b', 'v1', { manifest: manifest(100, 'sha256:c') }); // 300 bytes: fits
     for (let i = 0; i < 14; i += 1) memory.set(2, 'other', `t${i}`, { manifest: manifest(100, `sha256:o${i}`) });
     // 1700 bytes set, 1600 allowed: the least recently used (hub/a v2; v1 was read since) went.
@@ -33,5 +33,17 @@ describe('ManifestMemory', () => {
     expect(memory.get(1, 'hub/a', 'v1')).toBeUndefined();
     expect(memory.get(1, 'hub/a/b', 'v1')).toBeDefined();
     expect(memory.get(2, 'hub/a', 'v1')).toBeDefined();
+  });
+
+  it('forgets an entry once it is older than the maximum age (another process may have evicted it)', () => {
+    let now = 1_000;
+    const memory = new ManifestMemory(1600, 30_000, () => now);
+    memory.set(1, 'hub/a', 'sha256:x', { manifest: manifest(10) });
+    now += 29_999;
+    expect(memory.get(1, 'hub/a', 'sha256:x')).toBeDefined();
+    now += 1;
+    expect(memory.get(1, 'hub/a', 'sha256:x')).toBeUndefined();
+    memory.set(1, 'hub/a', 'sha256:x', { manifest: manifest(10) });
+    expect(memory.get(1, 'hub/a', 'sha256:x')).toBeDefined();
   });
 });

@@ -11,21 +11,29 @@ interface Entry {
  * Proxied manifests kept in process memory, so a manifest GET within the tag TTL (or by digest)
  * touches neither the database nor the upstream. Least recently used entries go first once the
  * byte budget is spent. Entries are dropped when a repository's manifests change through this
- * process; another replica's deletes are seen here only after the tag TTL.
+ * process; another process's deletes and evictions are seen here once an entry is `maxAgeMs` old.
  */
 export class ManifestMemory {
-  private readonly entries: BoundedLru<Entry>;
+  private readonly entries: BoundedLru<Entry & { rememberedAt: number }>;
 
-  constructor(maxBytes = 32 * 1024 * 1024) {
+  constructor(
+    maxBytes = 32 * 1024 * 1024,
+    private readonly maxAgeMs = 30_000,
+    private readonly now: () => number = Date.now,
+  ) {
     this.entries = new BoundedLru(maxBytes, (entry) => entry.manifest.content.byteLength);
   }
 
   get(projectId: number, name: string, reference: string): Entry | undefined {
-    return this.entries.get(keyOf(projectId, name, reference));
+    const key = keyOf(projectId, name, reference);
+    const entry = this.entries.get(key);
+    if (entry === undefined || this.now() - entry.rememberedAt < this.maxAgeMs) return entry;
+    this.entries.delete(key);
+    return undefined;
   }
 
   set(projectId: number, name: string, reference: string, entry: Entry): void {
-    this.entries.set(keyOf(projectId, name, reference), entry);
+    this.entries.set(keyOf(projectId, name, reference), { ...entry, rememberedAt: this.now() });
   }
 
   /** Forget everything cached for one repository (after a push or delete there). */

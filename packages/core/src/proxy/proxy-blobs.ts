@@ -11,6 +11,12 @@ import type { ProxyMetrics } from './proxy-metrics.js';
 import { upstreamFailure } from './upstream-errors.js';
 
 const MAX_REMEMBERED_LINKS = 100_000;
+/**
+ * A link is re-written at most this often per repository and blob. Eviction (another process)
+ * may remove it; a pull after that re-links within this time, long before a collector could
+ * delete the blob (its grace period is far longer).
+ */
+const LINK_MEMORY_MS = 60_000;
 
 export interface ProxiedBlobInfo {
   digest: string;
@@ -31,7 +37,7 @@ export interface ProxiedBlob extends ProxiedBlobInfo {
  */
 export class ProxyBlobs {
   private readonly absent = new NegativeCache();
-  private readonly linked = new Set<string>();
+  private readonly linked = new Map<string, number>();
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -130,16 +136,39 @@ export class ProxyBlobs {
     return true;
   }
 
-  /** Record that the repository has the blob (two idempotent writes, so skipped when done recently). */
+  /**
+   * Make sure the blob is cached and linked (prefetch): true when it had to be fetched from the
+   * upstream now, false when it was already stored. Throws BLOB_UNKNOWN when the upstream lacks it.
+   */
+  async prefetch(ctx: ProxyContext, digest: string): Promise<boolean> {
+    const stored = await this.store.stat(digest);
+    if (stored !== null) {
+      await this.link(ctx, digest, stored.size);
+      return false;
+    }
+    if (!(await this.adoptForPush(ctx, digest))) throw blobUnknown(digest);
+    return true;
+  }
+
+  /**
+   * Forget which links this process made recently, for one repository (`name`) or a whole project
+   * (`project/`): after a purge or an eviction removed them, the next read links the blob again.
+   */
+  forgetLinks(namePrefix: string): void {
+    for (const key of this.linked.keys()) if (key.startsWith(namePrefix)) this.linked.delete(key);
+  }
+
+  /** Record that the repository has the blob (idempotent writes, so skipped when done recently). */
   private async link(ctx: ProxyContext, digest: string, size: number): Promise<void> {
     const key = `${ctx.name}@${digest}`;
-    if (this.linked.has(key)) return;
+    const linkedAt = this.linked.get(key);
+    if (linkedAt !== undefined && Date.now() - linkedAt < LINK_MEMORY_MS) return;
+    // Bytes a collector is deleting right now are not linked: the next read fetches them again.
+    if (!(await this.metadata.claimBlob({ digest, size }))) return;
     const repository = await this.metadata.ensureRepository(ctx.project.id, ctx.name);
     await this.metadata.linkBlob(repository.id, { digest, size });
-    this.linked.add(key);
-    // A bounded memory of links: forgetting one costs a redundant, harmless write later. A link
-    // removed by a blob DELETE is not re-made while remembered; proxied reads never need it (they
-    // check the store), only garbage collection does, and a collected blob is simply fetched again.
+    this.linked.set(key, Date.now());
+    // A bounded memory of links: forgetting one costs a redundant, harmless write later.
     if (this.linked.size > MAX_REMEMBERED_LINKS) this.linked.clear();
   }
 }

@@ -5,6 +5,8 @@ import type { FetchedManifest } from '@berth/upstream';
 import type { StoredManifest } from '../manifests.js';
 import type { CacheOutcome } from './cache-status.js';
 import type { ContentVersions } from './content-versions.js';
+import type { BackgroundWork } from '../lifecycle/background-work.js';
+import type { ManifestPulls } from '../lifecycle/manifest-pulls.js';
 import { ManifestMemory } from './manifest-memory.js';
 import { isReferrerTag } from './push-policy.js';
 import { NegativeCache } from './negative-cache.js';
@@ -36,9 +38,16 @@ export class ProxyManifests {
     private readonly pulls?: ProjectPulls,
     /** Told when a cached manifest may change referrers answers (it has a subject, or a referrers tag). */
     private readonly versions?: ContentVersions,
+    private readonly lifecycle?: { pulls: ManifestPulls; background?: BackgroundWork },
   ) {}
 
   async get(ctx: ProxyContext, reference: string): Promise<ProxiedManifest> {
+    const result = await this.lookup(ctx, reference);
+    this.lifecycle?.pulls.record(ctx.name, result.manifest.digest);
+    return result;
+  }
+
+  private async lookup(ctx: ProxyContext, reference: string): Promise<ProxiedManifest> {
     const ref = parseReference(reference);
     this.pulls?.record(ctx.project.id);
     // The hot path: a digest, or a tag within its TTL, answered from memory with no I/O at all.
@@ -50,6 +59,15 @@ export class ProxyManifests {
     }
     const repository = await this.metadata.getRepository(ctx.name);
     return ref.kind === 'digest' ? this.byDigest(ctx, repository, ref.digest) : this.byTag(ctx, repository, ref.tag);
+  }
+
+  /**
+   * The background check of a tag answered stale: as a pull past the tag TTL would do it. Throws
+   * while the upstream is still unavailable, so that the job is tried again later.
+   */
+  async refreshTag(ctx: ProxyContext, tag: string): Promise<void> {
+    const result = await this.byTag(ctx, await this.metadata.getRepository(ctx.name), tag);
+    if (result.outcome.kind === 'stale') throw new Error(`tag ${ctx.name}:${tag} not checked: ${result.outcome.reason}`);
   }
 
   /** Forget what this process remembers of a repository (its manifests were pushed or deleted). */
@@ -120,12 +138,14 @@ export class ProxyManifests {
     if (known !== null) {
       await this.store(ctx, fromRow(known), [tag]);
       this.rememberTag(ctx, tag, toStored(known), this.now());
+      this.prefetch(ctx, known.digest);
       return { manifest: toStored(known), outcome: { kind: 'revalidated' } };
     }
     const fetched = await this.fetch(ctx, head.digest);
     if (fetched.manifest === null) throw manifestUnknown(ctx.name, tag);
     const manifest = await this.store(ctx, fetched.manifest, [tag]);
     this.rememberTag(ctx, tag, manifest, this.now());
+    if (!fetched.joined) this.prefetch(ctx, manifest.digest);
     return { manifest, outcome: fetched.joined ? { kind: 'coalesced' } : { kind: 'miss', stored: true } };
   }
 
@@ -174,9 +194,16 @@ export class ProxyManifests {
     return { digest: manifest.digest, mediaType: parsed?.mediaType ?? manifest.mediaType, content: manifest.bytes, subject: parsed?.subject?.digest ?? null };
   }
 
+  /** A tag now names a manifest not pulled through it before: fetch the rest while the client reads this one. */
+  private prefetch(ctx: ProxyContext, digest: string): void {
+    if (ctx.settings.prefetch.enabled) this.lifecycle?.background?.prefetch({ repository: ctx.name, digest });
+  }
+
   private serveStale(ctx: ProxyContext, tag: string, tagRow: TagRow | null, cached: ManifestRow | null, error: unknown): ProxiedManifest {
     const reason = unavailableReason(error);
     if (reason !== undefined && tagRow !== null && cached !== null && this.withinMaxStale(ctx, tagRow)) {
+      // Checked again in the background (with backoff), so the tag is fresh once the upstream is back.
+      this.lifecycle?.background?.refreshTag({ repository: ctx.name, tag });
       return this.stale(ctx, toStored(cached), reason);
     }
     return upstreamFailure(error, `${ctx.name}:${tag}`);

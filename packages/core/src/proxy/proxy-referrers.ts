@@ -1,6 +1,7 @@
 import { parseDescriptor, type Descriptor } from '@berth/oci';
 import type { UpstreamReferrers } from '@berth/upstream';
 import type { ReferrersCache } from '../referrers-cache/types.js';
+import type { BackgroundWork } from '../lifecycle/background-work.js';
 import { BoundedLru } from './bounded-lru.js';
 import type { CacheOutcome } from './cache-status.js';
 import type { ProxyContext } from './proxy-context.js';
@@ -40,7 +41,13 @@ export class ProxyReferrers {
 
   constructor(
     private readonly cache: ReferrersCache,
-    private readonly options: { freshMs: number; logger?: ProxyReferrersLogger; metrics?: Pick<ProxyMetrics, 'referrersList'> },
+    private readonly options: {
+      freshMs: number;
+      logger?: ProxyReferrersLogger;
+      metrics?: Pick<ProxyMetrics, 'referrersList'>;
+      /** Runs stale refreshes as jobs (one per list across every process); in this process when absent. */
+      background?: BackgroundWork;
+    },
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -74,7 +81,18 @@ export class ProxyReferrers {
 
   /** A refresh nobody waits for; a refresh of the key already running is joined, not repeated. */
   private refreshInBackground(ctx: ProxyContext, subject: string, key: string): void {
-    void this.fetches.run(key, () => this.fetchAndStore(ctx, subject, key));
+    if (this.options.background !== undefined) this.options.background.refreshReferrers({ repository: ctx.name, subject });
+    else void this.fetches.run(key, () => this.fetchAndStore(ctx, subject, key));
+  }
+
+  /**
+   * Read the upstream list again and cache it (the refresh job). Throws when the upstream could not
+   * answer, so that the job is tried again; the stale list stays cached meanwhile.
+   */
+  async refresh(ctx: ProxyContext, subject: string): Promise<void> {
+    const key = cacheKey(ctx.project.id, ctx.upstreamName, subject);
+    const { value } = await this.fetches.run(key, () => this.fetchAndStore(ctx, subject, key));
+    if (value.outcome.kind === 'incomplete') throw new Error(`referrers of ${ctx.name}@${subject} not refreshed: ${value.outcome.reason}`);
   }
 
   /** One upstream read; stored when the cache takes it. Never throws: failures leave the list empty. */

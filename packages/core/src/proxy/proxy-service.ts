@@ -96,6 +96,7 @@ export class ProxyService {
     const ctx = await this.contextFor(name);
     if (ctx === null) return;
     this.manifests.forget(ctx);
+    this.blobs.forgetLinks(`${name}@`);
     await this.bumpVersion(ctx.project.id);
   }
 
@@ -117,6 +118,7 @@ export class ProxyService {
     const proxy = [...(await this.loadProjects()).proxies.values()].find((p) => p.project.id === projectId);
     this.manifests.forgetCached(projectId, repositoryName);
     this.tagLists.forget(projectId, repositoryName);
+    if (proxy !== undefined) this.blobs.forgetLinks(repositoryName !== undefined ? `${repositoryName}@` : `${proxy.project.name}/`);
     this.projects = undefined;
     // Cached upstream referrers lists (shared by the replicas on Redis) are keyed by the upstream's
     // repository name; when that cannot be worked out, the whole project's lists go.

@@ -25,6 +25,7 @@ export const DEFAULT_PROXY_SETTINGS: Omit<ProxySettings, 'upstream'> = {
   ns: [],
   referrersProxy: false,
   nameMapping: { prefix: '', separator: '/', dockerHubLibrary: 'auto' },
+  prefetch: { enabled: false, platforms: [], referrers: true },
 };
 
 /** The proxy settings of a project row; throws when the row is not a usable proxy project. */
@@ -37,6 +38,7 @@ export function proxySettingsOf(project: ProjectRow): ProxySettings {
     ...DEFAULT_PROXY_SETTINGS,
     ...raw,
     nameMapping: { ...DEFAULT_PROXY_SETTINGS.nameMapping, ...raw.nameMapping },
+    prefetch: { ...DEFAULT_PROXY_SETTINGS.prefetch, ...raw.prefetch },
     upstream: raw.upstream,
   };
 }
