@@ -19,6 +19,8 @@ interface Stats {
   lastPulledAt: string | null;
   hits: number;
   misses: number;
+  quota: { maxBytes: number; lowWaterPercent: number; usedPercent: number } | null;
+  retentionDays: number | null;
 }
 
 let setup: ProxySetup;
@@ -102,6 +104,26 @@ describe('cache statistics and purge', () => {
     expect(purged.manifests).toBe(1);
     expect(await stats()).toMatchObject({ manifests: 0, blobs: 0, blobBytes: 0 });
     expect((await pullManifest()).headers.get('cache-status')).toBe('Berth; fwd=miss; stored');
+  });
+
+  it('reports the stored bytes against a quota set through the API, and the retention', async () => {
+    await pullImage();
+    const patched = await api.expect<{ quota?: unknown; retentionDays?: number }>(200, 'PATCH', '/projects/hub', { as: ADMIN, body: { quota: { maxBytes: '1MiB' }, retentionDays: 7 } });
+    expect(patched).toMatchObject({ quota: { maxBytes: 1024 * 1024, lowWaterPercent: 80 }, retentionDays: 7 });
+    const withQuota = await stats();
+    expect(withQuota.blobBytes).toBeGreaterThan(4096);
+    expect(withQuota).toMatchObject({ retentionDays: 7, quota: { maxBytes: 1024 * 1024, lowWaterPercent: 80, usedPercent: Math.round((withQuota.blobBytes / (1024 * 1024)) * 1000) / 10 } });
+    const refused = await api.call('PATCH', '/projects/hub', { as: ADMIN, body: { quota: { maxBytes: 'lots' } } });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(errorOf(refused).detail)).toContain('quota.maxBytes');
+  });
+
+  it('shows the background jobs to system administrators', async () => {
+    const jobs = await api.expect<{ enabled: boolean; counts: Record<string, number>; recentFailures: unknown[] }>(200, 'GET', '/jobs', { as: ADMIN });
+    expect(jobs.enabled).toBe(true);
+    // The three maintenance schedules (eviction, garbage collection, upload cleanup) wait for their next run.
+    expect(jobs.counts).toMatchObject({ delayed: 3, failed: 0 });
+    expect(jobs.recentFailures).toEqual([]);
   });
 
   it('refuses a repository outside the project', async () => {

@@ -80,6 +80,7 @@ const MATRIX: Record<string, MatrixCase> = {
     request: async ({ api, n }) => ({ path: `/users/${(await createUser(api, `removed-${n}`)).name}` }),
     expect: SYSTEM_ADMIN_ONLY(204),
   },
+  'GET /jobs': { request: fixed('/jobs'), expect: SYSTEM_ADMIN_ONLY(200) },
   'GET /audit': { request: fixed('/audit'), expect: SYSTEM_ADMIN_ONLY(200) },
   'GET /me': { request: fixed('/me'), expect: AUTHENTICATED(200) },
   'GET /openapi.json': { request: fixed('/openapi.json'), expect: [200, 200, 200, 200, 200, 200, 200, 200] },

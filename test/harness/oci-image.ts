@@ -30,6 +30,8 @@ export interface BuildImageOptions {
    */
   layerSizes?: number[];
   seed?: string;
+  /** Per position of `layerSizes`: a seed replacing `seed` for that layer (to mix shared and unique layers). */
+  layerSeeds?: string[];
 }
 
 export interface Descriptor {
@@ -70,7 +72,7 @@ export async function buildImageLayout(dir: string, options: BuildImageOptions):
   const dataLayers = (options.layerSizes ?? []).map((size, position) =>
     tarArchive([
       { name: 'data/', body: undefined },
-      { name: `data/random-${position}.bin`, body: pseudoRandomBytes(`${seed}/layer-${position}`, size) },
+      { name: `data/random-${position}.bin`, body: pseudoRandomBytes(`${options.layerSeeds?.[position] ?? seed}/layer-${position}`, size) },
     ]),
   );
   const layers = new Map<string, Descriptor>();

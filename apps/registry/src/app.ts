@@ -1,6 +1,5 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import type { AdminServices, RegistryServices } from '@berth/core';
 import { V2Guard, type AuthRuntime } from './auth/v2-guard.js';
 import { authenticate } from './middleware/authenticate.js';
@@ -17,8 +16,8 @@ export interface AppDeps {
   trustProxy?: boolean;
   /** Absolute base URL for Location and Link headers (behind a reverse proxy). */
   publicUrl?: string;
-  /** Prometheus registry served at GET /metrics. */
-  metrics?: Registry;
+  /** Prometheus metrics served at GET /metrics (a prom-client Registry). */
+  metrics?: { contentType: string; metrics(): Promise<string> };
   /** Token authentication; absent when auth.enabled is false (every request allowed). */
   auth?: AuthRuntime;
   /** The admin API's services (with auth only: every route needs an account). */

@@ -1,19 +1,13 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino, type Logger } from 'pino';
 import type { BerthConfig } from '@berth/config';
-import { applyConfiguredProjects, createAdminServices, createRegistryServices } from '@berth/core';
-import { openDatabase } from '@berth/db';
-import { createUpstreamClient } from '@berth/upstream';
-import { RedisContentVersions, RedisFillLock, closeRedisClient, createRedisClient } from '@berth/redis';
-import { join } from 'node:path';
-import { createFsBlobStore, openS3BlobStore, type BlobStore } from '@berth/storage';
+import { createAdminServices } from '@berth/core';
+import { createLogger, openRuntime, registryRunsJobs, type Logger } from '@berth/runtime';
 import { createApp } from './app.js';
 import { createAuthRuntime } from './auth/runtime.js';
-import { createMetrics } from './metrics.js';
-import { createReferrersCache } from './referrers-cache.js';
-import { loadSecretSealer } from './secret-key.js';
+
+export { createLogger } from '@berth/runtime';
 
 export interface RunningServer {
   /** http://host:port as actually bound. */
@@ -23,76 +17,12 @@ export interface RunningServer {
   close(graceSeconds?: number): Promise<void>;
 }
 
-export function createLogger(config: BerthConfig): Logger {
-  return pino({
-    level: config.log.level,
-    // Human-readable lines for development; JSON (one object per line) otherwise.
-    ...(config.log.pretty ? { transport: { target: 'pino-pretty', options: { colorize: false } } } : {}),
-  });
-}
-
-async function createBlobStore(config: BerthConfig, logger: Logger): Promise<BlobStore> {
-  if (config.storage.driver === 's3') {
-    const s3 = config.storage.s3;
-    return openS3BlobStore({
-      region: s3.region,
-      bucket: s3.bucket,
-      prefix: s3.prefix,
-      forcePathStyle: s3.forcePathStyle,
-      ...(s3.endpoint !== undefined ? { endpoint: s3.endpoint } : {}),
-      ...(s3.accessKeyId !== undefined ? { accessKeyId: s3.accessKeyId } : {}),
-      ...(s3.secretAccessKey !== undefined ? { secretAccessKey: s3.secretAccessKey } : {}),
-    });
-  }
-  const store = createFsBlobStore({ root: config.storage.fs.root });
-  // Temp files a crash left behind are invisible to clients; reclaim their space in the background.
-  store.sweepTempFiles().then(
-    (removed) => { if (removed > 0) logger.info({ removed }, 'removed stale temporary blob files'); },
-    (error: unknown) => logger.warn({ err: error }, 'could not sweep temporary blob files'),
-  );
-  return store;
-}
-
 /** Build every dependency from configuration and listen. The composition root main.ts and tests share it. */
 export async function startServer(config: BerthConfig, logger: Logger = createLogger(config)): Promise<RunningServer> {
-  const metadata = await openDatabase(
-    config.database.url !== undefined
-      ? { url: config.database.url, poolSize: config.database.poolSize }
-      : { dataDir: config.database.dataDir },
-  );
-  const store = await createBlobStore(config, logger);
-  const sealer = await loadSecretSealer(config);
-  const metrics = createMetrics();
-  await applyConfiguredProjects(metadata, config.projects, sealer);
-  // With Redis, replicas take a lock per blob fill so each uncached blob is fetched from upstream once.
-  const redis = config.redis.url !== undefined ? createRedisClient(config.redis.url, { logger }) : undefined;
-  const referrersCache = createReferrersCache(config, redis);
-  metrics.observeReferrersCache(referrersCache);
-  const services = createRegistryServices({
-    metadata,
-    store,
-    proxy: {
-      upstreamFactory: createUpstreamClient,
-      metrics: metrics.proxy,
-      upstreamHooks: (project) => metrics.upstreamHooks(project),
-      spoolDir: join(config.dataDir, 'spool'),
-      logger,
-      ...(sealer !== undefined ? { sealer } : {}),
-      ...(redis !== undefined ? { fillLock: new RedisFillLock(redis, { keyPrefix: config.redis.keyPrefix, logger }) } : {}),
-      referrersCache,
-      ...(redis !== undefined ? { contentVersions: new RedisContentVersions(redis, { keyPrefix: config.redis.keyPrefix }) } : {}),
-      referrersFreshMs: config.referrersCache.freshTtlSeconds * 1000,
-    },
-    settings: {
-      autoCreateProjects: config.autoCreateProjects,
-      maxManifestBytes: config.limits.maxManifestBytes,
-      uploadSessionTtlMs: config.limits.uploadSessionTtlMinutes * 60_000,
-      referrersPage: { maxCount: config.limits.referrersPageMaxDescriptors, maxBytes: config.limits.referrersPageMaxBytes },
-      ...(config.storage.driver === 's3' && config.storage.s3.redirect
-        ? { blobRedirectSeconds: config.storage.s3.presignExpirySeconds }
-        : {}),
-    },
-  });
+  const runsJobs = registryRunsJobs(config);
+  const runtime = await openRuntime(config, logger, { runsJobs });
+  const { metadata, services, sealer, metrics } = runtime;
+  if (runsJobs) await runtime.startJobs();
   const auth = config.auth.enabled ? await createAuthRuntime(config, metadata, logger) : undefined;
   if (auth === undefined && !isLoopback(config.server.host)) {
     logger.warn({ host: config.server.host }, 'authentication is off (auth.enabled: false): anyone who can reach this address may push and delete');
@@ -104,6 +34,7 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
           metadata,
           proxy: services.proxy,
           cacheCounts: (project) => metrics.cacheCounts(project),
+          ...(runtime.queue !== undefined ? { jobs: runtime.queue } : {}),
           bootstrapAdmin: config.auth.admin.username,
           // Accounts and visibility changed through the API apply to this process's next request.
           afterChange: () => auth.access.forgetCached(),
@@ -135,10 +66,7 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
       const timer = setTimeout(() => server.closeAllConnections(), graceSeconds * 1000);
       await closed;
       clearTimeout(timer);
-      await services.close();
-      // After the fills drained: their locks are released by then.
-      if (redis !== undefined) await closeRedisClient(redis);
-      await metadata.close();
+      await runtime.close(graceSeconds * 1000);
     },
   };
 }

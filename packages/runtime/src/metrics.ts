@@ -1,6 +1,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ProxyMetrics, ReferrersCache } from '@berth/core';
 import type { UpstreamHooks } from '@berth/upstream';
+import { createJobMetrics, type JobMetrics } from './job-metrics.js';
 
 export interface RegistryMetrics {
   registry: Registry;
@@ -11,6 +12,7 @@ export interface RegistryMetrics {
   cacheCounts(project: string): Promise<{ hits: number; misses: number }>;
   /** Report the referrers cache's size (entries, bytes) at every scrape. */
   observeReferrersCache(cache: Pick<ReferrersCache, 'usage'>): void;
+  jobs: JobMetrics;
 }
 
 /** Prometheus metrics for one Berth process (served at GET /metrics). */
@@ -50,6 +52,7 @@ export function createMetrics(): RegistryMetrics {
       onRequest: ({ kind, status }) => upstream.inc({ project, kind, status: String(status) }),
       onBreakerChange: (state) => offline.set({ project }, state === 'offline' ? 1 : 0),
     }),
+    jobs: createJobMetrics(registry),
     cacheCounts: async (project) => ({ hits: await projectTotal(hits, project), misses: await projectTotal(misses, project) }),
     observeReferrersCache(cache) {
       const gauge = (name: string, help: string, read: (usage: { entries: number; bytes: number }) => number) =>

@@ -5,6 +5,7 @@ import {
   auditQuerySchema,
   cachePurgeSchema,
   cacheStatsSchema,
+  jobsViewSchema,
   meViewSchema,
   memberSetSchema,
   memberViewSchema,
@@ -48,7 +49,7 @@ export interface AdminRoute {
   path: string;
   operationId: string;
   summary: string;
-  tag: 'projects' | 'members' | 'robots' | 'cache' | 'users' | 'audit' | 'account' | 'meta';
+  tag: 'projects' | 'members' | 'robots' | 'cache' | 'jobs' | 'users' | 'audit' | 'account' | 'meta';
   right: AdminRight;
   query?: z.ZodObject;
   body?: z.ZodType;
@@ -102,6 +103,9 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     handler: (s, c) => s.cache.purge(c.principal, param(c, 'project'), c.body) },
   { method: 'get', path: '/projects/{project}/cache/stats', operationId: 'cacheStats', summary: 'Cached repositories, manifests, blobs and bytes; hits, misses and last pull', tag: 'cache', right: 'project-guest', response: cacheStatsSchema, status: 200,
     handler: (s, c) => s.cache.stats(c.principal, param(c, 'project')) },
+  // Jobs
+  { method: 'get', path: '/jobs', operationId: 'jobsStatus', summary: 'Background jobs by state (waiting, active, delayed, failed) and the most recent failures', tag: 'jobs', right: 'system-admin', response: jobsViewSchema, status: 200,
+    handler: (s, c) => s.jobs.status(c.principal) },
   // Users
   { method: 'get', path: '/users', operationId: 'listUsers', summary: 'Every user', tag: 'users', right: 'system-admin', response: list('users', userViewSchema), status: 200,
     handler: (s, c) => s.users.list(c.principal) },

@@ -1,0 +1,125 @@
+import { join } from 'node:path';
+import type { BerthConfig } from '@berth/config';
+import {
+  applyConfiguredProjects,
+  createLifecycleServices,
+  createRegistryServices,
+  type LifecycleServices,
+  type RegistryServices,
+  type SecretSealer,
+} from '@berth/core';
+import { openDatabase, type MetadataStore } from '@berth/db';
+import { QueueBackgroundWork, jobHandlers, scheduleMaintenance, type JobQueue } from '@berth/jobs';
+import { RedisContentVersions, RedisFillLock, closeRedisClient, createRedisClient } from '@berth/redis';
+import type { BlobStore } from '@berth/storage';
+import { createUpstreamClient } from '@berth/upstream';
+import type { Logger } from 'pino';
+import { createBlobStore } from './blob-store.js';
+import { createJobQueue } from './job-queue.js';
+import { createMetrics, type RegistryMetrics } from './metrics.js';
+import { createReferrersCache } from './referrers-cache.js';
+import { loadSecretSealer } from './secret-key.js';
+
+/** Everything a Berth process (registry or worker) is built from, and how to take it down. */
+export interface Runtime {
+  config: BerthConfig;
+  logger: Logger;
+  metadata: MetadataStore;
+  store: BlobStore;
+  sealer: SecretSealer | undefined;
+  metrics: RegistryMetrics;
+  services: RegistryServices;
+  /** The job queue; undefined when this process neither enqueues nor runs jobs (no Redis, worker off). */
+  queue: JobQueue | undefined;
+  lifecycle: LifecycleServices;
+  /** Become a worker: run every job processor and keep the maintenance schedules. */
+  startJobs(): Promise<void>;
+  /** Stop the jobs (active ones get `graceMs`), drain fills, close Redis and the database. */
+  close(graceMs: number): Promise<void>;
+}
+
+/**
+ * Build the drivers and services from configuration: the composition shared by the registry
+ * (`apps/registry`) and the worker (`apps/worker`). `runsJobs` says whether this process will
+ * process jobs; without Redis a queue exists only for a process that does.
+ */
+export async function openRuntime(config: BerthConfig, logger: Logger, options: { runsJobs: boolean }): Promise<Runtime> {
+  const metadata = await openDatabase(
+    config.database.url !== undefined ? { url: config.database.url, poolSize: config.database.poolSize } : { dataDir: config.database.dataDir },
+  );
+  const store = await createBlobStore(config, logger);
+  const sealer = await loadSecretSealer(config);
+  const metrics = createMetrics();
+  await applyConfiguredProjects(metadata, config.projects, sealer);
+  // With Redis, replicas take a lock per blob fill so each uncached blob is fetched from upstream once.
+  const redis = config.redis.url !== undefined ? createRedisClient(config.redis.url, { logger }) : undefined;
+  const referrersCache = createReferrersCache(config, redis);
+  metrics.observeReferrersCache(referrersCache);
+  const queue = redis !== undefined || options.runsJobs ? createJobQueue(config, logger) : undefined;
+  if (queue !== undefined) metrics.jobs.observeQueue(queue);
+  const services = createRegistryServices({
+    metadata,
+    store,
+    proxy: {
+      upstreamFactory: createUpstreamClient,
+      metrics: metrics.proxy,
+      upstreamHooks: (project) => metrics.upstreamHooks(project),
+      spoolDir: join(config.dataDir, 'spool'),
+      logger,
+      ...(sealer !== undefined ? { sealer } : {}),
+      ...(redis !== undefined ? { fillLock: new RedisFillLock(redis, { keyPrefix: config.redis.keyPrefix, logger }) } : {}),
+      referrersCache,
+      ...(redis !== undefined ? { contentVersions: new RedisContentVersions(redis, { keyPrefix: config.redis.keyPrefix }) } : {}),
+      referrersFreshMs: config.referrersCache.freshTtlSeconds * 1000,
+      ...(queue !== undefined ? { background: new QueueBackgroundWork(queue, logger) } : {}),
+    },
+    settings: {
+      autoCreateProjects: config.autoCreateProjects,
+      maxManifestBytes: config.limits.maxManifestBytes,
+      uploadSessionTtlMs: config.limits.uploadSessionTtlMinutes * 60_000,
+      referrersPage: { maxCount: config.limits.referrersPageMaxDescriptors, maxBytes: config.limits.referrersPageMaxBytes },
+      ...(config.storage.driver === 's3' && config.storage.s3.redirect ? { blobRedirectSeconds: config.storage.s3.presignExpirySeconds } : {}),
+    },
+  });
+  const lifecycle = createLifecycleServices(services, {
+    gcGraceMs: config.jobs.gcGraceSeconds * 1000,
+    uploadSessionTtlMs: config.limits.uploadSessionTtlMinutes * 60_000,
+    logger,
+  });
+  return {
+    config,
+    logger,
+    metadata,
+    store,
+    sealer,
+    metrics,
+    services,
+    queue,
+    lifecycle,
+    async startJobs() {
+      if (queue === undefined) throw new Error('no job queue: configure redis.url, or let this process run jobs');
+      await queue.process(jobHandlers(lifecycle, logger, metrics.jobs.maintenance), {
+        concurrency: config.jobs.concurrency,
+        events: {
+          ...metrics.jobs.events,
+          failed(name, error, durationMs, willRetry) {
+            metrics.jobs.events.failed?.(name, error, durationMs, willRetry);
+            logger.warn({ job: name, err: error, willRetry }, willRetry ? 'job failed; will retry' : 'job failed for good');
+          },
+        },
+      });
+      await scheduleMaintenance(queue, {
+        evictionMs: config.jobs.evictionIntervalSeconds * 1000,
+        gcMs: config.jobs.gcIntervalSeconds * 1000,
+        uploadCleanupMs: config.jobs.uploadCleanupIntervalSeconds * 1000,
+      });
+    },
+    async close(graceMs) {
+      await queue?.close(graceMs);
+      await services.close();
+      // After the fills drained: their locks are released by then.
+      if (redis !== undefined) await closeRedisClient(redis);
+      await metadata.close();
+    },
+  };
+}

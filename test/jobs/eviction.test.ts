@@ -1,0 +1,111 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { MANIFEST_ACCEPT, MEDIA, digestOf, type ManifestDoc } from '../api/content.js';
+import { call } from '../api/helpers.js';
+import { waitFor } from './helpers/wait.js';
+import { pushArtifact, readReferrers, NOTATION_SIGNATURE, SIGSTORE_BUNDLE } from '../proxy/referrers-fixtures.js';
+import { pushUpstreamImage, startProxySetup, type ProxySetup } from '../proxy/setup.js';
+import type { BuiltImage } from '../harness/oci-image.js';
+
+// Eviction by bytes end to end: three cached images sharing one layer in a proxy project with a
+// quota; the least recently pulled image goes with its cached referrers, the shared layer stays,
+// the garbage collector deletes the evicted image's own layer, and pulling it again refetches it.
+
+const KIB = 1024;
+const SHARED = 200 * KIB;
+const UNIQUE = 100 * KIB;
+
+let setup: ProxySetup;
+let work: string;
+const images: Record<string, BuiltImage> = {};
+
+const blobGets = (digest: string) => setup.relay.count('GET', new RegExp(`/blobs/${digest}$`));
+
+async function pullImage(name: string): Promise<void> {
+  const image = images[name]!;
+  const manifest = await call(setup.berth.url, 'GET', `/v2/hub/library/${name}/manifests/v1`, { headers: { Accept: MANIFEST_ACCEPT } });
+  expect(manifest.status).toBe(200);
+  const parsed = JSON.parse(manifest.body.toString()) as { config: { digest: string }; layers: Array<{ digest: string }> };
+  for (const digest of [parsed.config.digest, ...parsed.layers.map((layer) => layer.digest)]) {
+    const blob = await call(setup.berth.url, 'GET', `/v2/hub/library/${name}/blobs/${digest}`);
+    expect(blob.status).toBe(200);
+    expect(digestOf(blob.body)).toBe(digest);
+  }
+  expect(image.topDigest).toBe(digestOf(manifest.body));
+}
+
+async function upstreamManifest(name: string): Promise<ManifestDoc> {
+  const res = await call(setup.upstream.url, 'GET', `/v2/library/${name}/manifests/v1`, { headers: { Accept: MANIFEST_ACCEPT } });
+  return { bytes: res.body, digest: digestOf(res.body), size: res.body.length, mediaType: MEDIA.ociManifest, json: JSON.parse(res.body.toString()) as Record<string, unknown> };
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'berth-eviction-'));
+  setup = await startProxySetup(
+    [{ kind: 'proxy', name: 'hub', quota: { maxBytes: SHARED + 3 * UNIQUE, lowWaterPercent: 85 } }],
+    { jobs: { evictionIntervalSeconds: 1, gcIntervalSeconds: 1, gcGraceSeconds: 1 } },
+  );
+  for (const name of ['a', 'b', 'c']) {
+    images[name] = await pushUpstreamImage(setup, work, name, { tag: 'v1', layerSizes: [SHARED, UNIQUE], layerSeeds: ['shared', name] });
+  }
+});
+
+afterAll(async () => {
+  await setup?.stop();
+  if (work !== undefined) await rm(work, { recursive: true, force: true });
+});
+
+describe('eviction under a quota', () => {
+  it('evicts the least recently pulled image with its cached referrers; shared blobs and local referrers stay', async () => {
+    const [shared, uniqueB] = [images.b!.layers.find((l) => l.size > SHARED)!, images.b!.layers.find((l) => l.size > UNIQUE && l.size < SHARED)!];
+    expect(images.a!.layers.map((l) => l.digest)).toContain(shared.digest);
+
+    // b is pulled first, so it is the least recently used once a and c follow.
+    const subjectB = await upstreamManifest('b');
+    const cachedSignature = await pushArtifact(setup.upstream.url, 'library/b', subjectB, SIGSTORE_BUNDLE);
+    await pullImage('b');
+    // The publisher's signature, pulled through Berth: cached, with b as its subject.
+    expect((await call(setup.berth.url, 'GET', `/v2/hub/library/b/manifests/${cachedSignature.digest}`, { headers: { Accept: MEDIA.ociManifest } })).status).toBe(200);
+    // The security team's own signature, pushed to Berth: local, never evicted.
+    const localSignature = await pushArtifact(setup.berth.url, 'hub/library/b', subjectB, NOTATION_SIGNATURE);
+    const listed = await readReferrers(setup.berth.url, `/v2/hub/library/b/referrers/${subjectB.digest}`);
+    expect(new Set(listed.digests)).toEqual(new Set([localSignature.digest, cachedSignature.digest]));
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // distinct last-pull times
+    await pullImage('a');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await pullImage('c'); // now over the quota: about SHARED + 3 × UNIQUE plus configs and small layers
+
+    const before = blobGets(uniqueB.digest);
+    await waitFor(async () => /berth_cache_evicted_images_total\{project="hub",reason="quota"\} 1\n/.test((await call(setup.berth.url, 'GET', '/metrics')).body.toString()), 'one image evicted for the quota', 20_000);
+
+    // The shared layer is still cached: served with the upstream down.
+    await setup.relay.down();
+    try {
+      const sharedRead = await call(setup.berth.url, 'GET', `/v2/hub/library/a/blobs/${shared.digest}`);
+      expect(sharedRead.status).toBe(200);
+      expect(digestOf(sharedRead.body)).toBe(shared.digest);
+      // a and c were not evicted: their manifests are answered from the cache.
+      for (const name of ['a', 'c']) {
+        const res = await call(setup.berth.url, 'GET', `/v2/hub/library/${name}/manifests/${images[name]!.topDigest}`, { headers: { Accept: MANIFEST_ACCEPT } });
+        expect(res.status).toBe(200);
+      }
+      // b's own layer is gone once the collector ran: with the upstream down it cannot be served.
+      await waitFor(async () => (await call(setup.berth.url, 'GET', `/v2/hub/library/b/blobs/${uniqueB.digest}`)).status !== 200, "b's unique layer deleted by the garbage collector", 20_000);
+      // The local signature stays, the cached one went with its subject.
+      const referrers = await readReferrers(setup.berth.url, `/v2/hub/library/b/referrers/${subjectB.digest}`);
+      expect(referrers.digests).toEqual([localSignature.digest]);
+    } finally {
+      await setup.relay.up();
+    }
+
+    // Pulling b again fetches what was evicted, byte for byte.
+    const tag = await call(setup.berth.url, 'GET', '/v2/hub/library/b/manifests/v1', { headers: { Accept: MANIFEST_ACCEPT } });
+    expect(tag.headers.get('cache-status')).toContain('fwd=miss');
+    await pullImage('b');
+    expect(blobGets(uniqueB.digest)).toBe(before + 1);
+    const refetched = await call(setup.berth.url, 'GET', `/v2/hub/library/b/manifests/${cachedSignature.digest}`, { headers: { Accept: MEDIA.ociManifest } });
+    expect(refetched.headers.get('cache-status')).toContain('fwd=miss');
+  });
+});
