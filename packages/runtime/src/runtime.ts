@@ -104,7 +104,8 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
           ...metrics.jobs.events,
           failed(name, error, durationMs, willRetry) {
             metrics.jobs.events.failed?.(name, error, durationMs, willRetry);
-            logger.warn({ job: name, err: error, willRetry }, willRetry ? 'job failed; will retry' : 'job failed for good');
+            if (willRetry) logger.info({ job: name, error: error.message }, 'job failed; will retry');
+            else logger.warn({ job: name, err: error }, 'job failed for good');
           },
         },
       });
