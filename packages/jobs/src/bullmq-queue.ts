@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import { closeRedisClient } from '@berth/redis';
 import { Redis } from 'ioredis';
 import { ActiveJobs } from './active-jobs.js';
 import {
@@ -153,7 +154,7 @@ export class BullJobQueue implements JobQueue {
     }
     await this.queue.close();
     // BullMQ leaves the clients it was given open; its own duplicates it closed above.
-    await Promise.all(this.connections.map((client) => quit(client)));
+    await Promise.all(this.connections.map((client) => closeRedisClient(client)));
   }
 
   private async runJob(job: BullJob, handlers: Readonly<Record<string, JobHandler>>, events: JobEvents | undefined): Promise<void> {
@@ -199,14 +200,3 @@ function jobOptions(attempts: number, backoffMs: number): JobsOptions {
   };
 }
 
-async function quit(client: Redis): Promise<void> {
-  if (client.status === 'ready') {
-    try {
-      await client.quit();
-      return;
-    } catch {
-      // Gone while quitting: disconnect below.
-    }
-  }
-  client.disconnect();
-}

@@ -76,26 +76,20 @@ export async function evictCachedImage(db: Database, repositoryId: number, diges
 
 /** Cached manifests of the repository, not yet going, that go with the `going` ones (see above). */
 function goesWith(db: Database, repositoryId: number, going: string[]) {
-  const childOfGoing = db
-    .select({ one: sql`1` })
-    .from(manifestChildren)
-    .where(
-      and(
-        eq(manifestChildren.repositoryId, repositoryId),
-        eq(manifestChildren.childDigest, manifests.digest),
-        inArray(manifestChildren.parentDigest, going),
-      ),
-    );
-  const listedByOneThatStays = db
-    .select({ one: sql`1` })
-    .from(manifestChildren)
-    .where(
-      and(
-        eq(manifestChildren.repositoryId, repositoryId),
-        eq(manifestChildren.childDigest, manifests.digest),
-        notInArray(manifestChildren.parentDigest, going),
-      ),
-    );
+  /** Index entries of the repository listing the manifest, by parents in `going` (or not in it). */
+  const listedBy = (parentsGoing: boolean) =>
+    db
+      .select({ one: sql`1` })
+      .from(manifestChildren)
+      .where(
+        and(
+          eq(manifestChildren.repositoryId, repositoryId),
+          eq(manifestChildren.childDigest, manifests.digest),
+          parentsGoing ? inArray(manifestChildren.parentDigest, going) : notInArray(manifestChildren.parentDigest, going),
+        ),
+      );
+  const childOfGoing = listedBy(true);
+  const listedByOneThatStays = listedBy(false);
   // `sha256:<hex>` → `sha256-<hex>`, and cosign's `sha256-<hex>.<kind>` by a prefix LIKE (escaped:
   // the digest grammar allows `_`).
   const referrersTags = going.map((digest) => digest.replace(':', '-'));

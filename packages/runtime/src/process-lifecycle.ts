@@ -1,0 +1,39 @@
+import { ConfigError, loadConfig, type BerthConfig } from '@berth/config';
+import type { Logger } from 'pino';
+
+/** The configuration from argv and the environment; an invalid one ends the process with code 2. */
+export function loadConfigOrExit(program: string): BerthConfig {
+  try {
+    return loadConfig({ argv: process.argv.slice(2) });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${program}: invalid configuration\n${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+/** On SIGTERM or SIGINT: log, `close()`, and exit (1 when closing failed). */
+export function closeOnSignals(logger: Logger, close: () => Promise<void>): void {
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Run a process's main; a failure to start is printed and ends the process with code 1. */
+export function runMain(program: string, main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${program}: failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  });
+}
