@@ -77,14 +77,18 @@ class FilesystemBlobStore implements FsBlobStore {
     const hashing = new HashingTransform(writeAlgorithm(options));
     await mkdir(this.tmpDir, { recursive: true });
     const tmp = join(this.tmpDir, `${randomUUID()}.blob`);
+    const sink = createWriteStream(tmp, { flags: 'wx' });
     try {
-      await pipeline(source, hashing, createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(source, hashing, sink);
       const info = hashing.result();
       assertExpectedDigest(options.expected, info.digest);
       await fsyncPath(tmp);
       await publishFile(tmp, this.blobPath(info.digest));
       return info;
     } finally {
+      // A source failing early destroys the sink while it may still be opening (creating) the file:
+      // wait until it closed, or the file would appear after the rm below.
+      if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()));
       // After a successful publish the temp file is gone already; otherwise drop what was written.
       await rm(tmp, { force: true });
     }
