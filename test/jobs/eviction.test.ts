@@ -46,8 +46,8 @@ async function pullImage(name: string): Promise<void> {
 
 /**
  * With the upstream down, none of `references` of b is answered from the cache any more (503s
- * instead of cached 200s). A registry that did not evict (the worker did) sees it once its
- * in-memory copies are older than their 30 s maximum age.
+ * instead of cached 200s). A registry that did not evict (the worker did) hears of it through the
+ * change notice on Redis.
  */
 async function evictedFromB(references: string[]): Promise<boolean> {
   await new Promise((resolve) => setTimeout(resolve, 250));

@@ -179,6 +179,20 @@ describe('two replicas answering referrers', () => {
       const mine = await pushArtifact(replicas[0]!.url, 'hub/team/signed', image, 'application/vnd.example.signature');
       const third = await fetch(`${replicas[1]!.url}${path}`);
       expect(((await third.json()) as { manifests: Array<{ digest: string }> }).manifests.map((m) => m.digest)).toEqual([mine.digest, sbom.digest]);
+
+      // Replica 1 remembers the signature manifest in memory; deleted through replica 0, it is gone
+      // from replica 1 at once too (the change notice over Redis, not the memory's 30 s maximum age).
+      const manifestPath = `/v2/hub/team/signed/manifests/${mine.digest}`;
+      const accept = { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } };
+      for (let i = 0; i < 2; i += 1) expect((await fetch(`${replicas[1]!.url}${manifestPath}`, accept)).status).toBe(200);
+      expect((await fetch(`${replicas[0]!.url}${manifestPath}`, { method: 'DELETE' })).status).toBe(202);
+      const deadline = Date.now() + 2000;
+      let status = 200;
+      while (status === 200 && Date.now() < deadline) {
+        status = (await fetch(`${replicas[1]!.url}${manifestPath}`, accept)).status;
+        if (status === 200) await sleep(20);
+      }
+      expect(status).toBe(404);
     } finally {
       await stop();
     }

@@ -7,7 +7,7 @@ export { UploadService, rangeHeaders, type UploadState, type StartUploadResult }
 export { ListingService, type ListPage } from './listing.js';
 export { ReferrersService, type ReferrersPage } from './referrers.js';
 export * from './referrers-cache/index.js';
-export { InProcessContentVersions, type ContentVersions } from './proxy/content-versions.js';
+export { InProcessContentVersions, type ContentChangeListener, type ContentVersions } from './proxy/content-versions.js';
 export { applyConfiguredProjects } from './configured-projects.js';
 export type { ProxyDeps } from './registry.js';
 export { ProxyService } from './proxy/proxy-service.js';

@@ -10,8 +10,8 @@ interface Entry {
 /**
  * Proxied manifests kept in process memory, so a manifest GET within the tag TTL (or by digest)
  * touches neither the database nor the upstream. Least recently used entries go first once the
- * byte budget is spent. Entries are dropped when a repository's manifests change through this
- * process; another process's deletes and evictions are seen here once an entry is `maxAgeMs` old.
+ * byte budget is spent. Entries are dropped when a repository's manifests change, through this
+ * process or (with Redis) another one's change notice; were a notice lost, once `maxAgeMs` old.
  */
 export class ManifestMemory {
   private readonly entries: BoundedLru<Entry & { rememberedAt: number }>;

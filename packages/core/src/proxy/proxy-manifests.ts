@@ -190,7 +190,7 @@ export class ProxyManifests {
       tags,
     });
     // A lost version change only keeps other replicas' referrers answers for their maximum age (a minute).
-    if (parsed?.subject !== undefined || tags.some(isReferrerTag)) await this.versions?.bump(ctx.project.id).catch(() => undefined);
+    if (parsed?.subject !== undefined || tags.some(isReferrerTag)) await this.versions?.bump(ctx.project.id, ctx.name).catch(() => undefined);
     return { digest: manifest.digest, mediaType: parsed?.mediaType ?? manifest.mediaType, content: manifest.bytes, subject: parsed?.subject?.digest ?? null };
   }
 

@@ -39,6 +39,21 @@ export class ProxyService {
     private readonly now: () => number = Date.now,
   ) {
     this.tagLists = new ProxyTags(metadata, now);
+    // Another replica or a worker changed content (push, delete, purge, eviction, settings): drop what
+    // this process remembers of it now, rather than when those memories expire.
+    versions.onChange?.((projectId, repository) => this.forgetRemembered(projectId, repository));
+  }
+
+  private forgetRemembered(projectId: number, repository: string | undefined): void {
+    this.manifests.forgetCached(projectId, repository);
+    if (repository !== undefined) {
+      this.blobs.forgetLinks(`${repository}@`);
+      return;
+    }
+    const proxy = [...(this.projects?.proxies.values() ?? [])].find((p) => p.project.id === projectId);
+    if (proxy !== undefined) this.blobs.forgetLinks(`${proxy.project.name}/`);
+    this.tagLists.forget(projectId);
+    this.projects = undefined;
   }
 
   /** The proxy context for a repository name, or null when its project is not a proxy project. */
@@ -97,15 +112,15 @@ export class ProxyService {
     if (ctx === null) return;
     this.manifests.forget(ctx);
     this.blobs.forgetLinks(`${name}@`);
-    await this.bumpVersion(ctx.project.id);
+    await this.bumpVersion(ctx.project.id, name);
   }
 
   /**
    * The write is done whatever happens here: a version change lost to an unreachable Redis only
    * leaves other replicas' remembered referrers answers in use up to their maximum age (a minute).
    */
-  private async bumpVersion(projectId: number): Promise<void> {
-    await this.versions.bump(projectId).catch(() => undefined);
+  private async bumpVersion(projectId: number, repository?: string): Promise<void> {
+    await this.versions.bump(projectId, repository).catch(() => undefined);
   }
 
   /**
@@ -126,7 +141,7 @@ export class ProxyService {
       ? upstreamRepository(pathInProject(repositoryName, proxy.project.name), proxy.settings)
       : undefined;
     await this.referrers.forget(projectId, upstreamName);
-    await this.bumpVersion(projectId);
+    await this.bumpVersion(projectId, repositoryName);
   }
 
   /** The upstream's tags merged with the cached and pushed ones, in lexical order, paged. */
