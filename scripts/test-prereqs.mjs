@@ -19,6 +19,8 @@ const PACKAGES = [
   { name: 'podman', binaries: ['podman'] },
   { name: 'containerd', binaries: ['containerd', 'ctr'] },
   { name: `postgresql-${PG_VERSION}`, binaries: [`/usr/lib/postgresql/${PG_VERSION}/bin/postgres`] },
+  // `docker-compose config` validates docker-compose.yml without a Docker engine (test/deploy/).
+  { name: 'docker-compose', binaries: ['docker-compose'] },
 ];
 
 const SEARCH_PATH = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin']
