@@ -5,6 +5,7 @@ import { byteOrder, freshRepository, sha256 } from './fixtures.js';
 import { registerAccountCases } from './account-contract-cases.js';
 import { registerLifecycleCases } from './lifecycle-contract-cases.js';
 import { registerManifestCases } from './manifest-contract-cases.js';
+import { registerMigrationCases } from './migration-contract-cases.js';
 import { registerProjectAdminCases } from './project-admin-contract-cases.js';
 
 /**
@@ -176,5 +177,6 @@ export function describeMetadataStoreContract(name: string, open: () => Promise<
 
     registerAccountCases(getStore);
     registerLifecycleCases(getStore);
+    registerMigrationCases(getStore);
   });
 }

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from './database.js';
 import { createDrizzleAccountStore } from './drizzle-account-store.js';
 import type { MetadataStore } from './metadata-store.js';
+import { defaultMigrationsFolder, pendingMigrationsCounter } from './migration-status.js';
 import * as blobGc from './queries/blob-gc.js';
 import * as blobs from './queries/blobs.js';
 import * as cacheLifecycle from './queries/cache-lifecycle.js';
@@ -29,10 +30,12 @@ export function drizzleDatabaseOf(store: MetadataStore): Database {
 
 /**
  * The MetadataStore over a drizzle database of either driver; `close` releases the driver
- * (pool or embedded instance). After close every call fails.
+ * (pool or embedded instance). After close every call fails. `migrationsFolder` is the folder whose
+ * migrations `pendingMigrations` compares with the database (the repository's by default).
  */
-export function createDrizzleMetadataStore(db: Database, close: () => Promise<void>): MetadataStore {
+export function createDrizzleMetadataStore(db: Database, close: () => Promise<void>, options: { migrationsFolder?: string } = {}): MetadataStore {
   let closing: Promise<void> | undefined;
+  const pendingMigrations = pendingMigrationsCounter(db, options.migrationsFolder ?? defaultMigrationsFolder);
   const store: MetadataStore = {
     accounts: createDrizzleAccountStore(db),
 
@@ -88,6 +91,7 @@ export function createDrizzleMetadataStore(db: Database, close: () => Promise<vo
     async ping() {
       await db.execute(sql`select 1`);
     },
+    pendingMigrations,
     close() {
       closing ??= close();
       return closing;

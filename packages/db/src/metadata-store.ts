@@ -251,5 +251,7 @@ export interface MetadataStore {
 
   /** Reachability check for readiness probes. */
   ping(): Promise<void>;
+  /** Migrations of this code's migrations folder the database has not applied (readiness probes). */
+  pendingMigrations(): Promise<number>;
   close(): Promise<void>;
 }

@@ -1,5 +1,4 @@
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
@@ -9,6 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { createDrizzleMetadataStore } from './drizzle-metadata-store.js';
 import type { MetadataStore } from './metadata-store.js';
+import { defaultMigrationsFolder } from './migration-status.js';
 import { schema } from './schema.js';
 
 export interface OpenDatabaseOptions {
@@ -23,9 +23,6 @@ export interface OpenDatabaseOptions {
   /** Errors of idle pooled connections (e.g. a server restart); they are otherwise written to stderr. */
   onConnectionError?: (error: Error) => void;
 }
-
-// Same relative path from packages/db/src (tests, tsx) and packages/db/dist (compiled).
-export const defaultMigrationsFolder = fileURLToPath(new URL('../../../migrations/', import.meta.url));
 
 // Serializes migrations of replicas starting at the same time against one Postgres database.
 const migrationLockKey = 0x6265727468; // "berth"
@@ -60,7 +57,7 @@ async function openPostgres(url: string, migrationsFolder: string, options: Open
     throw error;
   }
   const db = drizzleNodePg({ client: pool, schema });
-  return createDrizzleMetadataStore(db, () => pool.end());
+  return createDrizzleMetadataStore(db, () => pool.end(), { migrationsFolder });
 }
 
 async function openPglite(dataDir: string | undefined, migrationsFolder: string): Promise<MetadataStore> {
@@ -74,7 +71,7 @@ async function openPglite(dataDir: string | undefined, migrationsFolder: string)
   try {
     const db = drizzlePglite({ client, schema });
     await migratePglite(db, { migrationsFolder });
-    return createDrizzleMetadataStore(db, () => client.close());
+    return createDrizzleMetadataStore(db, () => client.close(), { migrationsFolder });
   } catch (error) {
     await client.close();
     throw error;

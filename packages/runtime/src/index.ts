@@ -1,6 +1,7 @@
 export { openRuntime, type Runtime } from './runtime.js';
-export { createLogger, type Logger } from './logger.js';
+export { createLogger, loggerOptions, type Logger } from './logger.js';
 export { createJobQueue, registryRunsJobs } from './job-queue.js';
-export { createMetrics, type RegistryMetrics } from './metrics.js';
+export { createMetrics, type HttpMetrics, type RegistryMetrics } from './metrics.js';
 export type { JobMetrics } from './job-metrics.js';
 export { closeOnSignals, loadConfigOrExit, runMain } from './process-lifecycle.js';
+export { createReadiness, readinessAnswer, readinessChecks, type CheckResult, type Readiness, type ReadinessCheck, type ReadinessReport } from './readiness.js';

@@ -1,10 +1,21 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ProxyMetrics, ReferrersCache } from '@berth/core';
 import type { UpstreamHooks } from '@berth/upstream';
 import { createJobMetrics, type JobMetrics } from './job-metrics.js';
 
+/** HTTP requests by low-cardinality route name (`v2_manifest`, `token`, ...), method and status. */
+export interface HttpMetrics {
+  observe(request: { route: string; method: string; status: number }, seconds: number): void;
+}
+
+// From a cached manifest (about a millisecond) to a multi-gigabyte layer over a slow link.
+const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+// Anything else is counted as "other", so a client cannot grow the label set.
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 export interface RegistryMetrics {
   registry: Registry;
+  http: HttpMetrics;
   proxy: ProxyMetrics;
   /** Hooks for one project's upstream client: every exchange, and breaker transitions (1 = offline). */
   upstreamHooks(project: string): UpstreamHooks;
@@ -31,9 +42,20 @@ export function createMetrics(): RegistryMetrics {
   /** A counter's total for one project, over its other labels. */
   const projectTotal = async (metric: Counter, project: string) =>
     (await metric.get()).values.filter((sample) => sample.labels.project === project).reduce((sum, sample) => sum + sample.value, 0);
+  const httpDuration = new Histogram({
+    name: 'berth_http_request_duration_seconds',
+    help: 'HTTP requests from receipt to the last byte sent (or the connection closing), by route name, method and status (0: closed before an answer)',
+    labelNames: ['route', 'method', 'status'],
+    buckets: HTTP_BUCKETS,
+    registers: [registry],
+  });
   const offline = new Gauge({ name: 'berth_upstream_offline', help: '1 while the circuit breaker holds the upstream offline', labelNames: ['project'], registers: [registry] });
   return {
     registry,
+    http: {
+      observe: ({ route, method, status }, seconds) =>
+        httpDuration.observe({ route, method: HTTP_METHODS.has(method) ? method : 'other', status: String(status) }, seconds),
+    },
     proxy: {
       hit(project, kind, sent) {
         hits.inc({ project, kind });

@@ -1,7 +1,8 @@
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import { AdminError } from '@berth/core';
 import { OciError } from '@berth/oci';
 import type { Logger } from 'pino';
+import { routeOf } from '../http/request-scope.js';
 
 /** The one place errors become responses: OCI errors as the spec's JSON body, anything else as a 500. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -15,9 +16,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const oci = error instanceof OciError ? error : toOciError(error);
     if (oci.code === 'UNAVAILABLE') {
       // An upstream outage is an operating condition, not a bug: one line, no stack.
-      logger.warn({ code: oci.code, status: oci.status, reason: oci.message, method: req.method, url: req.originalUrl }, 'request failed: unavailable');
+      logger.warn({ code: oci.code, status: oci.status, reason: oci.message, ...where(req, res) }, 'request failed: unavailable');
     } else if (oci.status >= 500) {
-      logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
+      logger.error({ err: error, ...where(req, res) }, 'request failed');
     }
     if (res.headersSent) {
       res.destroy();
@@ -31,6 +32,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     res.json(oci.toBody());
   };
+}
+
+/** The request as error lines name it, matching its request-log line by reqId; /token without its query. */
+function where(req: Request, res: Response): Record<string, unknown> {
+  const route = routeOf(res);
+  return { reqId: res.getHeader('x-request-id'), method: req.method, route, url: route === 'token' ? req.path : req.originalUrl };
 }
 
 function toOciError(error: unknown): OciError {

@@ -5,6 +5,7 @@ import type { AuthRuntime } from '../auth/v2-guard.js';
 import { readCredentials } from '../auth/credentials.js';
 import { passwordLogin } from '../auth/password-login.js';
 import { queryValue, queryValues } from '../http/context.js';
+import { setRoute } from '../http/request-scope.js';
 
 /**
  * The token service of the Docker token spec: GET /token with Basic credentials (or none, for an
@@ -13,6 +14,10 @@ import { queryValue, queryValues } from '../http/context.js';
  */
 export function tokenRouter(auth: AuthRuntime): Router {
   const router = express.Router();
+  router.all(['/token', '/.well-known/jwks.json'], (_req, res, next) => {
+    setRoute(res, 'token');
+    next();
+  });
   router.get('/token', async (req, res) => {
     const scopes = scopesOf(queryValues(req, 'scope'));
     checkService(auth, queryValue(req, 'service'));

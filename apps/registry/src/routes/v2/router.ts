@@ -3,6 +3,7 @@ import { OciError } from '@berth/oci';
 import type { RegistryServices } from '@berth/core';
 import type { V2Guard, V2Requirement } from '../../auth/v2-guard.js';
 import { queryValue, type RouteHandler } from '../../http/context.js';
+import { projectOfRepository, setRoute, type RouteName } from '../../http/request-scope.js';
 import { baseRoutes, catalogRoutes } from './base.js';
 import { blobRoutes } from './blobs.js';
 import { manifestRoutes } from './manifests.js';
@@ -13,6 +14,8 @@ import { uploadRoutes, uploadSessionRoutes } from './uploads.js';
 export type MethodTable = Partial<Record<'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', RouteHandler>>;
 
 interface Route {
+  /** For the request log and the latency histogram. */
+  name: RouteName;
   pattern: RegExp;
   methods: MethodTable;
   /** What the caller must be allowed, checked after `?ns=` routing resolved the name. */
@@ -36,14 +39,14 @@ function uploadNeed(method: string, name: string, req: Request): V2Requirement {
 // Names may contain slashes, so the name capture is greedy and the fixed suffixes decide the route.
 // Order matters: upload paths before blob paths.
 const ROUTES: Route[] = [
-  { pattern: /^\/?$/, methods: baseRoutes, need: () => ({ kind: 'base' }) },
-  { pattern: /^\/_catalog$/, methods: catalogRoutes, need: () => ({ kind: 'catalog' }) },
-  { pattern: /^\/(.+)\/manifests\/([^/]+)$/, methods: manifestRoutes, need: repositoryNeed },
-  { pattern: /^\/(.+)\/blobs\/uploads\/?$/, methods: uploadRoutes, need: uploadNeed },
-  { pattern: /^\/(.+)\/blobs\/uploads\/([^/]+)$/, methods: uploadSessionRoutes, need: repositoryNeed },
-  { pattern: /^\/(.+)\/blobs\/([^/]+)$/, methods: blobRoutes, need: repositoryNeed },
-  { pattern: /^\/(.+)\/tags\/list$/, methods: tagRoutes, need: repositoryNeed },
-  { pattern: /^\/(.+)\/referrers\/([^/]+)$/, methods: referrersRoutes, need: repositoryNeed },
+  { name: 'v2_base', pattern: /^\/?$/, methods: baseRoutes, need: () => ({ kind: 'base' }) },
+  { name: 'v2_catalog', pattern: /^\/_catalog$/, methods: catalogRoutes, need: () => ({ kind: 'catalog' }) },
+  { name: 'v2_manifest', pattern: /^\/(.+)\/manifests\/([^/]+)$/, methods: manifestRoutes, need: repositoryNeed },
+  { name: 'v2_upload', pattern: /^\/(.+)\/blobs\/uploads\/?$/, methods: uploadRoutes, need: uploadNeed },
+  { name: 'v2_upload_session', pattern: /^\/(.+)\/blobs\/uploads\/([^/]+)$/, methods: uploadSessionRoutes, need: repositoryNeed },
+  { name: 'v2_blob', pattern: /^\/(.+)\/blobs\/([^/]+)$/, methods: blobRoutes, need: repositoryNeed },
+  { name: 'v2_tags', pattern: /^\/(.+)\/tags\/list$/, methods: tagRoutes, need: repositoryNeed },
+  { name: 'v2_referrers', pattern: /^\/(.+)\/referrers\/([^/]+)$/, methods: referrersRoutes, need: repositoryNeed },
 ];
 
 /** The /v2 API: dispatches on path pattern and method; every answer names the API version. */
@@ -55,6 +58,7 @@ export function v2Router(services: RegistryServices, options: { publicUrl?: stri
       for (const route of ROUTES) {
         const match = route.pattern.exec(req.path);
         if (match === null) continue;
+        setRoute(res, route.name);
         const handler = route.methods[req.method as keyof MethodTable];
         if (handler === undefined) {
           res.setHeader('Allow', Object.keys(route.methods).join(', '));
@@ -68,6 +72,7 @@ export function v2Router(services: RegistryServices, options: { publicUrl?: stri
           params[0] = await services.proxy.nameForNamespace(ns, requestedName);
           res.setHeader('OCI-Namespace', ns);
         }
+        if (params.length > 0) setRoute(res, route.name, projectOfRepository(params[0] ?? ''));
         await options.guard?.check(req, res, route.need(req.method, params[0] ?? '', req));
         await handler({ req, res, services, params, link, requestedName });
         return;
