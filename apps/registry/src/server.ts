@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BerthConfig } from '@berth/config';
 import { createAdminServices } from '@berth/core';
@@ -22,6 +22,8 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
   const runsJobs = registryRunsJobs(config);
   const runtime = await openRuntime(config, logger, { runsJobs });
   const { metadata, services, sealer, metrics } = runtime;
+  // Set when close() begins: /readyz answers 503 so load balancers stop routing here while requests drain.
+  let draining = false;
   if (runsJobs) await runtime.startJobs();
   const auth = config.auth.enabled ? await createAuthRuntime(config, metadata, logger) : undefined;
   if (auth === undefined && !isLoopback(config.server.host)) {
@@ -46,6 +48,8 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
     ...(auth !== undefined ? { auth } : {}),
     ...(admin !== undefined ? { admin } : {}),
     metrics: metrics.registry,
+    httpMetrics: metrics.http,
+    health: { readiness: runtime.readiness, draining: () => draining },
     trustProxy: config.server.trustProxy,
     ...(config.server.publicUrl !== undefined ? { publicUrl: config.server.publicUrl } : {}),
   });
@@ -53,6 +57,14 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
   await once(server, 'listening');
   // Long blob transfers must not be cut by Node's default request timeout.
   server.requestTimeout = 0;
+  // While draining, a keep-alive connection is closed as soon as its response is done, instead of
+  // idling until the keep-alive timeout and holding the shutdown back.
+  server.on('request', (_req, res: ServerResponse) => {
+    if (draining && !res.headersSent) res.setHeader('Connection', 'close');
+    res.once('finish', () => {
+      if (draining) server.closeIdleConnections();
+    });
+  });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
   return {
@@ -61,6 +73,7 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
     logger,
     /** Stop accepting, let in-flight requests finish for up to the grace period, then cut the rest. */
     async close(graceSeconds = config.server.shutdownGraceSeconds) {
+      draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceSeconds * 1000);

@@ -65,6 +65,7 @@ const storageSchema = z
 const redisSchema = z.strictObject({
   url: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   keyPrefix: z.string().default('berth:'),
+  fillLockTtlSeconds: z.int().min(3).max(600).default(30),
 });
 
 const limitsSchema = z.strictObject({

@@ -94,6 +94,8 @@ export interface RedisConfig {
   url?: string;
   /** Prepended to every key Berth writes, to share one Redis between deployments. */
   keyPrefix: string;
+  /** Lifetime of a blob-fill lock without renewal: how long replicas wait for a fill whose replica died. */
+  fillLockTtlSeconds: number;
 }
 
 export type ProjectKind = ProjectConfig['kind'];

@@ -14,9 +14,15 @@ export function loadConfigOrExit(program: string): BerthConfig {
   }
 }
 
-/** On SIGTERM or SIGINT: log, `close()`, and exit (1 when closing failed). */
+/** On SIGTERM or SIGINT: log, `close()` (once, whatever signals follow), and exit (1 when closing failed). */
 export function closeOnSignals(logger: Logger, close: () => Promise<void>): void {
+  let closing = false;
   const shutdown = (signal: string) => {
+    if (closing) {
+      logger.info({ signal }, 'already shutting down');
+      return;
+    }
+    closing = true;
     logger.info({ signal }, 'shutting down');
     close().then(
       () => process.exit(0),

@@ -10,13 +10,14 @@ import {
 } from '@berth/core';
 import { openDatabase, type MetadataStore } from '@berth/db';
 import { QueueBackgroundWork, jobHandlers, scheduleMaintenance, type JobQueue } from '@berth/jobs';
-import { RedisContentVersions, RedisFillLock, closeRedisClient, createRedisClient } from '@berth/redis';
+import { RedisContentVersions, RedisFillLock, closeRedisClient, createRedisClient, type Redis } from '@berth/redis';
 import type { BlobStore } from '@berth/storage';
 import { createUpstreamClient } from '@berth/upstream';
 import type { Logger } from 'pino';
 import { createBlobStore } from './blob-store.js';
 import { createJobQueue } from './job-queue.js';
 import { createMetrics, type RegistryMetrics } from './metrics.js';
+import { createReadiness, readinessChecks, type Readiness } from './readiness.js';
 import { createReferrersCache } from './referrers-cache.js';
 import { loadSecretSealer } from './secret-key.js';
 
@@ -32,6 +33,10 @@ export interface Runtime {
   /** The job queue; undefined when this process neither enqueues nor runs jobs (no Redis, worker off). */
   queue: JobQueue | undefined;
   lifecycle: LifecycleServices;
+  /** The Redis client (redis.url); undefined without Redis. */
+  redis: Redis | undefined;
+  /** The dependency checks behind /readyz: database, migrations, storage, Redis. */
+  readiness: Readiness;
   /** Become a worker: run every job processor and keep the maintenance schedules. */
   startJobs(): Promise<void>;
   /** Stop the jobs (active ones get `graceMs`), drain fills, close Redis and the database. */
@@ -54,6 +59,7 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
   // With Redis, replicas take a lock per blob fill so each uncached blob is fetched from upstream once.
   const redis = config.redis.url !== undefined ? createRedisClient(config.redis.url, { logger }) : undefined;
   const referrersCache = createReferrersCache(config, redis);
+  const contentVersions = redis !== undefined ? new RedisContentVersions(redis, { keyPrefix: config.redis.keyPrefix }) : undefined;
   metrics.observeReferrersCache(referrersCache);
   const queue = redis !== undefined || options.runsJobs ? createJobQueue(config, logger) : undefined;
   if (queue !== undefined) metrics.jobs.observeQueue(queue);
@@ -67,9 +73,9 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
       spoolDir: join(config.dataDir, 'spool'),
       logger,
       ...(sealer !== undefined ? { sealer } : {}),
-      ...(redis !== undefined ? { fillLock: new RedisFillLock(redis, { keyPrefix: config.redis.keyPrefix, logger }) } : {}),
+      ...(redis !== undefined ? { fillLock: new RedisFillLock(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.redis.fillLockTtlSeconds * 1000, logger }) } : {}),
       referrersCache,
-      ...(redis !== undefined ? { contentVersions: new RedisContentVersions(redis, { keyPrefix: config.redis.keyPrefix }) } : {}),
+      ...(contentVersions !== undefined ? { contentVersions } : {}),
       referrersFreshMs: config.referrersCache.freshTtlSeconds * 1000,
       ...(queue !== undefined ? { background: new QueueBackgroundWork(queue, logger) } : {}),
     },
@@ -96,6 +102,8 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
     services,
     queue,
     lifecycle,
+    redis,
+    readiness: createReadiness(readinessChecks({ metadata, store, redis })),
     async startJobs() {
       if (queue === undefined) throw new Error('no job queue: configure redis.url, or let this process run jobs');
       await queue.process(jobHandlers(lifecycle, logger, metrics.jobs.maintenance), {
@@ -118,6 +126,7 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
     async close(graceMs) {
       await queue?.close(graceMs);
       await services.close();
+      await contentVersions?.close();
       // After the fills drained: their locks are released by then.
       if (redis !== undefined) await closeRedisClient(redis);
       await metadata.close();
