@@ -73,7 +73,8 @@ describe('robot accounts', () => {
     await api.expect(200, 'PATCH', '/projects/builds/robots/ci', { as: ADMIN, body: { expiresAt: null } });
     expect(await meStatus(robot)).toBe(200);
 
-    const soon = new Date(Date.now() + 1500).toISOString();
+    // Long enough for the creation and one login (two scrypt hashes) on a loaded machine.
+    const soon = new Date(Date.now() + 5000).toISOString();
     const shortLived = await api.expect<RobotAnswer>(201, 'POST', '/projects/builds/robots', { as: ADMIN, body: { name: 'brief', expiresAt: soon } });
     const brief = { name: shortLived.name, password: shortLived.secret ?? '' };
     expect(await meStatus(brief)).toBe(200);

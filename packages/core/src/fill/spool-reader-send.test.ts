@@ -56,7 +56,7 @@ describe('SpoolReader.sendTo', () => {
     const late = new SlowSink();
     const lateSending = new SpoolReader(spool, { start: 10, end: content.length - 1 }).sendTo(late);
     // Everything but the last byte arrives; the last one waits for the seal (the verified digest).
-    for (const deadline = Date.now() + 10_000; follower.bytes.length < content.length - 1 && Date.now() < deadline;) {
+    for (const deadline = Date.now() + 30_000; follower.bytes.length < content.length - 1 && Date.now() < deadline;) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
