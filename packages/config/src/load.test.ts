@@ -198,11 +198,11 @@ describe('environment overrides', () => {
   });
 
   it('accepts REDIS_URL, overridden by BERTH_REDIS__URL', () => {
-    expect(loadConfig({ argv: [], env: {}, cwd: '/srv' }).redis).toEqual({ keyPrefix: 'berth:' });
+    expect(loadConfig({ argv: [], env: {}, cwd: '/srv' }).redis).toEqual({ keyPrefix: 'berth:', fillLockTtlSeconds: 30 });
     const aliasOnly = loadConfig({ argv: [], env: { REDIS_URL: 'redis://a:6379' }, cwd: '/srv' });
-    expect(aliasOnly.redis).toEqual({ url: 'redis://a:6379', keyPrefix: 'berth:' });
+    expect(aliasOnly.redis).toEqual({ url: 'redis://a:6379', keyPrefix: 'berth:', fillLockTtlSeconds: 30 });
     const both = loadConfig({ argv: [], env: { REDIS_URL: 'redis://a:6379', BERTH_REDIS__URL: 'rediss://b:6380', BERTH_REDIS__KEY_PREFIX: 'x:' }, cwd: '/srv' });
-    expect(both.redis).toEqual({ url: 'rediss://b:6380', keyPrefix: 'x:' });
+    expect(both.redis).toEqual({ url: 'rediss://b:6380', keyPrefix: 'x:', fillLockTtlSeconds: 30 });
     expect(loadError({ argv: [], env: { REDIS_URL: 'http://cache:6379' }, cwd: '/srv' }).message).toBe(
       'redis.url: must be a redis:// or rediss:// URL (from REDIS_URL)',
     );

@@ -58,11 +58,13 @@ describe('berthConfigSchema', () => {
   });
 
   it('leaves Redis off by default and accepts only redis:// and rediss:// URLs', () => {
-    expect(berthConfigSchema.parse({}).redis).toEqual({ keyPrefix: 'berth:' });
+    expect(berthConfigSchema.parse({}).redis).toEqual({ keyPrefix: 'berth:', fillLockTtlSeconds: 30 });
     expect(berthConfigSchema.parse({ redis: { url: 'redis://:secret@cache:6379/2', keyPrefix: 'b1:' } }).redis).toEqual({
       url: 'redis://:secret@cache:6379/2',
       keyPrefix: 'b1:',
+      fillLockTtlSeconds: 30,
     });
+    expect(issuePaths({ redis: { fillLockTtlSeconds: 1 } })).toEqual(['redis.fillLockTtlSeconds']);
     expect(berthConfigSchema.parse({ redis: { url: 'rediss://cache.example.com' } }).redis.url).toBe('rediss://cache.example.com');
     for (const url of ['http://cache:6379', 'cache:6379', 'redis', 'postgres://cache/0']) {
       expect(issuePaths({ redis: { url } })).toEqual(['redis.url']);
