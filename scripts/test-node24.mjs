@@ -49,4 +49,5 @@ if (!version.startsWith('v24.')) throw new Error(`[test-node24] ${node24} is ${v
 console.log(`[test-node24] running the unit tests and ${SUITES.length} integration suites on Node ${version}`);
 const env = { ...process.env, PATH: `${dirname(node24)}:${process.env.PATH ?? ''}` };
 run(node24, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--selectProjects', 'unit']);
-run(node24, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--selectProjects', 'integration', ...SUITES], env);
+// Paths before --selectProjects: it takes every value that follows it as a project name.
+run(node24, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', ...SUITES, '--selectProjects', 'integration'], env);
