@@ -7,6 +7,7 @@ import { send } from '../api/helpers.js';
 import { startBerth, type BerthUnderTest } from '../harness/berth.js';
 import { startPostgres, type TestPostgres } from '../harness/postgres.js';
 import { startService, type ServiceProcess } from '../harness/process.js';
+import { freePort } from '../harness/ports.js';
 import { startRedis, type TestRedis } from '../harness/redis.js';
 import { startTestWorker, type WorkerUnderTest } from '../harness/worker.js';
 
@@ -141,5 +142,22 @@ describe('shutting down', () => {
     } finally {
       await (stopping ?? berth.stop());
     }
+  });
+
+  it('with server.shutdownDelaySeconds, keeps serving new connections, /readyz 503, before it stops listening', async () => {
+    const port = await freePort();
+    const berth = await startBerth({ config: { server: { host: '127.0.0.1', port, shutdownDelaySeconds: 1.5 } } });
+    const stopping = berth.stop();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Fresh connections during the delay: the load balancer's probe sees 503, traffic is still served.
+      const probe = await readyz(berth.url);
+      expect(probe.status).toBe(503);
+      expect(probe.report).toEqual({ status: 'shutting down' });
+      expect((await send(berth.url, 'GET', '/v2/')).status).toBe(200);
+    } finally {
+      await stopping;
+    }
+    await expect(send(berth.url, 'GET', '/v2/')).rejects.toThrow();
   });
 });

@@ -74,6 +74,9 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
     /** Stop accepting, let in-flight requests finish for up to the grace period, then cut the rest. */
     async close(graceSeconds = config.server.shutdownGraceSeconds) {
       draining = true;
+      // Still listening, answering /readyz with 503: load balancers take the replica out first.
+      const delayMs = config.server.shutdownDelaySeconds * 1000;
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceSeconds * 1000);

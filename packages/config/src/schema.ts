@@ -20,6 +20,7 @@ const serverSchema = z.strictObject({
   publicUrl: publicUrl.optional(),
   trustProxy: z.boolean().default(false),
   shutdownGraceSeconds: z.number().min(0).default(25),
+  shutdownDelaySeconds: z.number().min(0).max(300).default(0),
 });
 
 const databaseSchema = z.strictObject({

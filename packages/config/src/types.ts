@@ -54,6 +54,11 @@ export interface ServerConfig {
   trustProxy: boolean;
   /** How long in-flight requests may finish after SIGTERM before the process exits. */
   shutdownGraceSeconds: number;
+  /**
+   * After SIGTERM, keep accepting and serving this long with /readyz answering 503, so load balancers
+   * probing readiness take the replica out before it stops listening. 0: stop listening at once.
+   */
+  shutdownDelaySeconds: number;
 }
 
 export interface DatabaseConfig {
