@@ -1,4 +1,4 @@
-import { parseManifest, referencedBlobs, type Descriptor, type ParsedManifest } from '@berth/oci';
+import { OciError, parseManifest, referencedBlobs, type Descriptor, type ParsedManifest } from '@berth/oci';
 import type { StoredManifest } from '../manifests.js';
 import type { ProxyContext } from '../proxy/proxy-context.js';
 import type { ProxyService } from '../proxy/proxy-service.js';
@@ -71,7 +71,9 @@ export class Prefetcher {
     const queue = [...new Set(digests)];
     const worker = async (): Promise<void> => {
       for (let digest = queue.shift(); digest !== undefined; digest = queue.shift()) {
-        if (await this.proxy.blobs.prefetch(ctx, digest)) result.blobsFetched += 1;
+        const state = await this.proxy.blobs.ensureCached(ctx, digest);
+        if (state === 'absent') throw new OciError('BLOB_UNKNOWN', `blob ${digest} of ${ctx.name} is not upstream`, { detail: { digest } });
+        if (state === 'fetched') result.blobsFetched += 1;
       }
     };
     await Promise.all(Array.from({ length: BLOB_CONCURRENCY }, worker));

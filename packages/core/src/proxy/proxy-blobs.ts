@@ -119,35 +119,28 @@ export class ProxyBlobs {
   }
 
   /**
-   * Make a blob the repository may only have upstream part of it, for a manifest pushed into the
-   * proxy project: clients skip uploading a blob whose HEAD answered 200, and Berth answers that
-   * HEAD from the upstream. Fetched through the fill like any read. False when the upstream lacks it.
+   * Make sure the repository has the blob, cached and linked: already stored (only the link is
+   * written), fetched through the fill now, or absent upstream. Used for prefetch, and for a
+   * manifest pushed into the proxy project that names blobs the repository has only upstream
+   * (clients skip uploading a blob whose HEAD answered 200, and Berth answers that HEAD from the
+   * upstream).
    */
-  async adoptForPush(ctx: ProxyContext, digest: string): Promise<boolean> {
+  async ensureCached(ctx: ProxyContext, digest: string): Promise<'stored' | 'fetched' | 'absent'> {
+    const stored = await this.store.stat(digest);
+    if (stored !== null) {
+      await this.link(ctx, digest, stored.size);
+      return 'stored';
+    }
     let blob: ProxiedBlob;
     try {
       blob = await this.read(ctx, digest, undefined);
     } catch (error) {
-      if (error instanceof OciError && error.code === 'BLOB_UNKNOWN') return false;
+      if (error instanceof OciError && error.code === 'BLOB_UNKNOWN') return 'absent';
       throw error;
     }
     for await (const chunk of blob.stream as AsyncIterable<Buffer>) void chunk; // stored as it is read
     await this.link(ctx, digest, blob.size);
-    return true;
-  }
-
-  /**
-   * Make sure the blob is cached and linked (prefetch): true when it had to be fetched from the
-   * upstream now, false when it was already stored. Throws BLOB_UNKNOWN when the upstream lacks it.
-   */
-  async prefetch(ctx: ProxyContext, digest: string): Promise<boolean> {
-    const stored = await this.store.stat(digest);
-    if (stored !== null) {
-      await this.link(ctx, digest, stored.size);
-      return false;
-    }
-    if (!(await this.adoptForPush(ctx, digest))) throw blobUnknown(digest);
-    return true;
+    return 'fetched';
   }
 
   /**

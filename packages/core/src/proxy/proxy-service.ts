@@ -104,7 +104,7 @@ export class ProxyService {
   async adoptUpstreamBlobs(name: string, digests: string[]): Promise<void> {
     const ctx = await this.contextFor(name);
     if (ctx === null) return;
-    for (const digest of digests) await this.blobs.adoptForPush(ctx, digest);
+    for (const digest of digests) await this.blobs.ensureCached(ctx, digest);
   }
 
   async afterChange(name: string): Promise<void> {
