@@ -70,11 +70,6 @@ export class ProxyManifests {
     if (result.outcome.kind === 'stale') throw new Error(`tag ${ctx.name}:${tag} not checked: ${result.outcome.reason}`);
   }
 
-  /** Forget what this process remembers of a repository (its manifests were pushed or deleted). */
-  forget(ctx: ProxyContext): void {
-    this.memory.forgetRepository(ctx.project.id, ctx.name);
-  }
-
   /** Forget what this process remembers of a whole project, or of one repository (cache purge). */
   forgetCached(projectId: number, name?: string): void {
     if (name === undefined) this.memory.forgetProject(projectId);

@@ -44,6 +44,10 @@ export class ProxyService {
     versions.onChange?.((projectId, repository) => this.forgetRemembered(projectId, repository));
   }
 
+  /**
+   * Drop this process's memories of a repository's content (manifests, recent blob links), or of a
+   * whole project's (also its upstream tag lists and its settings, re-read on the next request).
+   */
   private forgetRemembered(projectId: number, repository: string | undefined): void {
     this.manifests.forgetCached(projectId, repository);
     if (repository !== undefined) {
@@ -110,8 +114,7 @@ export class ProxyService {
   async afterChange(name: string): Promise<void> {
     const ctx = await this.contextFor(name);
     if (ctx === null) return;
-    this.manifests.forget(ctx);
-    this.blobs.forgetLinks(`${name}@`);
+    this.forgetRemembered(ctx.project.id, name);
     await this.bumpVersion(ctx.project.id, name);
   }
 
@@ -131,9 +134,8 @@ export class ProxyService {
    */
   async forgetProject(projectId: number, repositoryName?: string): Promise<void> {
     const proxy = [...(await this.loadProjects()).proxies.values()].find((p) => p.project.id === projectId);
-    this.manifests.forgetCached(projectId, repositoryName);
-    this.tagLists.forget(projectId, repositoryName);
-    if (proxy !== undefined) this.blobs.forgetLinks(repositoryName !== undefined ? `${repositoryName}@` : `${proxy.project.name}/`);
+    this.forgetRemembered(projectId, repositoryName);
+    if (repositoryName !== undefined) this.tagLists.forget(projectId, repositoryName);
     this.projects = undefined;
     // Cached upstream referrers lists (shared by the replicas on Redis) are keyed by the upstream's
     // repository name; when that cannot be worked out, the whole project's lists go.
