@@ -1,4 +1,5 @@
 import type { MetadataStore } from '@berth/db';
+import { ThrottledKeys } from './throttled-keys.js';
 
 /** How often one process writes a project's last-pull time at most. */
 const RECORD_INTERVAL_MS = 60_000;
@@ -9,18 +10,18 @@ const RECORD_INTERVAL_MS = 60_000;
  * is dropped (the next minute's pull tries again).
  */
 export class ProjectPulls {
-  private readonly lastWritten = new Map<number, number>();
+  private readonly recent: ThrottledKeys;
 
   constructor(
     private readonly metadata: Pick<MetadataStore, 'recordProjectPull'>,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.recent = new ThrottledKeys(RECORD_INTERVAL_MS, now);
+  }
 
   record(projectId: number): void {
-    const now = this.now();
-    const last = this.lastWritten.get(projectId);
-    if (last !== undefined && now - last < RECORD_INTERVAL_MS) return;
-    this.lastWritten.set(projectId, now);
-    this.metadata.recordProjectPull(projectId, new Date(now)).catch(() => this.lastWritten.delete(projectId));
+    const key = String(projectId);
+    if (!this.recent.take(key)) return;
+    this.metadata.recordProjectPull(projectId, new Date(this.now())).catch(() => this.recent.release(key));
   }
 }
