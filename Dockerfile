@@ -9,6 +9,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/oci/package.json packages/oci/
 COPY packages/config/package.json packages/config/
+COPY packages/sendfile/package.json packages/sendfile/
 COPY packages/storage/package.json packages/storage/
 COPY packages/db/package.json packages/db/
 COPY packages/upstream/package.json packages/upstream/
@@ -19,22 +20,31 @@ COPY packages/jobs/package.json packages/jobs/
 COPY packages/runtime/package.json packages/runtime/
 COPY apps/registry/package.json apps/registry/
 COPY apps/worker/package.json apps/worker/
+# @berth/sendfile builds its native addon when installed: its install script and C source come along.
+COPY packages/sendfile/binding.gyp packages/sendfile/build-addon.mjs packages/sendfile/
+COPY packages/sendfile/src/sendfile.c packages/sendfile/src/
 
-# Compile every workspace to its dist/ (dev dependencies: TypeScript).
+# Compile every workspace to its dist/ (dev dependencies: TypeScript), and the sendfile addon
+# (node-gyp needs python3, make and a C compiler; the image's own Node headers are used).
 FROM manifests AS build
-RUN npm ci --no-audit --no-fund
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+ENV npm_config_nodedir=/usr/local
+RUN npm ci --no-audit --no-fund && test -f packages/sendfile/build/Release/berth_sendfile.node
 COPY tsconfig.base.json ./
 COPY packages packages
 COPY apps apps
 RUN npm run build
 
-# What runs: production dependencies, each workspace's dist/, and the SQL migrations
-# (packages/db finds them at ../../../migrations from its dist/).
+# What runs: production dependencies, each workspace's dist/, the sendfile addon built above, and
+# the SQL migrations (packages/db finds them at ../../../migrations from its dist/). Without a
+# compiler here the addon's install script only says it did not build; the built one is copied in.
 FROM manifests AS runtime
 ENV NODE_ENV=production
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/packages/oci/dist packages/oci/dist
 COPY --from=build /app/packages/config/dist packages/config/dist
+COPY --from=build /app/packages/sendfile/dist packages/sendfile/dist
+COPY --from=build /app/packages/sendfile/build/Release/berth_sendfile.node packages/sendfile/build/Release/
 COPY --from=build /app/packages/storage/dist packages/storage/dist
 COPY --from=build /app/packages/db/dist packages/db/dist
 COPY --from=build /app/packages/upstream/dist packages/upstream/dist

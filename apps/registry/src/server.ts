@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { BerthConfig } from '@berth/config';
 import { createAdminServices } from '@berth/core';
 import { createLogger, openRuntime, registryRunsJobs, type Logger } from '@berth/runtime';
+import { setZeroCopyEnabled, zeroCopyMode } from '@berth/sendfile';
 import { createApp } from './app.js';
 import { createAuthRuntime } from './auth/runtime.js';
 
@@ -19,6 +20,8 @@ export interface RunningServer {
 
 /** Build every dependency from configuration and listen. The composition root main.ts and tests share it. */
 export async function startServer(config: BerthConfig, logger: Logger = createLogger(config)): Promise<RunningServer> {
+  setZeroCopyEnabled(config.server.sendfile);
+  logger.info({ blobSends: zeroCopyMode() }, 'stored blobs are sent by ' + zeroCopyMode());
   const runsJobs = registryRunsJobs(config);
   const runtime = await openRuntime(config, logger, { runsJobs });
   const { metadata, services, sealer, metrics } = runtime;

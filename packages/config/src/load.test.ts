@@ -41,7 +41,7 @@ describe('loadConfig without a file', () => {
   it('applies every default, with paths under cwd', () => {
     const config = loadConfig({ argv: [], env: {}, cwd: '/srv/berth' });
     expect(config).toEqual({
-      server: { host: '0.0.0.0', port: 5000, trustProxy: false, shutdownGraceSeconds: 25, shutdownDelaySeconds: 0 },
+      server: { host: '0.0.0.0', port: 5000, trustProxy: false, shutdownGraceSeconds: 25, shutdownDelaySeconds: 0, sendfile: true },
       dataDir: '/srv/berth/data',
       database: { dataDir: '/srv/berth/data/db', poolSize: 10 },
       storage: { driver: 'fs', fs: { root: '/srv/berth/data/blobs' } },
@@ -116,6 +116,7 @@ describe('loadConfig with a YAML file', () => {
       trustProxy: true,
       shutdownGraceSeconds: 25,
       shutdownDelaySeconds: 0,
+      sendfile: true,
     });
     expect(config.database.url).toBe('postgres://berth:secret@db.internal:5432/berth');
     expect(config.database.poolSize).toBe(20);
@@ -312,7 +313,7 @@ describe('validation problems', () => {
   it('rejects an unknown key and says which keys are known', async () => {
     const file = await yamlFile('server:\n  prot: 5000\n');
     const error = loadError({ argv: ['--config', file], env: {}, cwd: dir });
-    expect(error.message).toBe('server.prot: unknown setting; known settings here: host, port, publicUrl, trustProxy, shutdownGraceSeconds, shutdownDelaySeconds');
+    expect(error.message).toBe('server.prot: unknown setting; known settings here: host, port, publicUrl, trustProxy, shutdownGraceSeconds, shutdownDelaySeconds, sendfile');
   });
 
   it('checks upstream timeouts', async () => {

@@ -21,6 +21,8 @@ const serverSchema = z.strictObject({
   trustProxy: z.boolean().default(false),
   shutdownGraceSeconds: z.number().min(0).default(25),
   shutdownDelaySeconds: z.number().min(0).max(300).default(0),
+  // Stored blobs go from the page cache into the connection with sendfile(2) where the addon is built.
+  sendfile: z.boolean().default(true),
 });
 
 const databaseSchema = z.strictObject({

@@ -59,6 +59,8 @@ export interface ServerConfig {
    * probing readiness take the replica out before it stops listening. 0: stop listening at once.
    */
   shutdownDelaySeconds: number;
+  /** Send stored blobs with sendfile(2) (zero-copy) where the addon is built; false copies through user space. */
+  sendfile: boolean;
 }
 
 export interface DatabaseConfig {

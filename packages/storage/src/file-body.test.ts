@@ -3,8 +3,11 @@ import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, get } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { setZeroCopyEnabled, zeroCopyAvailable, zeroCopyBytesSent } from '@berth/sendfile';
 import { FILE_READ_CHUNK_BYTES, FileBody, isDirectSendable } from './file-body.js';
 
 const CONTENT = randomBytes(2 * FILE_READ_CHUNK_BYTES + 12345);
@@ -108,5 +111,50 @@ describe('FileBody', () => {
     read.read(); // starts reading
     await expect(read.sendTo(new SlowSink())).rejects.toThrow(/already read/);
     read.destroy();
+  });
+});
+
+/** GET a range of the file through a real HTTP response: the body, and the bytes sent with sendfile meanwhile. */
+async function serveOverHttp(start: number, end: number): Promise<{ received: Buffer; zeroCopyBytes: number }> {
+  const server = createServer((_req, res) => {
+    void body(start, end).then(async ({ body: fileBody }) => {
+      res.setHeader('Content-Length', String(end + 1 - start));
+      await fileBody.sendTo(res);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const before = zeroCopyBytesSent();
+  try {
+    const received = await new Promise<Buffer>((resolve, reject) => {
+      get({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/' }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+      }).on('error', reject);
+    });
+    return { received, zeroCopyBytes: zeroCopyBytesSent() - before };
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+(zeroCopyAvailable ? describe : describe.skip)('FileBody.sendTo an HTTP response', () => {
+  it('sends the range with sendfile', async () => {
+    const { received, zeroCopyBytes } = await serveOverHttp(7, CONTENT.length - 1);
+    expectSame(received, CONTENT.subarray(7));
+    expect(zeroCopyBytes).toBe(CONTENT.length - 7);
+  });
+
+  it('copies through user space when server.sendfile is off', async () => {
+    setZeroCopyEnabled(false);
+    try {
+      const { received, zeroCopyBytes } = await serveOverHttp(0, CONTENT.length - 1);
+      expectSame(received, CONTENT);
+      expect(zeroCopyBytes).toBe(0);
+    } finally {
+      setZeroCopyEnabled(true);
+    }
   });
 });

@@ -1,14 +1,17 @@
 import { once } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
+import { sendFileRange, zeroCopySocket, type ZeroCopyTarget } from '@berth/sendfile';
 import { WritePool } from './write-pool.js';
 
 /** Bytes per file read, for both ways of consuming a FileBody. */
 export const FILE_READ_CHUNK_BYTES = 1024 * 1024;
 
 /**
- * A body that can write itself into a target without allocating per chunk (see WritePool). Offered
- * by bodies read from files: an HTTP response gets the same bytes as from the Readable side.
+ * A body that can write itself into a target without allocating per chunk: from the page cache
+ * straight into the connection when the target is a plain HTTP response and the sendfile addon is
+ * built (@berth/sendfile), else through a few reused buffers (WritePool). Offered by bodies read
+ * from files: an HTTP response gets the same bytes as from the Readable side.
  */
 export interface DirectSendable {
   /**
@@ -71,11 +74,19 @@ export class FileBody extends Readable implements DirectSendable {
     if (this.readableDidRead || this.reading) throw new Error('sendTo on a body already read as a stream');
     this.on('error', () => undefined); // a failure is reported by rejecting
     try {
-      await this.sendWithPool(target);
+      const connection = zeroCopySocket(target);
+      if (connection !== undefined) await this.sendZeroCopy(connection);
+      else await this.sendWithPool(target);
       await endAfterSend(this);
     } finally {
       this.destroy();
     }
+  }
+
+  private async sendZeroCopy(connection: ZeroCopyTarget): Promise<void> {
+    const length = this.end + 1 - this.position;
+    await sendFileRange(connection, this.handle.fd, this.position, length);
+    this.position += length;
   }
 
   private async sendWithPool(target: Writable): Promise<void> {

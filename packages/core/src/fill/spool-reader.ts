@@ -1,4 +1,5 @@
 import { Readable, type Writable } from 'node:stream';
+import { sendFileRange, zeroCopySocket, type ZeroCopyTarget } from '@berth/sendfile';
 import { WritePool, endAfterSend, type ByteRange, type DirectSendable } from '@berth/storage';
 import type { Spool } from './spool.js';
 
@@ -13,6 +14,8 @@ export const SPOOL_READ_CHUNK_BYTES = 256 * 1024;
  */
 export class SpoolReader extends Readable implements DirectSendable {
   private offset: number;
+  /** Where this reader's bytes begin. */
+  private readonly first: number;
   /** Exclusive end of the bytes to serve; undefined = to the end of the blob. */
   private readonly stop: number | undefined;
   private reading = false;
@@ -29,6 +32,7 @@ export class SpoolReader extends Readable implements DirectSendable {
     spool.retain();
     this.stopWatchingFailure = spool.onFailure((error) => this.destroy(error));
     this.offset = range?.start ?? 0;
+    this.first = this.offset;
     this.stop = range === undefined ? undefined : range.end + 1;
   }
 
@@ -93,13 +97,17 @@ export class SpoolReader extends Readable implements DirectSendable {
   }
 
   /**
-   * Write the bytes into `target` (never ending it) without allocating per chunk: chunks still in
-   * memory go as they are, older ones are read from the spool into a few reused buffers. Only
+   * Write the bytes into `target` (never ending it) without allocating per chunk. On a plain HTTP
+   * connection with the sendfile addon, every byte goes from the spool file's page cache straight
+   * into the socket, sent once it is on disk: a reader that caught up waits for the writer's next
+   * write rather than copying, so sixteen readers of one fill cost no more copies than one. Else
+   * chunks still in memory go as they are and older ones are read into a few reused buffers. Only
    * before the reader has been read as a stream. Rejects when the fill fails or the target closes.
    */
   async sendTo(target: Writable): Promise<void> {
     if (this.readableDidRead || this.reading) throw new Error('sendTo on a spool reader already read as a stream');
-    const pool = new WritePool(target, SPOOL_READ_CHUNK_BYTES);
+    const connection = zeroCopySocket(target);
+    const pool = connection === undefined ? new WritePool(target, SPOOL_READ_CHUNK_BYTES) : undefined;
     // A failed fill destroys this reader with its error; sendTo reports it by rejecting instead.
     const ignore = () => undefined;
     this.on('error', ignore);
@@ -109,29 +117,57 @@ export class SpoolReader extends Readable implements DirectSendable {
         const position = this.spool.position(this.offset);
         if (position.kind === 'failed') throw position.error;
         if (position.kind === 'end') break;
-        if (position.kind === 'wait') {
-          await new Promise<void>((resolve) => { this.unsubscribe = this.spool.onChange(resolve); });
-          this.unsubscribe = undefined;
-          continue;
-        }
-        const length = Math.min(SPOOL_READ_CHUNK_BYTES, Math.min(position.end, this.stop ?? Number.POSITIVE_INFINITY) - this.offset);
-        const recent = this.spool.readRecent(this.offset, length);
-        if (recent !== undefined) {
-          this.offset += recent.length;
-          await pool.write(recent);
-          continue;
-        }
-        const buffer = await pool.take();
-        const chunk = await this.spool.readInto(buffer.subarray(0, length), this.offset);
-        this.offset += chunk.length;
-        await pool.write(chunk, buffer);
+        const end = position.kind === 'data' ? Math.min(position.end, this.stop ?? Number.POSITIVE_INFINITY) : this.offset;
+        const sent = connection !== undefined ? await this.sendFromDisk(connection, end) : end > this.offset && (await this.sendChunk(pool!, end));
+        if (!sent) await this.nextChange();
       }
-      await pool.drain();
+      await pool?.drain();
       await endAfterSend(this);
     } finally {
-      pool.release();
+      pool?.release();
       this.destroy();
     }
+  }
+
+  /**
+   * Send what is both readable and on disk up to `end`; false when nothing is yet. The reader's
+   * first chunk is the exception: sent from memory at once, so the first byte does not wait for
+   * the disk write.
+   */
+  private async sendFromDisk(connection: ZeroCopyTarget, end: number): Promise<boolean> {
+    const onDisk = Math.min(end, this.spool.bytesWritten);
+    if (onDisk > this.offset) {
+      await sendFileRange(connection, this.spool.fd, this.offset, onDisk - this.offset);
+      this.offset = onDisk;
+      return true;
+    }
+    const recent = this.offset === this.first && end > this.offset ? this.spool.readRecent(this.offset, end - this.offset) : undefined;
+    if (recent === undefined) return false;
+    await new Promise<void>((resolve, reject) => connection.response.write(recent, (error) => (error ? reject(error) : resolve())));
+    this.offset += recent.length;
+    return true;
+  }
+
+  /** Write one chunk before `end`: from memory when still there, else read into a pooled buffer. */
+  private async sendChunk(pool: WritePool, end: number): Promise<true> {
+    const length = Math.min(SPOOL_READ_CHUNK_BYTES, end - this.offset);
+    const recent = this.spool.readRecent(this.offset, length);
+    if (recent !== undefined) {
+      this.offset += recent.length;
+      await pool.write(recent);
+      return true;
+    }
+    const buffer = await pool.take();
+    const chunk = await this.spool.readInto(buffer.subarray(0, length), this.offset);
+    this.offset += chunk.length;
+    await pool.write(chunk, buffer);
+    return true;
+  }
+
+  /** Resolves on the spool's next write, seal or failure. */
+  private async nextChange(): Promise<void> {
+    await new Promise<void>((resolve) => { this.unsubscribe = this.spool.onChange(resolve); });
+    this.unsubscribe = undefined;
   }
 
   private readChunk(length: number): void {

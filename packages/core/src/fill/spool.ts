@@ -83,6 +83,11 @@ export class Spool {
     await unlink(created.path).catch(() => undefined);
   }
 
+  /** The shared file's descriptor, for zero-copy sends by readers (who hold a reference). */
+  get fd(): number {
+    return this.handle.fd;
+  }
+
   /** Bytes on disk. */
   get bytesWritten(): number {
     return this.written;

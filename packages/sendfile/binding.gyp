@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "berth_sendfile",
+      "sources": ["src/sendfile.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

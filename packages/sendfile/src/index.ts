@@ -1,0 +1,111 @@
+import { createRequire } from 'node:module';
+import { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import type { Writable } from 'node:stream';
+
+/** The compiled addon (build/Release), present when `npm install` could build it. */
+interface SendfileAddon {
+  start(socketFd: number, fileFd: number, offset: number, length: number, done: (error: string | null, sent: number) => void): object;
+  cancel(handle: object): void;
+}
+
+function loadAddon(): SendfileAddon | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    return createRequire(import.meta.url)('../build/Release/berth_sendfile.node') as SendfileAddon;
+  } catch {
+    return undefined;
+  }
+}
+
+const addon = loadAddon();
+
+/** Whether zero-copy sends are possible in this process (Linux, addon built, not switched off). */
+export const zeroCopyAvailable = addon !== undefined;
+
+let bytesSent = 0;
+let enabled = true;
+
+/** Switch zero-copy sends off or back on (configuration: `server.sendfile`). */
+export function setZeroCopyEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** How blob bytes leave this process: 'sendfile', or 'copy' and why. */
+export function zeroCopyMode(): 'sendfile' | 'copy (switched off)' | 'copy (addon not built)' {
+  if (addon === undefined) return 'copy (addon not built)';
+  return enabled ? 'sendfile' : 'copy (switched off)';
+}
+
+/** Bytes this process has sent with sendfile so far (a counter for metrics and tests). */
+export function zeroCopyBytesSent(): number {
+  return bytesSent;
+}
+
+/** The libuv handle behind a net.Socket: Node's own, not typed by @types/node. */
+interface SocketWithHandle {
+  _handle?: { fd?: unknown } | null;
+}
+
+/** An HTTP response on a plain TCP connection, with the connection's descriptor. */
+export interface ZeroCopyTarget {
+  response: ServerResponse;
+  socket: Socket;
+  fd: number;
+}
+
+/**
+ * The descriptor of the plain TCP connection under `target` when `target` is an HTTP response that
+ * owns its connection now and the addon is loaded; undefined otherwise (TLS, HTTP/2, a response
+ * queued behind a pipelined one, a test double), and the caller copies through user space instead.
+ */
+export function zeroCopySocket(target: Writable): ZeroCopyTarget | undefined {
+  if (addon === undefined || !enabled || !(target instanceof ServerResponse)) return undefined;
+  const socket = target.socket;
+  if (socket === null || socket instanceof TLSSocket || socket.destroyed) return undefined;
+  const fd = (socket as unknown as SocketWithHandle)._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) return undefined;
+  return { response: target, socket, fd };
+}
+
+/** Resolves once everything written to `socket` so far has been handed to the kernel. */
+function flushed(socket: Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.write(Buffer.alloc(0), (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+/**
+ * Send bytes [offset, offset + length) of the open file `fileFd` as (part of) the body of the
+ * response behind `target`, from the page cache straight into the connection. The response's
+ * headers are flushed first; the response is not ended. Rejects when the client goes away, the
+ * file is shorter than the range, or the connection fails; the caller then destroys the response.
+ */
+export async function sendFileRange(
+  target: ZeroCopyTarget,
+  fileFd: number,
+  offset: number,
+  length: number,
+): Promise<void> {
+  const { response, socket, fd } = target;
+  if (!response.headersSent) response.flushHeaders();
+  await flushed(socket);
+  if (length === 0) return;
+  if (addon === undefined) throw new Error('sendFileRange without the sendfile addon');
+  const run = addon;
+  await new Promise<void>((resolve, reject) => {
+    let finished = false;
+    const onClose = () => {
+      if (!finished) run.cancel(handle);
+    };
+    const handle = run.start(fd, fileFd, offset, length, (error, sent) => {
+      finished = true;
+      bytesSent += sent;
+      socket.off('close', onClose);
+      if (error === null) resolve();
+      else reject(new Error(`${error} after ${sent} of ${length} bytes`));
+    });
+    socket.once('close', onClose);
+  });
+}
