@@ -90,7 +90,8 @@ export async function sendFileRange(
 ): Promise<void> {
   const { response, socket, fd } = target;
   if (!response.headersSent) response.flushHeaders();
-  await flushed(socket);
+  // sendfile must not overtake bytes Node still holds (the headers, a chunk written from memory).
+  if (socket.writableLength > 0 || socket.pending) await flushed(socket);
   if (length === 0) return;
   if (addon === undefined) throw new Error('sendFileRange without the sendfile addon');
   const run = addon;

@@ -1,6 +1,7 @@
 import { rootCertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { Agent } from 'undici';
+import { UnsupportedFramingError, getOverOwnConnection } from './blob-connection.js';
 import { UpstreamUnavailableError } from './errors.js';
 import type { UpstreamHooks, UpstreamOptions, UpstreamRequestKind } from './types.js';
 
@@ -83,7 +84,7 @@ export class Transport {
 
   constructor(
     private readonly upstream: string,
-    options: Pick<UpstreamOptions, 'tls' | 'timeouts'>,
+    private readonly options: Pick<UpstreamOptions, 'tls' | 'timeouts'>,
     private readonly hooks: UpstreamHooks | undefined,
   ) {
     const tls = options.tls ?? {};
@@ -128,6 +129,12 @@ export class Transport {
     const report = (status: number | 'error') =>
       this.hooks?.onRequest?.({ kind: request.kind, method: request.method, status, durationMs: performance.now() - started });
     try {
+      // A blob body is read on a connection of its own with a large reused buffer (blob-connection.ts).
+      const ownConnection = request.kind === 'blob-get' && request.method === 'GET' ? await this.getBlob(request, url, headers) : undefined;
+      if (ownConnection !== undefined) {
+        report(ownConnection.status);
+        return { ...ownConnection, url };
+      }
       const response = await this.agent.request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
@@ -141,6 +148,26 @@ export class Transport {
       report('error');
       if (request.signal?.aborted === true) throw request.signal.reason ?? error;
       throw toUnavailable(error, this.upstream);
+    }
+  }
+
+  /** The blob GET on its own connection; undefined when its framing needs the general client. */
+  private async getBlob(request: UpstreamRequest, url: URL, headers: Record<string, string>): Promise<Omit<UpstreamResponse, 'url'> | undefined> {
+    const { tls = {}, timeouts = {} } = this.options;
+    try {
+      return await getOverOwnConnection({
+        url,
+        headers,
+        connectTimeoutMs: timeouts.connectMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        headersTimeoutMs: timeouts.headersMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+        bodyIdleTimeoutMs: timeouts.bodyIdleMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,
+        rejectUnauthorized: tls.insecureSkipVerify !== true,
+        ...(tls.caPem !== undefined ? { ca: [...rootCertificates, tls.caPem] } : {}),
+        ...(request.signal !== undefined ? { signal: request.signal } : {}),
+      });
+    } catch (error) {
+      if (error instanceof UnsupportedFramingError) return undefined;
+      throw error;
     }
   }
 

@@ -5,6 +5,12 @@ import type { Spool } from './spool.js';
 
 /** Fixed read size: memory per reader stays at about one or two chunks whatever the blob size. */
 export const SPOOL_READ_CHUNK_BYTES = 256 * 1024;
+/**
+ * A zero-copy reader following a fill that is writing fast sends once this much is on disk ahead
+ * of it: each send costs a thread-pool round trip, and sixteen readers sending every small write
+ * would spend more on those than on the bytes.
+ */
+export const SPOOL_SEND_MIN_BYTES = 4 * 1024 * 1024;
 
 /**
  * A Readable following a growing spool from its own offset. It reads only when its consumer asks
@@ -136,7 +142,9 @@ export class SpoolReader extends Readable implements DirectSendable {
    */
   private async sendFromDisk(connection: ZeroCopyTarget, end: number): Promise<boolean> {
     const onDisk = Math.min(end, this.spool.bytesWritten);
-    if (onDisk > this.offset) {
+    // Wait for a larger range while the writer has more in flight; send at once when it is idle.
+    const writerIdle = this.spool.bytesWritten === this.spool.bytesAccepted;
+    if (onDisk > this.offset && (onDisk - this.offset >= SPOOL_SEND_MIN_BYTES || writerIdle || onDisk === end)) {
       await sendFileRange(connection, this.spool.fd, this.offset, onDisk - this.offset);
       this.offset = onDisk;
       return true;
