@@ -1,14 +1,19 @@
 import { open, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 
-/** How many accepted bytes may wait for the disk before append makes the source wait. */
-const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+/**
+ * How many accepted bytes may wait for the disk, besides the write in flight, before append makes
+ * the source wait (until that write is done and the queue goes out as the next one).
+ */
+const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 /**
  * How many of the most recently accepted bytes stay in memory for readers that follow the writer
- * closely: they get the upstream's own buffers (no file read, no copy) and need not wait for the
- * disk. Readers further behind read the file.
+ * closely without sendfile (TLS, addon not built): they get the upstream's own buffers (no file
+ * read) and need not wait for the disk. Readers further behind read the file, from the page cache.
+ * Zero-copy readers take only their first chunk from here, so the window can stay small (it was
+ * 16 MiB before sendfile).
  */
-export const SPOOL_MEMORY_BYTES = 16 * 1024 * 1024;
+export const SPOOL_MEMORY_BYTES = 4 * 1024 * 1024;
 
 /** A created spool file not yet adopted by a Spool. */
 export interface SpoolFile {
@@ -46,6 +51,8 @@ export class Spool {
   private sealed = false;
   private failure: Error | undefined;
   private readonly waiters = new Set<() => void>();
+  /** Appends waiting for the queue to go out to the disk. */
+  private queueWaiters: Array<() => void> = [];
   private readonly failureListeners = new Set<(error: Error) => void>();
   /** The writer's reference plus one per open reader. */
   private refs = 1;
@@ -101,7 +108,8 @@ export class Spool {
   /**
    * Queue a chunk for the end of the file. Writes run one at a time, each taking every chunk
    * queued meanwhile in one writev: no added latency when the source is slow, few large writes
-   * when it is fast. Resolves at once unless more than MAX_QUEUED_BYTES wait (backpressure).
+   * when it is fast. Resolves at once unless more than MAX_QUEUED_BYTES wait besides the write in
+   * flight (backpressure): then once that write is done, so reading and writing overlap.
    */
   async append(chunk: Uint8Array): Promise<void> {
     if (this.writeError !== undefined) throw this.writeError;
@@ -113,7 +121,10 @@ export class Spool {
     this.trimRecent();
     this.draining ??= this.drain();
     this.notify();
-    if (this.queued > MAX_QUEUED_BYTES) await this.flush();
+    if (this.queued > MAX_QUEUED_BYTES) {
+      await new Promise<void>((resolve) => this.queueWaiters.push(resolve));
+      if (this.writeError !== undefined) throw this.writeError;
+    }
   }
 
   /** Wait until every accepted byte is on disk; throws the write error, if any. */
@@ -129,6 +140,7 @@ export class Spool {
         const size = this.queued;
         this.queue = [];
         this.queued = 0;
+        this.releaseQueueWaiters();
         await writeAllAt(this.handle, batch, size, this.written);
         this.written += size;
         this.trimRecent();
@@ -139,7 +151,14 @@ export class Spool {
       this.writeError = error instanceof Error ? error : new Error(String(error));
     } finally {
       this.draining = undefined;
+      this.releaseQueueWaiters();
     }
+  }
+
+  private releaseQueueWaiters(): void {
+    const waiting = this.queueWaiters;
+    this.queueWaiters = [];
+    for (const resume of waiting) resume();
   }
 
   /** The content is verified: release every byte written and let readers end. */
