@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { DockerRegistryUnderTest } from '../test/harness/docker-registry.js';
-import { drainOverTcp } from './node-ceiling.js';
+import { drainOverTcp, sha256InMemory } from './node-ceiling.js';
 import {
   curl, debianTool, median, rssMB, seconds, startNginx, watchPeakRss, wrk, writePseudoRandomFile, type StaticServer,
 } from './lib.js';
@@ -209,7 +209,7 @@ async function cachedManifests(berth: Target, upstream: Target, peer: Target): P
 async function coldMisses(bench: Bench): Promise<void> {
   const samples = {
     berth: [] as number[], berthTtfb: [] as number[], peer: [] as number[], peerTtfb: [] as number[], direct: [] as number[], directTtfb: [] as number[],
-    nodeDrain: [] as number[], nodeDrainHash: [] as number[],
+    nodeDrain: [] as number[], nodeDrainHash: [] as number[], sha256: [] as number[],
   };
   const statuses: string[] = [];
   for (let run = 0; run < RUNS; run++) {
@@ -237,6 +237,7 @@ async function coldMisses(bench: Bench): Promise<void> {
     samples.directTtfb.push(pull.ttfb * 1000);
     samples.nodeDrain.push(await drainOverTcp(bench.direct.blobUrl, false));
     samples.nodeDrainHash.push(await drainOverTcp(bench.direct.blobUrl, true));
+    samples.sha256.push(sha256InMemory(SIZE));
   }
   console.log(`\n2. cold miss: one GET of the blob, empty cache (Berth answered ${tally(statuses)})`);
   row('berth (embedded)', samples.berth, 'MB/s');
@@ -244,6 +245,7 @@ async function coldMisses(bench: Bench): Promise<void> {
   row('upstream direct', samples.direct, 'MB/s');
   row('node: upstream read off TCP', samples.nodeDrain, 'MB/s');
   row('node: the same + sha256', samples.nodeDrainHash, 'MB/s');
+  row('sha256 alone, in memory', samples.sha256, 'MB/s');
   row('berth time to first byte', samples.berthTtfb, 'ms', 1);
   row('peer time to first byte', samples.peerTtfb, 'ms', 1);
   row('upstream time to first byte', samples.directTtfb, 'ms', 1);
@@ -253,6 +255,10 @@ async function coldMisses(bench: Bench): Promise<void> {
   check('cold miss Berth/direct >= 0.7', directRatio.toFixed(2), directRatio >= 0.7);
   const ttfbRatio = ratio(samples.peerTtfb, samples.berthTtfb);
   check('cold first byte peer/Berth >= 2', ttfbRatio.toFixed(2), ttfbRatio >= 2);
+  // A cache that verifies before the last byte cannot deliver faster than it can hash.
+  const bound = median(samples.sha256);
+  const needed = Math.max(2 * median(samples.peer), 0.7 * median(samples.direct));
+  console.log(`  the cold targets ask for ${needed.toFixed(0)} MB/s; sha256 over one stream runs at ${bound.toFixed(0)} MB/s here, the ceiling of any cache that withholds the last byte until the digest matched (${(median(samples.berth) / bound).toFixed(2)} of it reached)`);
 }
 
 interface CrowdSamples {
