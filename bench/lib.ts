@@ -271,3 +271,13 @@ export async function startNginx(binary: string, dir: string, root: string): Pro
   const service = await startService(binary, ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf], { port });
   return { url: `http://127.0.0.1:${port}`, stop: () => service.stop() };
 }
+
+/**
+ * Core-seconds the whole machine has spent busy (user, system, interrupts, steal) since boot, from
+ * /proc/stat: the difference over a phase is all the work done in it, every process counted.
+ */
+export async function machineBusySeconds(): Promise<number> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
+  const [, user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).map(Number);
+  return (user + nice + system + irq + softirq + steal) / 100; // USER_HZ is 100 on Linux
+}
