@@ -8,28 +8,10 @@ import {
   DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, DEFAULT_CLOSE_GRACE_MS,
   asError, checkConcurrency, checkInterval, handlerFor, noHandlerMessage, notify, resolveJobOptions,
 } from './job-options.js';
+import type { BullJobQueueLogger, BullJobQueueOptions } from './bull-job-queue.js';
 import type {
   FailedJob, JobContext, JobCounts, JobEvents, JobHandler, JobOptions, JobQueue, ProcessOptions,
 } from './job-queue.js';
-
-export interface BullJobQueueLogger {
-  warn(fields: Record<string, unknown>, message: string): void;
-}
-
-export interface BullJobQueueOptions {
-  /** redis:// or rediss:// */
-  url: string;
-  queueName?: string;
-  /** BullMQ's key prefix: every key of the queue starts with it. */
-  prefix?: string;
-  /** How long a worker's lock on a job lasts; renewed at half of it while the job runs. */
-  lockDurationMs?: number;
-  /** How often a worker looks for jobs whose worker died (their lock lapsed). */
-  stalledIntervalMs?: number;
-  /** Stalls a job survives (its worker died while running it) before it fails. */
-  maxStalledCount?: number;
-  logger?: BullJobQueueLogger;
-}
 
 /** Finally failed jobs kept in Redis for recentFailures() (older ones are removed by BullMQ). */
 const FAILED_JOBS_KEPT = 100;
@@ -37,13 +19,13 @@ const FAILED_JOBS_KEPT = 100;
 type BullJob = Job<unknown, void, string>;
 
 /**
- * The job queue on one BullMQ queue in Redis: any number of processes add jobs, any number of
- * workers run them. A job whose worker dies mid-run is retried by another worker once its lock
- * lapses (lockDurationMs), found by that worker's stalled check (stalledIntervalMs). A stall does
- * not use up an attempt (the context's `attempt` counts failures only); after maxStalledCount
- * stalls the job fails.
+ * The job queue on one BullMQ queue in Redis, behind BullJobQueue (which loads this module, and
+ * with it bullmq and ioredis, only when a queue is made). A job whose worker dies mid-run is
+ * retried by another worker once its lock lapses (lockDurationMs), found by that worker's stalled
+ * check (stalledIntervalMs). A stall does not use up an attempt (the context's `attempt` counts
+ * failures only); after maxStalledCount stalls the job fails.
  */
-export class BullJobQueue implements JobQueue {
+export class BullMqQueue implements JobQueue {
   private readonly settings: Required<Omit<BullJobQueueOptions, 'logger'>>;
   private readonly logger: BullJobQueueLogger | undefined;
   private readonly connections: Redis[] = [];

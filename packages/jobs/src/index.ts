@@ -1,6 +1,6 @@
 export type { FailedJob, JobContext, JobCounts, JobEvents, JobHandler, JobOptions, JobQueue, ProcessOptions } from './job-queue.js';
 export { InProcessJobQueue, type InProcessJobQueueOptions } from './in-process-queue.js';
-export { BullJobQueue, type BullJobQueueLogger, type BullJobQueueOptions } from './bullmq-queue.js';
+export { BullJobQueue, type BullJobQueueLogger, type BullJobQueueOptions } from './bull-job-queue.js';
 export { DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_MS, DEFAULT_CLOSE_GRACE_MS } from './job-options.js';
 export { JOBS, type JobName } from './job-definitions.js';
 export { QueueBackgroundWork, type EnqueueLogger } from './queue-background-work.js';

@@ -1,10 +1,13 @@
 import type { BerthConfig } from '@berth/config';
 import { InMemoryReferrersCache, type ReferrersCache, type ReferrersCacheLimits } from '@berth/core';
-import { RedisReferrersCache, type Redis } from '@berth/redis';
 
-/** The upstream referrers cache: on Redis when configured (shared by the replicas), else in memory. */
-export function createReferrersCache(config: BerthConfig, redis: Redis | undefined): ReferrersCache {
+/** How much the upstream referrers cache holds and for how long, on Redis or in memory alike. */
+export function referrersCacheLimits(config: BerthConfig): ReferrersCacheLimits {
   const { maxListBytes, maxTotalBytes, staleTtlSeconds } = config.referrersCache;
-  const limits: ReferrersCacheLimits = { maxEntryBytes: maxListBytes, maxTotalBytes, expireAfterMs: staleTtlSeconds * 1000 };
-  return redis !== undefined ? new RedisReferrersCache(redis, { keyPrefix: config.redis.keyPrefix, limits }) : new InMemoryReferrersCache(limits);
+  return { maxEntryBytes: maxListBytes, maxTotalBytes, expireAfterMs: staleTtlSeconds * 1000 };
+}
+
+/** The upstream referrers cache: the Redis one when configured (shared by the replicas), else in memory. */
+export function createReferrersCache(config: BerthConfig, onRedis: ReferrersCache | undefined): ReferrersCache {
+  return onRedis ?? new InMemoryReferrersCache(referrersCacheLimits(config));
 }

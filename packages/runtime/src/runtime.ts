@@ -10,7 +10,7 @@ import {
 } from '@berth/core';
 import { openDatabase, type MetadataStore } from '@berth/db';
 import { QueueBackgroundWork, jobHandlers, scheduleMaintenance, type JobQueue } from '@berth/jobs';
-import { RedisContentVersions, RedisFillLock, closeRedisClient, createRedisClient, type Redis } from '@berth/redis';
+import type { Redis } from '@berth/redis';
 import type { BlobStore } from '@berth/storage';
 import { createUpstreamClient } from '@berth/upstream';
 import type { Logger } from 'pino';
@@ -18,6 +18,7 @@ import { createBlobStore } from './blob-store.js';
 import { createJobQueue } from './job-queue.js';
 import { createMetrics, type RegistryMetrics } from './metrics.js';
 import { createReadiness, readinessChecks, type Readiness } from './readiness.js';
+import { openRedisDrivers, preloadRedisDrivers } from './redis-drivers.js';
 import { createReferrersCache } from './referrers-cache.js';
 import { loadSecretSealer } from './secret-key.js';
 
@@ -49,17 +50,19 @@ export interface Runtime {
  * process jobs; without Redis a queue exists only for a process that does.
  */
 export async function openRuntime(config: BerthConfig, logger: Logger, options: { runsJobs: boolean }): Promise<Runtime> {
+  // The optional drivers' libraries (AWS SDK, ioredis, BullMQ) are imported only when configured,
+  // and before the database opens: imported after PGlite has started, the same libraries were
+  // measured to add 10-15 MB more resident memory than imported before it.
+  const store = await createBlobStore(config, logger);
+  await preloadRedisDrivers(config);
   const metadata = await openDatabase(
     config.database.url !== undefined ? { url: config.database.url, poolSize: config.database.poolSize } : { dataDir: config.database.dataDir },
   );
-  const store = await createBlobStore(config, logger);
   const sealer = await loadSecretSealer(config);
   const metrics = createMetrics();
   await applyConfiguredProjects(metadata, config.projects, sealer);
-  // With Redis, replicas take a lock per blob fill so each uncached blob is fetched from upstream once.
-  const redis = config.redis.url !== undefined ? createRedisClient(config.redis.url, { logger }) : undefined;
-  const referrersCache = createReferrersCache(config, redis);
-  const contentVersions = redis !== undefined ? new RedisContentVersions(redis, { keyPrefix: config.redis.keyPrefix }) : undefined;
+  const redis = await openRedisDrivers(config, logger);
+  const referrersCache = createReferrersCache(config, redis?.referrersCache);
   metrics.observeReferrersCache(referrersCache);
   const queue = redis !== undefined || options.runsJobs ? createJobQueue(config, logger) : undefined;
   if (queue !== undefined) metrics.jobs.observeQueue(queue);
@@ -73,9 +76,8 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
       spoolDir: join(config.dataDir, 'spool'),
       logger,
       ...(sealer !== undefined ? { sealer } : {}),
-      ...(redis !== undefined ? { fillLock: new RedisFillLock(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.redis.fillLockTtlSeconds * 1000, logger }) } : {}),
+      ...(redis !== undefined ? { fillLock: redis.fillLock, contentVersions: redis.contentVersions } : {}),
       referrersCache,
-      ...(contentVersions !== undefined ? { contentVersions } : {}),
       referrersFreshMs: config.referrersCache.freshTtlSeconds * 1000,
       ...(queue !== undefined ? { background: new QueueBackgroundWork(queue, logger) } : {}),
     },
@@ -102,8 +104,8 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
     services,
     queue,
     lifecycle,
-    redis,
-    readiness: createReadiness(readinessChecks({ metadata, store, redis })),
+    redis: redis?.client,
+    readiness: createReadiness(readinessChecks({ metadata, store, redis: redis?.client })),
     async startJobs() {
       if (queue === undefined) throw new Error('no job queue: configure redis.url, or let this process run jobs');
       await queue.process(jobHandlers(lifecycle, logger, metrics.jobs.maintenance), {
@@ -126,9 +128,8 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
     async close(graceMs) {
       await queue?.close(graceMs);
       await services.close();
-      await contentVersions?.close();
       // After the fills drained: their locks are released by then.
-      if (redis !== undefined) await closeRedisClient(redis);
+      await redis?.close();
       await metadata.close();
     },
   };

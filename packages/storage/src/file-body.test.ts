@@ -116,8 +116,9 @@ describe('FileBody', () => {
 
 /** GET a range of the file through a real HTTP response: the body, and the bytes sent with sendfile meanwhile. */
 async function serveOverHttp(start: number, end: number): Promise<{ received: Buffer; zeroCopyBytes: number }> {
+  let served: Promise<void> | undefined;
   const server = createServer((_req, res) => {
-    void body(start, end).then(async ({ body: fileBody }) => {
+    served = body(start, end).then(async ({ body: fileBody }) => {
       res.setHeader('Content-Length', String(end + 1 - start));
       await fileBody.sendTo(res);
       res.end();
@@ -133,6 +134,8 @@ async function serveOverHttp(start: number, end: number): Promise<{ received: Bu
         res.on('end', () => resolve(Buffer.concat(chunks)));
       }).on('error', reject);
     });
+    // The client can have every byte before the server hears that its send completed.
+    await served;
     return { received, zeroCopyBytes: zeroCopyBytesSent() - before };
   } finally {
     server.closeAllConnections();
