@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { buffer as readAll } from 'node:stream/consumers';
 import { afterEach, describe, expect, it } from '@jest/globals';
@@ -70,6 +70,26 @@ describe('getOverOwnConnection', () => {
     const large = chunks.filter((chunk) => chunk.length >= 512 * 1024);
     expect(large.length).toBeGreaterThan(0);
     expect(new Set(large.map((chunk) => chunk.buffer)).size).toBe(large.length);
+  });
+
+  it('reads into buffers given back with recycle, and the bytes stay right', async () => {
+    const content = randomBytes(32 * 1024 * 1024);
+    const { url } = await rawServer((socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${content.length}\r\n\r\n`);
+      for (let at = 0; at < content.length; at += 4 * 1024 * 1024) socket.write(content.subarray(at, at + 4 * 1024 * 1024));
+    });
+    const response = await getOverOwnConnection(options(url));
+    const hash = createHash('sha256');
+    const largeBuffers: ArrayBufferLike[] = [];
+    for await (const chunk of response.body) {
+      const bytes = chunk as Buffer;
+      hash.update(bytes);
+      if (bytes.length >= 512 * 1024) largeBuffers.push(bytes.buffer);
+      response.recycle(bytes); // done with it: the next read may land in the same memory
+    }
+    expect(hash.digest('hex')).toBe(createHash('sha256').update(content).digest('hex'));
+    expect(largeBuffers.length).toBeGreaterThan(4);
+    expect(new Set(largeBuffers).size).toBeLessThan(largeBuffers.length);
   });
 
   it('reads a body delimited by the end of the connection, after an interim 100 answer', async () => {

@@ -7,6 +7,8 @@ import type { ResponseHeaders } from './http.js';
 const READ_BUFFER_BYTES = 1024 * 1024;
 /** A read at least this large is handed to the consumer as it is (no copy); a smaller one is copied out. */
 const HAND_OVER_BYTES = READ_BUFFER_BYTES / 2;
+/** Handed-over buffers given back (recycle) are kept for the next reads, up to this many. */
+const MAX_RECYCLED_BUFFERS = 16;
 /** Body bytes held ahead of the consumer before the socket is paused. */
 const BODY_BUFFER_BYTES = 1024 * 1024;
 const MAX_HEADER_BYTES = 64 * 1024;
@@ -28,6 +30,11 @@ export interface BlobConnectionResponse {
   status: number;
   headers: ResponseHeaders;
   body: Readable;
+  /**
+   * Give back a body chunk nothing references any more (no view of it kept anywhere): the next
+   * read may go into its memory. Chunks that were copies, and any beyond a few, are left to the GC.
+   */
+  recycle(chunk: Uint8Array): void;
 }
 
 /**
@@ -82,12 +89,23 @@ export function getOverOwnConnection(options: BlobConnectionOptions): Promise<Bl
     // Plain TCP reads into a 1 MiB buffer: a large read becomes the consumer's chunk as it is and
     // the next read gets a new buffer; a small one is copied out and the buffer reused. TLS hands
     // over decrypted records as 'data' (there, decryption costs more than the reads).
+    // Handed-over buffers come back through recycle() once the consumer is done with them, so a
+    // long body cycles through a few megabytes instead of leaving a megabyte of garbage per read.
     let readBuffer: Buffer | undefined;
+    const handedOver = new WeakSet<ArrayBufferLike>();
+    const recycled: Buffer[] = [];
+    const recycle = (chunk: Uint8Array) => {
+      if (!handedOver.delete(chunk.buffer) || recycled.length >= MAX_RECYCLED_BUFFERS) return;
+      recycled.push(Buffer.from(chunk.buffer, 0, READ_BUFFER_BYTES));
+    };
     const onread = {
-      buffer: () => (readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES)),
+      buffer: () => (readBuffer ??= recycled.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER_BYTES)),
       callback: (length: number, buffer: Uint8Array): boolean => {
         const handOver = body !== undefined && length >= HAND_OVER_BYTES;
-        if (handOver) readBuffer = undefined;
+        if (handOver) {
+          readBuffer = undefined;
+          handedOver.add(buffer.buffer);
+        }
         onBytes(Buffer.from(buffer.buffer, buffer.byteOffset, length), handOver);
         return true;
       },
@@ -157,7 +175,7 @@ export function getOverOwnConnection(options: BlobConnectionOptions): Promise<Bl
         },
       });
       settled = true;
-      resolve({ status: parsed.status, headers: parsed.headers, body });
+      resolve({ status: parsed.status, headers: parsed.headers, body, recycle });
       deliver(rest);
     }
 

@@ -11,6 +11,8 @@ const BODY_BUFFER_BYTES = 1024 * 1024;
 export interface BlobSegment {
   body: Readable;
   start: number;
+  /** Give back a chunk of this body no longer referenced anywhere (UpstreamResponse.recycle). */
+  recycle?(chunk: Uint8Array): void;
 }
 
 export interface ResumableBlobOptions {
@@ -37,6 +39,7 @@ export interface ResumableBlobOptions {
  */
 export class ResumableBlobBody extends Readable {
   private source: Readable | undefined;
+  private recycleChunk: ((chunk: Uint8Array) => void) | undefined;
   /** Blob offset of the next byte the source will give. */
   private sourcePosition = 0;
   /** Blob offset of the next byte this stream pushes. */
@@ -72,9 +75,18 @@ export class ResumableBlobBody extends Readable {
     callback(error);
   }
 
+  /**
+   * Give back a chunk this stream gave out, once nothing references it: the current connection
+   * reads into its memory again. A chunk of an earlier connection is left to the GC.
+   */
+  recycle(chunk: Uint8Array): void {
+    this.recycleChunk?.(chunk);
+  }
+
   private attach(segment: BlobSegment): void {
     const body = segment.body;
     this.source = body;
+    this.recycleChunk = segment.recycle;
     this.sourcePosition = segment.start;
     body.on('data', (chunk: Buffer) => this.onData(body, chunk));
     body.once('end', () => this.onEnd(body));

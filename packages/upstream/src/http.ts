@@ -39,6 +39,8 @@ export interface UpstreamResponse {
   body: Readable;
   /** Where the answer came from, after redirects. */
   url: URL;
+  /** Give back a body chunk no longer referenced anywhere (see BlobConnectionResponse.recycle). */
+  recycle?(chunk: Uint8Array): void;
 }
 
 /** The first value of a response header. */

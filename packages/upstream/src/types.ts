@@ -69,6 +69,11 @@ export interface UpstreamBlob {
    * (up to maxBlobResumes times), so the stream only errors when the upstream is really gone.
    */
   body: Readable;
+  /**
+   * Give back a body chunk nothing references any more (no view of it kept): the upstream
+   * connection may read into its memory again. Optional to call; chunks not given back are GC'd.
+   */
+  recycle?(chunk: Uint8Array): void;
 }
 
 /** The referrers of one subject manifest at the upstream. */

@@ -90,7 +90,7 @@ export class BlobFill {
       if (!Number.isSafeInteger(blob.size) || blob.size < 0) throw new Error(`blob ${this.digest}: upstream gave no usable size (${blob.size})`);
       logger?.info({ digest: this.digest, size: blob.size }, 'blob fill started');
 
-      spool = Spool.adopt(await file, blob.size);
+      spool = Spool.adopt(await file, blob.size, blob.recycle?.bind(blob));
       this.hasStarted = true;
       this.resolveStart({ kind: 'spooling', size: blob.size, spool });
 

@@ -57,17 +57,20 @@ export class Spool {
   /** The writer's reference plus one per open reader. */
   private refs = 1;
   private unlinked = false;
+  /** Chunks a reader got a view of (readRecent): never given back to `recycle`. */
+  private readonly shared = new WeakSet<Uint8Array>();
 
   private constructor(
     readonly path: string,
     private readonly handle: FileHandle,
     /** Readers see at most this many bytes before seal: the declared size minus one. */
     private readonly withheldFrom: number,
+    private readonly recycle: ((chunk: Uint8Array) => void) | undefined,
   ) {}
 
   /** Create the spool file (it must not exist) for a blob declared to be `declaredSize` bytes. */
-  static async create(path: string, declaredSize: number): Promise<Spool> {
-    return Spool.adopt(await Spool.createFile(path), declaredSize);
+  static async create(path: string, declaredSize: number, recycle?: (chunk: Uint8Array) => void): Promise<Spool> {
+    return Spool.adopt(await Spool.createFile(path), declaredSize, recycle);
   }
 
   /**
@@ -78,8 +81,13 @@ export class Spool {
     return { path, handle: await open(path, 'wx+') };
   }
 
-  static adopt(file: SpoolFile, declaredSize: number): Spool {
-    return new Spool(file.path, file.handle, Math.max(0, declaredSize - 1));
+  /**
+   * `recycle` gets each appended chunk back once the spool is done with it: on disk, out of the
+   * memory window, and never lent to a reader. Its memory may then be reused (the upstream reads
+   * into it again), which keeps a fill from leaving a trail of garbage buffers for the GC.
+   */
+  static adopt(file: SpoolFile, declaredSize: number, recycle?: (chunk: Uint8Array) => void): Spool {
+    return new Spool(file.path, file.handle, Math.max(0, declaredSize - 1), recycle);
   }
 
   /** Close and remove a file from createFile that no spool adopted; never rejects. */
@@ -186,6 +194,8 @@ export class Spool {
       this.recent.shift();
       this.recentStart += oldest.length;
       this.recentBytes -= oldest.length;
+      // Written (see above) and out of the window: only a reader's view could still point at it.
+      if (this.recycle !== undefined && !this.shared.has(oldest)) this.recycle(oldest);
     }
   }
 
@@ -222,6 +232,7 @@ export class Spool {
     let start = this.recentStart;
     for (const chunk of this.recent) {
       if (offset < start + chunk.length) {
+        this.shared.add(chunk); // the view may outlive the window: this chunk is never recycled
         const from = offset - start;
         const length = Math.min(maxLength, chunk.length - from);
         return Buffer.from(chunk.buffer, chunk.byteOffset + from, length);

@@ -9,6 +9,8 @@ import type { FillLock } from './fill-lock.js';
 export interface FillSourceBlob {
   size: number;
   body: Readable;
+  /** Takes back a body chunk once nothing references it (the spool calls it; see Spool.adopt). */
+  recycle?(chunk: Uint8Array): void;
 }
 
 /** Opens the upstream blob; null when the upstream does not have it. Called at most once per fill. */
