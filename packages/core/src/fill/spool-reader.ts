@@ -151,7 +151,11 @@ export class SpoolReader extends Readable implements DirectSendable {
     }
     const recent = this.offset === this.first && end > this.offset ? this.spool.readRecent(this.offset, end - this.offset) : undefined;
     if (recent === undefined) return false;
-    await new Promise<void>((resolve, reject) => connection.response.write(recent, (error) => (error ? reject(error) : resolve())));
+    // Straight to the socket after the headers: a response's own write is corked until the next
+    // tick, which other work in the same microtask run (an embedded database query) can push back
+    // by milliseconds.
+    connection.response.flushHeaders();
+    await new Promise<void>((resolve, reject) => connection.socket.write(recent, (error) => (error ? reject(error) : resolve())));
     this.offset += recent.length;
     return true;
   }
