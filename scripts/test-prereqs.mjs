@@ -155,10 +155,29 @@ function ensureRole() {
   report(true, `postgresql role ${ROLE}`, 'login, createdb');
 }
 
+/** The zero-copy addon (`npm ci` builds it and only warns on failure; the tests need it on Linux). */
+function ensureSendfileAddon() {
+  if (process.platform !== 'linux') return;
+  const addon = join(import.meta.dirname, '..', 'packages', 'sendfile', 'build', 'Release', 'berth_sendfile.node');
+  if (!isFile(addon)) run(process.execPath, ['build-addon.mjs'], { cwd: join(import.meta.dirname, '..', 'packages', 'sendfile') });
+  if (!isFile(addon)) throw new PrereqError('packages/sendfile did not build (needs python3, make and a C compiler for node-gyp)');
+  report(true, 'sendfile addon', 'packages/sendfile/build/Release/berth_sendfile.node');
+}
+
+function isFile(path) {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 try {
   ensurePackages();
   ensureCluster();
   ensureRole();
+  ensureSendfileAddon();
   console.log('[test-prereqs] all prerequisites present');
 } catch (error) {
   const message = error instanceof PrereqError ? error.message : (error instanceof Error ? error.stack : String(error));
