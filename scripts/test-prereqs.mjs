@@ -32,14 +32,17 @@ function report(ok, what, detail = '') {
   console.log(`[test-prereqs] ${ok ? 'ok     ' : 'MISSING'} ${what}${detail === '' ? '' : ` (${detail})`}`);
 }
 
-function isExecutable(file) {
+/** Whether `path` exists with the access `mode` (constants.X_OK, R_OK) for this process. */
+function hasAccess(path, mode) {
   try {
-    accessSync(file, constants.X_OK);
+    accessSync(path, mode);
     return true;
   } catch {
     return false;
   }
 }
+
+const isExecutable = (file) => hasAccess(file, constants.X_OK);
 
 function findBinary(binary) {
   if (binary.startsWith('/')) return isExecutable(binary) ? binary : undefined;
@@ -159,18 +162,9 @@ function ensureRole() {
 function ensureSendfileAddon() {
   if (process.platform !== 'linux') return;
   const addon = join(import.meta.dirname, '..', 'packages', 'sendfile', 'build', 'Release', 'berth_sendfile.node');
-  if (!isFile(addon)) run(process.execPath, ['build-addon.mjs'], { cwd: join(import.meta.dirname, '..', 'packages', 'sendfile') });
-  if (!isFile(addon)) throw new PrereqError('packages/sendfile did not build (needs python3, make and a C compiler for node-gyp)');
+  if (!hasAccess(addon, constants.R_OK)) run(process.execPath, ['build-addon.mjs'], { cwd: join(import.meta.dirname, '..', 'packages', 'sendfile') });
+  if (!hasAccess(addon, constants.R_OK)) throw new PrereqError('packages/sendfile did not build (needs python3, make and a C compiler for node-gyp)');
   report(true, 'sendfile addon', 'packages/sendfile/build/Release/berth_sendfile.node');
-}
-
-function isFile(path) {
-  try {
-    accessSync(path, constants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 try {
