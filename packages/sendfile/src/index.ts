@@ -69,11 +69,24 @@ export function zeroCopySocket(target: Writable): ZeroCopyTarget | undefined {
   return { response: target, socket, fd };
 }
 
-/** Resolves once everything written to `socket` so far has been handed to the kernel. */
-function flushed(socket: Socket): Promise<void> {
+/** Write `bytes` to the socket; resolves once they, and everything before them, went to the kernel. */
+function writeToSocket(socket: Socket, bytes: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
-    socket.write(Buffer.alloc(0), (error) => (error ? reject(error) : resolve()));
+    socket.write(bytes, (error) => (error ? reject(error) : resolve()));
   });
+}
+
+const NOTHING = Buffer.alloc(0);
+
+/**
+ * Send `bytes` as (part of) the response body straight on the connection, right after the flushed
+ * headers. A response's own write is corked until the next tick, which other work in the same
+ * microtask run (an embedded database query) can push back by milliseconds: for a first byte that
+ * matters. Resolves once the bytes went to the kernel, so sendFileRange may follow.
+ */
+export async function writeAfterHeaders(target: ZeroCopyTarget, bytes: Uint8Array): Promise<void> {
+  if (!target.response.headersSent) target.response.flushHeaders();
+  await writeToSocket(target.socket, bytes);
 }
 
 /**
@@ -91,7 +104,7 @@ export async function sendFileRange(
   const { response, socket, fd } = target;
   if (!response.headersSent) response.flushHeaders();
   // sendfile must not overtake bytes Node still holds (the headers, a chunk written from memory).
-  if (socket.writableLength > 0 || socket.pending) await flushed(socket);
+  if (socket.writableLength > 0 || socket.pending) await writeToSocket(socket, NOTHING);
   if (length === 0) return;
   if (addon === undefined) throw new Error('sendFileRange without the sendfile addon');
   const run = addon;

@@ -1,5 +1,5 @@
 import { Readable, type Writable } from 'node:stream';
-import { sendFileRange, zeroCopySocket, type ZeroCopyTarget } from '@berth/sendfile';
+import { sendFileRange, writeAfterHeaders, zeroCopySocket, type ZeroCopyTarget } from '@berth/sendfile';
 import { WritePool, endAfterSend, type ByteRange, type DirectSendable } from '@berth/storage';
 import type { Spool } from './spool.js';
 
@@ -114,6 +114,7 @@ export class SpoolReader extends Readable implements DirectSendable {
     if (this.readableDidRead || this.reading) throw new Error('sendTo on a spool reader already read as a stream');
     const connection = zeroCopySocket(target);
     const pool = connection === undefined ? new WritePool(target, SPOOL_READ_CHUNK_BYTES) : undefined;
+    const sendUpTo = (end: number) => (pool === undefined ? this.sendFromDisk(connection!, end) : this.sendChunk(pool, end));
     // A failed fill destroys this reader with its error; sendTo reports it by rejecting instead.
     const ignore = () => undefined;
     this.on('error', ignore);
@@ -124,8 +125,7 @@ export class SpoolReader extends Readable implements DirectSendable {
         if (position.kind === 'failed') throw position.error;
         if (position.kind === 'end') break;
         const end = position.kind === 'data' ? Math.min(position.end, this.stop ?? Number.POSITIVE_INFINITY) : this.offset;
-        const sent = connection !== undefined ? await this.sendFromDisk(connection, end) : end > this.offset && (await this.sendChunk(pool!, end));
-        if (!sent) await this.nextChange();
+        if (!(await sendUpTo(end))) await this.nextChange();
       }
       await pool?.drain();
       await endAfterSend(this);
@@ -151,17 +151,14 @@ export class SpoolReader extends Readable implements DirectSendable {
     }
     const recent = this.offset === this.first && end > this.offset ? this.spool.readRecent(this.offset, end - this.offset) : undefined;
     if (recent === undefined) return false;
-    // Straight to the socket after the headers: a response's own write is corked until the next
-    // tick, which other work in the same microtask run (an embedded database query) can push back
-    // by milliseconds.
-    connection.response.flushHeaders();
-    await new Promise<void>((resolve, reject) => connection.socket.write(recent, (error) => (error ? reject(error) : resolve())));
+    await writeAfterHeaders(connection, recent);
     this.offset += recent.length;
     return true;
   }
 
-  /** Write one chunk before `end`: from memory when still there, else read into a pooled buffer. */
-  private async sendChunk(pool: WritePool, end: number): Promise<true> {
+  /** Write one chunk before `end`: from memory when still there, else read into a pooled buffer; false when there is none yet. */
+  private async sendChunk(pool: WritePool, end: number): Promise<boolean> {
+    if (end <= this.offset) return false;
     const length = Math.min(SPOOL_READ_CHUNK_BYTES, end - this.offset);
     const recent = this.spool.readRecent(this.offset, length);
     if (recent !== undefined) {
