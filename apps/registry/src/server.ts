@@ -21,7 +21,8 @@ export interface RunningServer {
 /** Build every dependency from configuration and listen. The composition root main.ts and tests share it. */
 export async function startServer(config: BerthConfig, logger: Logger = createLogger(config)): Promise<RunningServer> {
   setZeroCopyEnabled(config.server.sendfile);
-  logger.info({ blobSends: zeroCopyMode() }, 'stored blobs are sent by ' + zeroCopyMode());
+  const blobSends = zeroCopyMode();
+  logger.info({ blobSends }, `stored blobs are sent by ${blobSends}`);
   const runsJobs = registryRunsJobs(config);
   const runtime = await openRuntime(config, logger, { runsJobs });
   const { metadata, services, sealer, metrics } = runtime;
