@@ -1,6 +1,6 @@
 import { isIP, connect as connectTcp, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { connect as connectTls } from 'node:tls';
+import { connect as connectTls, type SecureContext } from 'node:tls';
 import type { ResponseHeaders } from './http.js';
 
 /** Reads of up to this much at a time. */
@@ -20,8 +20,8 @@ export interface BlobConnectionOptions {
   connectTimeoutMs: number;
   headersTimeoutMs: number;
   bodyIdleTimeoutMs: number;
-  /** For https: trusted roots (undefined: Node's) and whether to verify at all. */
-  ca?: string[];
+  /** For https: the trusted roots (undefined: Node's) and whether to verify at all. */
+  secureContext?: SecureContext;
   rejectUnauthorized: boolean;
   signal?: AbortSignal;
 }
@@ -111,7 +111,7 @@ export function getOverOwnConnection(options: BlobConnectionOptions): Promise<Bl
       },
     };
     const socket: Socket = secure
-      ? connectTls({ host, port, rejectUnauthorized: options.rejectUnauthorized, ALPNProtocols: ['http/1.1'], ...(isIP(host) === 0 ? { servername: host } : {}), ...(options.ca !== undefined ? { ca: options.ca } : {}) })
+      ? connectTls({ host, port, rejectUnauthorized: options.rejectUnauthorized, ALPNProtocols: ['http/1.1'], ...(isIP(host) === 0 ? { servername: host } : {}), ...(options.secureContext !== undefined ? { secureContext: options.secureContext } : {}) })
       : connectTcp({ host, port, onread });
     if (secure) socket.on('data', onBytes);
     let timer = setTimeout(() => fail(codedError('UND_ERR_CONNECT_TIMEOUT', `connect timeout (${options.connectTimeoutMs} ms)`)), options.connectTimeoutMs);

@@ -1,7 +1,7 @@
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { Agent } from 'undici';
-import { UnsupportedFramingError, getOverOwnConnection } from './blob-connection.js';
+import { UnsupportedFramingError, getOverOwnConnection, type BlobConnectionOptions } from './blob-connection.js';
 import { UpstreamUnavailableError } from './errors.js';
 import type { UpstreamHooks, UpstreamOptions, UpstreamRequestKind } from './types.js';
 
@@ -83,22 +83,30 @@ export async function readBody(response: UpstreamResponse, limit: number, upstre
  */
 export class Transport {
   private readonly agent: Agent;
+  /** How blob GETs connect (blob-connection.ts): the same timeouts and trust as the agent, built once. */
+  private readonly blobConnection: Omit<BlobConnectionOptions, 'url' | 'headers' | 'signal'>;
 
   constructor(
     private readonly upstream: string,
-    private readonly options: Pick<UpstreamOptions, 'tls' | 'timeouts'>,
+    options: Pick<UpstreamOptions, 'tls' | 'timeouts'>,
     private readonly hooks: UpstreamHooks | undefined,
   ) {
     const tls = options.tls ?? {};
+    // A private CA is trusted in addition to the public roots, not instead of them.
+    const ca = tls.caPem !== undefined ? [...rootCertificates, tls.caPem] : undefined;
+    const rejectUnauthorized = tls.insecureSkipVerify !== true;
+    this.blobConnection = {
+      connectTimeoutMs: options.timeouts?.connectMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      headersTimeoutMs: options.timeouts?.headersMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+      bodyIdleTimeoutMs: options.timeouts?.bodyIdleMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,
+      rejectUnauthorized,
+      // Parsed once: passing the PEM list per connection would parse ~150 certificates per blob GET.
+      ...(ca !== undefined ? { secureContext: createSecureContext({ ca }) } : {}),
+    };
     this.agent = new Agent({
-      connect: {
-        timeout: options.timeouts?.connectMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-        rejectUnauthorized: tls.insecureSkipVerify !== true,
-        // A private CA is trusted in addition to the public roots, not instead of them.
-        ...(tls.caPem !== undefined ? { ca: [...rootCertificates, tls.caPem] } : {}),
-      },
-      headersTimeout: options.timeouts?.headersMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
-      bodyTimeout: options.timeouts?.bodyIdleMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,
+      connect: { timeout: this.blobConnection.connectTimeoutMs, rejectUnauthorized, ...(ca !== undefined ? { ca } : {}) },
+      headersTimeout: this.blobConnection.headersTimeoutMs,
+      bodyTimeout: this.blobConnection.bodyIdleTimeoutMs,
     });
   }
 
@@ -155,18 +163,8 @@ export class Transport {
 
   /** The blob GET on its own connection; undefined when its framing needs the general client. */
   private async getBlob(request: UpstreamRequest, url: URL, headers: Record<string, string>): Promise<Omit<UpstreamResponse, 'url'> | undefined> {
-    const { tls = {}, timeouts = {} } = this.options;
     try {
-      return await getOverOwnConnection({
-        url,
-        headers,
-        connectTimeoutMs: timeouts.connectMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-        headersTimeoutMs: timeouts.headersMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
-        bodyIdleTimeoutMs: timeouts.bodyIdleMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,
-        rejectUnauthorized: tls.insecureSkipVerify !== true,
-        ...(tls.caPem !== undefined ? { ca: [...rootCertificates, tls.caPem] } : {}),
-        ...(request.signal !== undefined ? { signal: request.signal } : {}),
-      });
+      return await getOverOwnConnection({ ...this.blobConnection, url, headers, ...(request.signal !== undefined ? { signal: request.signal } : {}) });
     } catch (error) {
       if (error instanceof UnsupportedFramingError) return undefined;
       throw error;
