@@ -4,6 +4,8 @@ import type { SecretSealer } from '../proxy/sealed-secrets.js';
 /** The pull-through service's in-process memory of a project (ProxyService implements it). */
 export interface ProxyMemory {
   forgetProject(projectId: number, repositoryName?: string): Promise<void>;
+  /** The name a repository is kept under (proxy projects fold every name of one upstream repository). */
+  canonicalName(name: string): Promise<string>;
 }
 
 /** Proxied requests answered from the cache (hits) and from the upstream (misses), per project. */
