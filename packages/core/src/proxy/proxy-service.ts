@@ -126,6 +126,20 @@ export class ProxyService {
     for (const digest of digests) await this.blobs.ensureCached(ctx, digest);
   }
 
+  /** Child manifests of a pushed index the repository lacks: fetched (and cached) from the upstream when it has them. */
+  async adoptUpstreamManifests(name: string, digests: string[]): Promise<void> {
+    const ctx = await this.contextFor(name);
+    if (ctx === null) return;
+    for (const digest of digests) {
+      try {
+        await this.manifests.get(ctx, digest);
+      } catch (error) {
+        // Not upstream either: the push is refused with the spec's MANIFEST_BLOB_UNKNOWN.
+        if (!(error instanceof OciError && error.code === 'MANIFEST_UNKNOWN')) throw error;
+      }
+    }
+  }
+
   async afterChange(name: string): Promise<void> {
     const ctx = await this.contextFor(name);
     if (ctx === null) return;
