@@ -15,6 +15,8 @@ export interface UserRow {
   /** System administrator: every right on every project, users and audit. */
   admin: boolean;
   disabled: boolean;
+  /** Replaced by every password change and every disabling; tokens carry the one they were issued under. */
+  credentialStamp: string;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -25,6 +27,7 @@ export interface NewUser {
   admin: boolean;
 }
 
+/** A new password hash, or `disabled: true`, also replaces the credential stamp (revoking tokens). */
 export interface UserPatch {
   passwordHash?: string;
   admin?: boolean;
@@ -51,6 +54,8 @@ export interface RobotRow {
   /** Null: never expires. */
   expiresAt: Date | null;
   disabled: boolean;
+  /** Replaced by every new secret and every disabling; tokens carry the one they were issued under. */
+  credentialStamp: string;
   createdAt: Date;
 }
 
@@ -63,6 +68,7 @@ export interface NewRobot {
   expiresAt: Date | null;
 }
 
+/** A new secret hash, or `disabled: true`, also replaces the credential stamp (revoking tokens). */
 export interface RobotPatch {
   description?: string;
   permissions?: RobotPermission[];

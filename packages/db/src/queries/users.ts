@@ -38,9 +38,16 @@ export async function listUsers(db: Database): Promise<UserRow[]> {
 }
 
 export async function updateUser(db: Database, name: string, patch: UserPatch): Promise<UserRow | null> {
+  const revoke = patch.passwordHash !== undefined || patch.disabled === true;
   const rows = await db
     .update(users)
-    .set({ passwordHash: patch.passwordHash, admin: patch.admin, disabled: patch.disabled, updatedAt: sql`now()` })
+    .set({
+      passwordHash: patch.passwordHash,
+      admin: patch.admin,
+      disabled: patch.disabled,
+      ...(revoke ? { credentialStamp: sql`gen_random_uuid()::text` } : {}),
+      updatedAt: sql`now()`,
+    })
     .where(eq(users.name, name))
     .returning();
   return rows[0] ?? null;
