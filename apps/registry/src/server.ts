@@ -7,6 +7,7 @@ import { createLogger, openRuntime, registryRunsJobs, type Logger } from '@berth
 import { setZeroCopyEnabled, zeroCopyMode } from '@berth/sendfile';
 import { createApp } from './app.js';
 import { createAuthRuntime } from './auth/runtime.js';
+import { trustedProxiesSetting } from './http/client-address.js';
 
 export { createLogger } from '@berth/runtime';
 
@@ -54,7 +55,7 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
     metrics: metrics.registry,
     httpMetrics: metrics.http,
     health: { readiness: runtime.readiness, draining: () => draining },
-    trustProxy: config.server.trustProxy,
+    trustProxy: trustedProxiesSetting(config.server),
     ...(config.server.publicUrl !== undefined ? { publicUrl: config.server.publicUrl } : {}),
   });
   const server: Server = app.listen(config.server.port, config.server.host);

@@ -67,33 +67,46 @@ export class AccessService {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** A user (`alice`) or robot (`robot$project+ci`) logging in; throws AuthenticationError. */
-  async authenticatePassword(account: string, password: string): Promise<Principal> {
-    const wait = this.throttle.retryAfterSeconds(account);
+  /**
+   * A user (`alice`) or robot (`robot$project+ci`) logging in from `clientAddress`; throws
+   * AuthenticationError. Failures lock the account for that address only (see LoginThrottle).
+   */
+  async authenticatePassword(account: string, password: string, clientAddress: string): Promise<Principal> {
+    const wait = this.throttle.retryAfterSeconds(account, clientAddress);
     if (wait > 0) {
-      this.options.logger?.warn({ account, retryAfterSeconds: wait }, 'login refused: account locked after failed attempts');
+      this.options.logger?.warn({ account, clientAddress, retryAfterSeconds: wait }, 'login refused: account locked after failed attempts');
       throw new AuthenticationError('locked', wait);
     }
     const principal = await this.checkPasswordRemembered(account, password);
     if (principal === null) {
-      const { lockedForSeconds } = this.throttle.recordFailure(account);
-      this.options.logger?.warn({ account, lockedForSeconds }, 'login failed');
+      const { lockedForSeconds } = this.throttle.recordFailure(account, clientAddress);
+      this.options.logger?.warn({ account, clientAddress, lockedForSeconds }, 'login failed');
       throw new AuthenticationError('credentials');
     }
-    this.throttle.recordSuccess(account);
+    this.throttle.recordSuccess(account, clientAddress);
     return principal;
   }
 
-  /** The current state of a token's subject; null when the account is gone, disabled or expired. */
+  /** An administrator's unlock: the account's failed logins are forgotten for every address (in this process). */
+  unlockLogins(account: string): { unlockedAddresses: number } {
+    return this.throttle.unlock(account);
+  }
+
+  /**
+   * The current state of a token's subject; null when the account is gone, disabled or expired, or
+   * when its credential stamp changed since the token was issued (new password or secret, disabled
+   * at some point, deleted and re-created).
+   */
   async principalForSubject(subject: TokenSubject): Promise<Principal | null> {
     if (subject.kind === 'anonymous') return { kind: 'anonymous' };
+    if (subject.credentialStamp === undefined) return null;
     if (subject.kind === 'robot') {
       const parsed = parseRobotAccount(subject.name);
       const row = parsed === null ? null : await this.metadata.accounts.getRobot(parsed.project, parsed.name);
-      return row !== null && this.robotUsable(row) ? robotPrincipal(row) : null;
+      return row !== null && this.robotUsable(row) && row.credentialStamp === subject.credentialStamp ? robotPrincipal(row) : null;
     }
     const user = await this.metadata.accounts.getUser(subject.name);
-    return user !== null && !user.disabled ? this.userPrincipal(user) : null;
+    return user !== null && !user.disabled && user.credentialStamp === subject.credentialStamp ? this.userPrincipal(user) : null;
   }
 
   /** What the caller may do on a repository (by its project's visibility and the caller's rights). */
@@ -173,10 +186,17 @@ export class AccessService {
   private async userPrincipal(user: UserRow): Promise<Principal> {
     const memberships = await this.metadata.accounts.listUserMemberships(user.id);
     const roles = new Map<string, ProjectRole>(memberships.map((m) => [m.projectName, m.role]));
-    return { kind: 'user', id: user.id, name: user.name, admin: user.admin, roles };
+    return { kind: 'user', id: user.id, name: user.name, admin: user.admin, roles, credentialStamp: user.credentialStamp };
   }
 }
 
 function robotPrincipal(row: RobotRow): Principal {
-  return { kind: 'robot', id: row.id, name: robotAccountName(row.projectName, row.name), project: row.projectName, permissions: row.permissions };
+  return {
+    kind: 'robot',
+    id: row.id,
+    name: robotAccountName(row.projectName, row.name),
+    project: row.projectName,
+    permissions: row.permissions,
+    credentialStamp: row.credentialStamp,
+  };
 }
