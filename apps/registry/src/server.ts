@@ -19,8 +19,13 @@ export interface RunningServer {
   close(graceSeconds?: number): Promise<void>;
 }
 
+export interface StartServerOptions {
+  /** The authentication clock (token times, login locks, robot expiry) in ms since the epoch; Date.now by default. For tests. */
+  authClock?: () => number;
+}
+
 /** Build every dependency from configuration and listen. The composition root main.ts and tests share it. */
-export async function startServer(config: BerthConfig, logger: Logger = createLogger(config)): Promise<RunningServer> {
+export async function startServer(config: BerthConfig, logger: Logger = createLogger(config), options: StartServerOptions = {}): Promise<RunningServer> {
   setZeroCopyEnabled(config.server.sendfile);
   const blobSends = zeroCopyMode();
   logger.info({ blobSends }, `stored blobs are sent by ${blobSends}`);
@@ -30,7 +35,7 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
   // Set when close() begins: /readyz answers 503 so load balancers stop routing here while requests drain.
   let draining = false;
   if (runsJobs) await runtime.startJobs();
-  const auth = config.auth.enabled ? await createAuthRuntime(config, metadata, logger) : undefined;
+  const auth = config.auth.enabled ? await createAuthRuntime(config, metadata, logger, options.authClock) : undefined;
   if (auth === undefined && !isLoopback(config.server.host)) {
     logger.warn({ host: config.server.host }, 'authentication is off (auth.enabled: false): anyone who can reach this address may push and delete');
   }
