@@ -49,6 +49,18 @@ export function registerAccountCases(getStore: () => MetadataStore): void {
       expect((await accounts.createUser(newUser(unique('other')))).credentialStamp).not.toBe(created.credentialStamp);
     });
 
+    it('count unlocks of their failed-login locks, concurrent ones too', async () => {
+      const { accounts } = getStore();
+      const name = unique('unlocked');
+      const created = await accounts.createUser(newUser(name));
+      expect(created.loginUnlocks).toBe(0);
+      const counts = await Promise.all(Array.from({ length: 4 }, () => accounts.countUserUnlock(name)));
+      expect([...counts].sort()).toEqual([1, 2, 3, 4]);
+      const after = await accounts.getUser(name);
+      expect(after).toMatchObject({ loginUnlocks: 4, credentialStamp: created.credentialStamp, passwordHash: created.passwordHash });
+      expect(await accounts.countUserUnlock(unique('nobody'))).toBeNull();
+    });
+
     it('of concurrent creates of one name exactly one succeeds', async () => {
       const { accounts } = getStore();
       const name = unique('racer');
@@ -177,6 +189,7 @@ export function registerAccountCases(getStore: () => MetadataStore): void {
         expiresAt,
         disabled: false,
         credentialStamp: expect.any(String),
+        loginUnlocks: 0,
         createdAt: expect.any(Date),
       });
       expect(await accounts.getRobot(project.name, 'ci')).toEqual(ci);
@@ -222,6 +235,16 @@ export function registerAccountCases(getStore: () => MetadataStore): void {
       // A robot deleted and created again under the same name does not get the old stamp back.
       await accounts.deleteRobot(project.id, 'ci');
       expect((await accounts.createRobot(robot(project.id, 'ci'))).credentialStamp).not.toBe(afterDisable);
+    });
+
+    it('count unlocks of their failed-login locks', async () => {
+      const store = getStore();
+      const project = await store.ensureProject(unique('bots-unlock'), 'hosted', {});
+      const created = await store.accounts.createRobot(robot(project.id, 'ci'));
+      expect(await store.accounts.countRobotUnlock(project.id, 'ci')).toBe(1);
+      expect(await store.accounts.countRobotUnlock(project.id, 'ci')).toBe(2);
+      expect(await store.accounts.getRobot(project.name, 'ci')).toEqual({ ...created, loginUnlocks: 2 });
+      expect(await store.accounts.countRobotUnlock(project.id, 'absent')).toBeNull();
     });
 
     it('refuses an unknown permission', async () => {

@@ -146,6 +146,22 @@ describe('LoginThrottle', () => {
     expect(throttle.unlock('nobody')).toEqual({ unlockedAddresses: 0 });
   });
 
+  it('keeps a tag with the current lock only', () => {
+    const { throttle, advance, fail } = throttleWith();
+    throttle.tagLock('alice', HOME, 7); // not locked: nothing to tag
+    fail('alice', 3);
+    expect(throttle.lockTag('alice', HOME)).toBeUndefined();
+    throttle.tagLock('alice', HOME, 7);
+    expect(throttle.lockTag('alice', HOME)).toBe(7);
+    expect(throttle.lockTag('alice', ELSEWHERE)).toBeUndefined();
+    throttle.tagLock('alice', HOME, null);
+    expect(throttle.lockTag('alice', HOME)).toBeNull();
+    advance(30);
+    expect(throttle.lockTag('alice', HOME)).toBeUndefined(); // the lock ended
+    throttle.forget('alice', HOME);
+    expect(throttle.trackedAccounts).toBe(0);
+  });
+
   it('keeps account names with spaces apart from the address', () => {
     const { throttle, fail } = throttleWith();
     fail('a b', 3, HOME);

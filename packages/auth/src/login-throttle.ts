@@ -11,6 +11,10 @@
  * locked, every further failure doubles the lock (capped at an hour, or at `lockSeconds` when that
  * is longer). A success clears the pair; so does a quiet spell of `windowSeconds` after the lock
  * ended, and `unlock` clears every address of an account. `maxFailures` 0 disables locking.
+ *
+ * A caller may attach a tag to a lock (`tagLock`) and read it back (`lockTag`): Berth tags each
+ * lock with the account's count of administrators' unlocks, so a process whose lock predates an
+ * unlock made through another process can tell and `forget` it.
  */
 
 export const MAX_LOCK_SECONDS = 3600;
@@ -34,6 +38,8 @@ interface AccountState {
   /** Length of the last lock in seconds; 0 when never locked. */
   lockSeconds: number;
   lastFailure: number;
+  /** What the caller attached to the current lock (lockTag); undefined when nothing was. */
+  tag?: number | null;
 }
 
 function nonNegativeInteger(name: string, value: number): number {
@@ -98,7 +104,26 @@ export class LoginThrottle {
 
   /** Records a successful login: the account starts afresh from this address. */
   recordSuccess(account: string, address: string): void {
+    this.forget(account, address);
+  }
+
+  /** Forgets the pair's failures and lock. */
+  forget(account: string, address: string): void {
     this.pairs.delete(pairKey(account, address));
+  }
+
+  /** Attaches `tag` to the pair's current lock (nothing happens when it is not locked). */
+  tagLock(account: string, address: string, tag: number | null): void {
+    const now = this.now();
+    const state = this.current(pairKey(account, address), now);
+    if (state !== undefined && state.lockedUntil > now) state.tag = tag;
+  }
+
+  /** The tag of the pair's current lock; undefined when it is not locked or was never tagged. */
+  lockTag(account: string, address: string): number | null | undefined {
+    const now = this.now();
+    const state = this.current(pairKey(account, address), now);
+    return state !== undefined && state.lockedUntil > now ? state.tag : undefined;
   }
 
   /**

@@ -17,6 +17,8 @@ export interface UserRow {
   disabled: boolean;
   /** Replaced by every password change and every disabling; tokens carry the one they were issued under. */
   credentialStamp: string;
+  /** How many times administrators unlocked the account's failed-login locks. */
+  loginUnlocks: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -56,6 +58,8 @@ export interface RobotRow {
   disabled: boolean;
   /** Replaced by every new secret and every disabling; tokens carry the one they were issued under. */
   credentialStamp: string;
+  /** How many times administrators unlocked the robot's failed-login locks. */
+  loginUnlocks: number;
   createdAt: Date;
 }
 
@@ -114,6 +118,8 @@ export interface AccountStore {
   updateUser(name: string, patch: UserPatch): Promise<UserRow | null>;
   /** False when there was no such user. Memberships go with the user. */
   deleteUser(name: string): Promise<boolean>;
+  /** Counts an administrator's unlock of the user's failed-login locks; the new count, or null when there is no such user. */
+  countUserUnlock(name: string): Promise<number | null>;
 
   // Memberships
   /** Every project the user is a member of, with the role. */
@@ -133,6 +139,8 @@ export interface AccountStore {
   listRobots(projectId: number): Promise<RobotRow[]>;
   updateRobot(projectId: number, name: string, patch: RobotPatch): Promise<RobotRow | null>;
   deleteRobot(projectId: number, name: string): Promise<boolean>;
+  /** Counts an administrator's unlock of the robot's failed-login locks; the new count, or null when there is no such robot. */
+  countRobotUnlock(projectId: number, name: string): Promise<number | null>;
 
   // Audit
   recordAudit(event: NewAuditEvent): Promise<AuditEventRow>;

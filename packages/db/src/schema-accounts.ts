@@ -24,6 +24,11 @@ import { projects } from './schema-projects.js';
  * not inherit the old one's tokens.
  */
 const credentialStamp = () => text('credential_stamp').notNull().default(sql`gen_random_uuid()::text`);
+/**
+ * Counts administrators' unlocks of the account's failed-login locks. Locks live in each
+ * process's memory; a process that holds a lock from before the count changed lets it go.
+ */
+const loginUnlocks = () => integer('login_unlocks').notNull().default(0);
 
 export const users = pgTable('users', {
   id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
@@ -32,6 +37,7 @@ export const users = pgTable('users', {
   admin: boolean('admin').notNull().default(false),
   disabled: boolean('disabled').notNull().default(false),
   credentialStamp: credentialStamp(),
+  loginUnlocks: loginUnlocks(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -70,6 +76,7 @@ export const robots = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
     disabled: boolean('disabled').notNull().default(false),
     credentialStamp: credentialStamp(),
+    loginUnlocks: loginUnlocks(),
     createdAt: createdAt(),
   },
   (t) => [

@@ -73,13 +73,14 @@ export class AccessService {
    */
   async authenticatePassword(account: string, password: string, clientAddress: string): Promise<Principal> {
     const wait = this.throttle.retryAfterSeconds(account, clientAddress);
-    if (wait > 0) {
+    if (wait > 0 && !(await this.unlockedSinceLocked(account, clientAddress))) {
       this.options.logger?.warn({ account, clientAddress, retryAfterSeconds: wait }, 'login refused: account locked after failed attempts');
       throw new AuthenticationError('locked', wait);
     }
     const principal = await this.checkPasswordRemembered(account, password);
     if (principal === null) {
       const { lockedForSeconds } = this.throttle.recordFailure(account, clientAddress);
+      if (lockedForSeconds > 0) this.throttle.tagLock(account, clientAddress, await this.loginUnlocksOf(account));
       this.options.logger?.warn({ account, clientAddress, lockedForSeconds }, 'login failed');
       throw new AuthenticationError('credentials');
     }
@@ -87,9 +88,32 @@ export class AccessService {
     return principal;
   }
 
-  /** An administrator's unlock: the account's failed logins are forgotten for every address (in this process). */
+  /**
+   * An administrator's unlock, after it was counted on the account (`countUserUnlock`,
+   * `countRobotUnlock`): this process forgets the account's failed logins for every address at
+   * once; other processes let their locks go at the account's next attempt.
+   */
   unlockLogins(account: string): { unlockedAddresses: number } {
     return this.throttle.unlock(account);
+  }
+
+  /**
+   * Locks are tagged with the account's count of unlocks when they begin; a count that moved on
+   * since means an administrator unlocked the account (through any process): the lock is
+   * forgotten. Costs one account read, only for attempts on a locked pair.
+   */
+  private async unlockedSinceLocked(account: string, clientAddress: string): Promise<boolean> {
+    const tag = this.throttle.lockTag(account, clientAddress);
+    if (tag === undefined || tag === (await this.loginUnlocksOf(account))) return false;
+    this.throttle.forget(account, clientAddress);
+    return true;
+  }
+
+  /** How many times the account was unlocked by administrators; null when there is no such account. */
+  private async loginUnlocksOf(account: string): Promise<number | null> {
+    const robot = parseRobotAccount(account);
+    const row = robot !== null ? await this.metadata.accounts.getRobot(robot.project, robot.name) : await this.metadata.accounts.getUser(account);
+    return row?.loginUnlocks ?? null;
   }
 
   /**

@@ -17,7 +17,10 @@ export interface JobsStatus {
 
 /** The login throttle as administrators see it (AccessService implements it). */
 export interface LoginUnlocker {
-  /** Forget the account's failed logins from every client address; how many addresses were locked. */
+  /**
+   * Forget the account's failed logins from every client address in this process (the caller
+   * counted the unlock on the account first, for the other processes); how many addresses were locked.
+   */
   unlockLogins(account: string): { unlockedAddresses: number };
 }
 

@@ -83,6 +83,7 @@ export class RobotAdmin {
     const caller = requireCaller(principal);
     const project = await projectFor(this.deps.metadata, caller, projectName, 'admin');
     const row = await this.robot(project, name);
+    if ((await this.deps.metadata.accounts.countRobotUnlock(project.id, name)) === null) throw notFound(project, name);
     const account = robotAccountName(row.projectName, row.name);
     const result = { account, ...(this.deps.logins?.unlockLogins(account) ?? { unlockedAddresses: 0 }) };
     await this.audit.record(caller, 'robot.unlock', robotTarget(row), null, result);

@@ -77,7 +77,7 @@ export class UserAdmin {
   /** Ends the user's failed-login locks from every client address (system administrators only). */
   async unlock(principal: Principal, name: string): Promise<UnlockResult> {
     const caller = requireSystemAdmin(principal);
-    await this.user(name);
+    if ((await this.deps.metadata.accounts.countUserUnlock(name)) === null) throw notFound(name);
     const result = { account: name, ...(this.deps.logins?.unlockLogins(name) ?? { unlockedAddresses: 0 }) };
     await this.audit.record(caller, 'user.unlock', `user:${name}`, null, result);
     return result;

@@ -14,6 +14,7 @@ const robotColumns = {
   expiresAt: robots.expiresAt,
   disabled: robots.disabled,
   credentialStamp: robots.credentialStamp,
+  loginUnlocks: robots.loginUnlocks,
   createdAt: robots.createdAt,
 };
 
@@ -83,4 +84,13 @@ export async function deleteRobot(db: Database, projectId: number, name: string)
     .where(and(eq(robots.projectId, projectId), eq(robots.name, name)))
     .returning({ id: robots.id });
   return rows.length > 0;
+}
+
+export async function countRobotUnlock(db: Database, projectId: number, name: string): Promise<number | null> {
+  const rows = await db
+    .update(robots)
+    .set({ loginUnlocks: sql`${robots.loginUnlocks} + 1` })
+    .where(and(eq(robots.projectId, projectId), eq(robots.name, name)))
+    .returning({ loginUnlocks: robots.loginUnlocks });
+  return rows[0]?.loginUnlocks ?? null;
 }

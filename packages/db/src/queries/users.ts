@@ -58,3 +58,12 @@ export async function deleteUser(db: Database, name: string): Promise<boolean> {
   const rows = await db.delete(users).where(eq(users.name, name)).returning({ id: users.id });
   return rows.length > 0;
 }
+
+export async function countUserUnlock(db: Database, name: string): Promise<number | null> {
+  const rows = await db
+    .update(users)
+    .set({ loginUnlocks: sql`${users.loginUnlocks} + 1` })
+    .where(eq(users.name, name))
+    .returning({ loginUnlocks: users.loginUnlocks });
+  return rows[0]?.loginUnlocks ?? null;
+}

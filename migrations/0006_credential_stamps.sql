@@ -1,2 +1,0 @@
-ALTER TABLE "robots" ADD COLUMN "credential_stamp" text DEFAULT gen_random_uuid()::text NOT NULL;--> statement-breakpoint
-ALTER TABLE "users" ADD COLUMN "credential_stamp" text DEFAULT gen_random_uuid()::text NOT NULL;
