@@ -17,6 +17,15 @@ export interface JobsStatus {
   recentFailures(limit: number): Promise<Array<{ id: string; name: string; error: string; attempts: number; failedAt: Date; payload: unknown }>>;
 }
 
+/** The login throttle as administrators see it (AccessService implements it). */
+export interface LoginUnlocker {
+  /**
+   * Forget the account's failed logins from every client address in this process (the caller
+   * counted the unlock on the account first, for the other processes); how many addresses were locked.
+   */
+  unlockLogins(account: string): { unlockedAddresses: number };
+}
+
 export interface AdminDeps {
   /** Projects and accounts (`metadata.accounts`). */
   metadata: MetadataStore;
@@ -28,6 +37,8 @@ export interface AdminDeps {
   cacheCounts?: CacheCounts;
   /** The background job queue; absent when this deployment runs no jobs. */
   jobs?: JobsStatus;
+  /** Failed-login locks that administrators may end early; without it an unlock finds nothing locked. */
+  logins?: LoginUnlocker;
   /** The administrator bootstrapped from configuration (auth.admin.username): never deleted, disabled or demoted. */
   bootstrapAdmin?: string;
   /**
