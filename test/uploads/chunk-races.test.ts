@@ -13,8 +13,8 @@ import { startPostgres } from '../harness/postgres.js';
 // replicas sharing a database and a blob root, where an in-process lock could not help.
 
 const MiB = 1024 * 1024;
-const CHUNK = 2 * MiB;
-const TRIALS = 6;
+const CHUNK = 8 * MiB;
+const TRIALS = 5;
 
 interface Setup {
   /** The replicas the two PATCHes go to (the same one twice for a single Berth). */

@@ -1,4 +1,3 @@
-import { finished } from 'node:stream/promises';
 import type { Request } from 'express';
 import { OciError } from '@berth/oci';
 
@@ -24,14 +23,4 @@ export async function readBody(req: Request, limit: number): Promise<Uint8Array>
 
 function tooBig(limit: number): OciError {
   return new OciError('MANIFEST_TOO_BIG', `the body exceeds the ${limit}-byte limit`, { detail: { limit } });
-}
-
-/**
- * Read and discard what is left of a request body. An error answered while the client is still
- * sending must not close the connection under it (the client would see a reset, not the answer).
- */
-export async function drainRequest(req: Request): Promise<void> {
-  if (req.complete || req.destroyed) return;
-  req.resume();
-  await finished(req).catch(() => undefined);
 }

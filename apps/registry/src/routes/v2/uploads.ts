@@ -1,7 +1,6 @@
 import { parseContentRange } from '@berth/oci';
 import { rangeHeaders, type UploadState } from '@berth/core';
 import { mountRefused } from '../../auth/v2-guard.js';
-import { drainRequest } from '../../http/body.js';
 import { hasBody, queryValue, type RouteContext } from '../../http/context.js';
 import type { MethodTable } from './router.js';
 
@@ -19,16 +18,6 @@ function sendCreated({ res, link }: RouteContext, name: string, digest: string):
   res.setHeader('Docker-Content-Digest', digest);
   res.setHeader('Content-Length', '0');
   res.end();
-}
-
-/** Run a handler that reads the request body; when it fails, the rest of the body is read first. */
-async function drainingOnError(ctx: RouteContext, handle: () => Promise<void>): Promise<void> {
-  try {
-    await handle();
-  } catch (error) {
-    await drainRequest(ctx.req);
-    throw error;
-  }
 }
 
 /** POST /v2/<name>/blobs/uploads/ : start a session, upload monolithically, or mount. */
@@ -49,11 +38,9 @@ export const uploadRoutes: MethodTable = {
       // A monolithic POST carries the digest; its body may be empty (the empty blob).
       ...(digest !== undefined ? { body: req } : {}),
     };
-    await drainingOnError(ctx, async () => {
-      const result = await services.uploads.start(name, options);
-      if (result.kind === 'created') sendCreated(ctx, name, result.digest);
-      else sendProgress(ctx, name, result.upload, 202);
-    });
+    const result = await services.uploads.start(name, options);
+    if (result.kind === 'created') sendCreated(ctx, name, result.digest);
+    else sendProgress(ctx, name, result.upload, 202);
   },
 };
 
@@ -66,18 +53,14 @@ export const uploadSessionRoutes: MethodTable = {
   async PATCH(ctx) {
     const [name = '', id = ''] = ctx.params;
     const header = ctx.req.headers['content-range'];
-    await drainingOnError(ctx, async () => {
-      const range = header === undefined ? undefined : parseContentRange(header);
-      sendProgress(ctx, name, await ctx.services.uploads.append(name, id, ctx.req, range), 202);
-    });
+    const range = header === undefined ? undefined : parseContentRange(header);
+    sendProgress(ctx, name, await ctx.services.uploads.append(name, id, ctx.req, range), 202);
   },
   async PUT(ctx) {
     const [name = '', id = ''] = ctx.params;
     const body = hasBody(ctx.req) ? ctx.req : undefined;
-    await drainingOnError(ctx, async () => {
-      const blob = await ctx.services.uploads.finish(name, id, queryValue(ctx.req, 'digest'), body);
-      sendCreated(ctx, name, blob.digest);
-    });
+    const blob = await ctx.services.uploads.finish(name, id, queryValue(ctx.req, 'digest'), body);
+    sendCreated(ctx, name, blob.digest);
   },
   async DELETE({ res, services, params: [name = '', id = ''] }) {
     await services.uploads.cancel(name, id);
