@@ -81,7 +81,7 @@ export class UploadService {
     } catch (error) {
       // The store cut off whatever part of the chunk it had written; the offset stays.
       await claim.release(claim.offset).catch(() => false);
-      return mapAppendError(error, id);
+      return mapSessionError(error, { upload: id });
     }
     if (!(await claim.release(size))) {
       // Held so long without renewal that another writer took the session: this chunk is not recorded.
@@ -110,7 +110,7 @@ export class UploadService {
         info = await this.store.uploads.commit(id, digest, offset);
       } catch (error) {
         await this.discard(id);
-        mapStorageError(error, { upload: id, digest });
+        mapSessionError(error, { upload: id, digest });
       }
       await this.metadata.linkBlob(row.repositoryId, info);
       await this.metadata.deleteUpload(id);
@@ -181,10 +181,11 @@ function outOfOrder(id: string, offset: number, message: string): OciError {
   return new OciError('RANGE_INVALID', message, { headers: rangeHeaders(id, offset), detail: { uuid: id, offset } });
 }
 
-function mapAppendError(error: unknown, id: string): never {
+/** Storage errors of a session's write or commit as the OCI errors a client sees. */
+function mapSessionError(error: unknown, context: { upload: string; digest?: string }): never {
   if (error instanceof UploadOffsetError) {
     // The session lost bytes it had recorded: it cannot be continued, only started again.
-    throw new OciError('BLOB_UPLOAD_INVALID', `${error.message}; start a new upload`, { detail: { uuid: id }, cause: error });
+    throw new OciError('BLOB_UPLOAD_INVALID', `${error.message}; start a new upload`, { detail: { uuid: context.upload }, cause: error });
   }
-  return mapStorageError(error, { upload: id });
+  return mapStorageError(error, context);
 }
