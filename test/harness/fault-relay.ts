@@ -5,7 +5,8 @@ import { freePort } from './ports.js';
 
 // A transparent HTTP relay in front of an upstream (status, headers and body bytes as they come),
 // which can be told to misbehave for matching requests: answer late, answer 5xx/429 itself, cut
-// the connection after some body bytes, corrupt a body byte, or stop accepting connections.
+// the connection after some body bytes, corrupt a body byte, hold the body after some bytes until
+// told to go on, or stop accepting connections.
 
 export interface FaultRule {
   /** Request path with query, e.g. /\/blobs\//. */
@@ -24,6 +25,9 @@ export interface FaultRule {
   cutAfterBytes?: number;
   /** Forward with the body byte at this offset flipped. */
   corruptAtByte?: number;
+  /** Forward this many body bytes, then hold the rest until `resumeWhen` settles. */
+  pauseAfterBytes?: number;
+  resumeWhen?: Promise<unknown>;
 }
 
 export interface FaultRelay {
@@ -85,6 +89,19 @@ export async function startFaultRelay(targetUrl: string): Promise<FaultRelay> {
             cut = true;
             answer.destroy();
             outgoing.write(last, () => outgoing.socket?.destroy());
+            return;
+          }
+          if (rule?.pauseAfterBytes !== undefined && rule.resumeWhen !== undefined && rule.pauseAfterBytes >= sent && rule.pauseAfterBytes < sent + bytes.length) {
+            const before = bytes.subarray(0, rule.pauseAfterBytes - sent);
+            const after = bytes.subarray(before.length);
+            sent += bytes.length;
+            outgoing.write(before);
+            answer.pause();
+            void rule.resumeWhen.finally(() => {
+              if (outgoing.destroyed) return;
+              outgoing.write(after);
+              answer.resume();
+            });
             return;
           }
           sent += bytes.length;

@@ -4,6 +4,7 @@ export { RepositoryResolver, type ResolvedRepository } from './repositories.js';
 export { ManifestService, type StoredManifest, type PutManifestResult } from './manifests.js';
 export { BlobService, type BlobHandle } from './blobs.js';
 export { UploadService, rangeHeaders, type UploadState, type StartUploadResult } from './uploads.js';
+export { DEFAULT_UPLOAD_CLAIM_TIMING, type UploadClaimTiming } from './upload-claims.js';
 export { ListingService, type ListPage } from './listing.js';
 export { ReferrersService, type ReferrersPage } from './referrers.js';
 export * from './referrers-cache/index.js';

@@ -87,7 +87,9 @@ export function createDrizzleMetadataStore(db: Database, close: () => Promise<vo
 
     createUpload: (id, repositoryId) => uploads.createUpload(db, id, repositoryId),
     getUpload: (id) => uploads.getUpload(db, id),
-    advanceUpload: (id, expected, next) => uploads.advanceUpload(db, id, expected, next),
+    claimUpload: (id, offset, leaseMs) => uploads.claimUpload(db, id, offset, leaseMs),
+    renewUploadClaim: (claim, leaseMs) => uploads.renewUploadClaim(db, claim, leaseMs),
+    releaseUploadClaim: (claim, offset) => uploads.releaseUploadClaim(db, claim, offset),
     deleteUpload: (id) => uploads.deleteUpload(db, id),
     listStaleUploads: (updatedBefore, limit) => uploads.listStaleUploads(db, updatedBefore, limit),
 

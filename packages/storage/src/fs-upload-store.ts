@@ -45,11 +45,7 @@ export class FsUploadStore implements UploadStore {
 
   async append(id: string, offset: number, source: Readable): Promise<number> {
     const path = this.sessionPath(id);
-    const size = await this.size(id);
-    if (offset !== size) {
-      source.destroy();
-      throw new UploadOffsetError(id, offset, size);
-    }
+    await this.cutTo(id, offset);
     try {
       await pipeline(source, createWriteStream(path, { flags: 'r+', start: offset }));
       await fsyncPath(path);
@@ -61,9 +57,10 @@ export class FsUploadStore implements UploadStore {
     }
   }
 
-  async commit(id: string, expected: DigestString): Promise<BlobInfo> {
+  async commit(id: string, expected: DigestString, size: number): Promise<BlobInfo> {
     const path = this.sessionPath(id);
     const { algorithm } = parseDigest(expected);
+    await this.cutTo(id, size);
     let info: BlobInfo;
     try {
       info = await hashStream(createReadStream(path, { highWaterMark: 1024 * 1024 }), algorithm);
@@ -74,6 +71,16 @@ export class FsUploadStore implements UploadStore {
     // Appends were fsynced, so the renamed file is complete on disk; the rename also ends the session.
     await publishFile(path, this.options.blobPath(info.digest));
     return info;
+  }
+
+  /** Make the session file `offset` bytes long, dropping what a crash left past it. */
+  private async cutTo(id: string, offset: number): Promise<void> {
+    const size = await this.size(id);
+    if (size < offset) throw new UploadOffsetError(id, offset, size);
+    if (size > offset) {
+      await truncate(this.sessionPath(id), offset);
+      await fsyncPath(this.sessionPath(id));
+    }
   }
 
   async abort(id: string): Promise<void> {

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { OciError, parseDigest, satisfiableRange } from '@berth/oci';
 import type { MetadataStore } from '@berth/db';
-import type { BlobStore, ByteRange } from '@berth/storage';
-import { FillLockUnavailableError, FillWaitTimeoutError, type BlobFills, type FillRead } from '../fill/index.js';
+import { DigestMismatchError, type BlobStore, type ByteRange } from '@berth/storage';
+import { BlobSizeMismatchError, FillLockUnavailableError, FillWaitTimeoutError, type BlobFills, type FillRead } from '../fill/index.js';
 import { mapStorageError } from '../storage-errors.js';
 import type { CacheOutcome } from './cache-status.js';
 import { NegativeCache } from './negative-cache.js';
@@ -112,7 +112,9 @@ export class ProxyBlobs {
       this.metrics.hit(ctx.project.name, 'blob', range === undefined ? stored.size : range.end - range.start + 1);
       return { digest, size: stored.size, ...(range !== undefined ? { range } : {}), stream, outcome: stored.outcome };
     }
-    // A range of an uncached blob needs its size first: one upstream HEAD, which also confirms the blob.
+    // A range of an uncached blob needs its size first: one upstream HEAD, which also confirms the
+    // blob. The fill answers it only once the whole blob verified (a range cannot withhold a last
+    // byte as a whole read does).
     const range = rangeHeader === undefined ? undefined : satisfiableRange(rangeHeader, await this.upstreamSize(ctx, digest));
     this.assertNotKnownAbsent(ctx, digest);
     const filled = await this.openFill(ctx, digest, range);
@@ -231,6 +233,10 @@ export class ProxyBlobs {
 function failure(error: unknown, digest: string): never {
   if (error instanceof FillLockUnavailableError || error instanceof FillWaitTimeoutError) {
     throw new OciError('UNAVAILABLE', `blob ${digest} cannot be fetched now: ${error.message}`, { cause: error });
+  }
+  if (error instanceof DigestMismatchError || error instanceof BlobSizeMismatchError) {
+    // A range waits for the fill's verification and hears of a mismatch here: the upstream's fault.
+    throw new OciError('UNAVAILABLE', `the upstream sent blob ${digest} with content that failed verification: ${error.message}`, { status: 502, cause: error });
   }
   try {
     mapStorageError(error, { digest });
