@@ -166,6 +166,17 @@ async function fillInFlight(url: string, bytes: number): Promise<{ outcome: Prom
   return { outcome };
 }
 
+/** Berth's count of readers that joined a fill in flight (they are counted as they join). */
+async function fillJoins(): Promise<number> {
+  const metrics = await (await fetch(`${setup.berth.url}/metrics`)).text();
+  return Number(/^berth_proxy_fill_joins_total (\d+)/m.exec(metrics)?.[1] ?? '0');
+}
+
+/** Wait until one more reader than `before` has joined a fill. */
+async function untilJoined(before: number): Promise<void> {
+  while ((await fillJoins()) <= before) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 describe('a Range joining a fill in flight', () => {
   // The relay holds the upstream body after its first MiB, so the fill is in flight (with the bytes
   // of the range already spooled) for as long as the test wants; the Range GET joins it then.
@@ -177,8 +188,10 @@ describe('a Range joining a fill in flight', () => {
     setup.relay.fault({ path: new RegExp(`/blobs/${blob.digest}$`), method: 'GET', times: 1, corruptAtByte: 1500, pauseAfterBytes: MiB, resumeWhen: resumed });
     const url = `${setup.berth.url}/v2/hub/join/corrupt/blobs/${blob.digest}`;
     const whole = await fillInFlight(url, 4096);
+    const joins = await fillJoins();
     const ranged = call(setup.berth.url, 'GET', `/v2/hub/join/corrupt/blobs/${blob.digest}`, { headers: { range: 'bytes=1000-1999' } });
     // Everything the range asks for is in the spool now, and the corrupted byte with it.
+    await untilJoined(joins);
     resume();
     const part = await ranged;
     if (part.status === 206) expect(part.body.equals(blob.bytes.subarray(1000, 2000))).toBe(true);
@@ -195,7 +208,9 @@ describe('a Range joining a fill in flight', () => {
     setup.relay.fault({ path: new RegExp(`/blobs/${blob.digest}$`), method: 'GET', times: 1, pauseAfterBytes: MiB, resumeWhen: resumed });
     const url = `${setup.berth.url}/v2/hub/join/honest/blobs/${blob.digest}`;
     const whole = await fillInFlight(url, 4096);
+    const joins = await fillJoins();
     const ranged = call(setup.berth.url, 'GET', `/v2/hub/join/honest/blobs/${blob.digest}`, { headers: { range: 'bytes=1000-3000999' } });
+    await untilJoined(joins);
     resume();
     const part = await ranged;
     expect(part.status).toBe(206);

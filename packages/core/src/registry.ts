@@ -76,7 +76,7 @@ export function createRegistryServices(deps: {
     spoolDir: deps.proxy.spoolDir,
     ...(deps.proxy.fillLock !== undefined ? { lock: deps.proxy.fillLock } : {}),
     ...(deps.proxy.logger !== undefined ? { logger: deps.proxy.logger } : {}),
-    metrics: { digestMismatch: () => metrics.digestMismatch('*') },
+    metrics: { digestMismatch: () => metrics.digestMismatch('*'), coalesced: () => metrics.fillJoined() },
     // The garbage collector must not delete what a fill is publishing.
     beforePublish: (blob) => claimBlobOrWait(metadata, blob),
   });

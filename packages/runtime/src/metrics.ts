@@ -36,6 +36,7 @@ export function createMetrics(): RegistryMetrics {
   const bytes = counter('berth_proxy_served_bytes_total', 'Bytes sent to clients by proxy projects, by origin', ['project', 'source']);
   const upstream = counter('berth_proxy_upstream_requests_total', 'HTTP exchanges with upstream registries and their token services', ['project', 'kind', 'status']);
   const coalesced = counter('berth_proxy_coalesced_total', 'Requests that joined an upstream fetch already in flight', ['project']);
+  const fillJoins = counter('berth_proxy_fill_joins_total', 'Readers that joined a blob fill in flight, counted as they join', []);
   const stale = counter('berth_proxy_stale_served_total', 'Cached content served because the upstream was unavailable', ['project']);
   const mismatches = counter('berth_proxy_digest_mismatches_total', 'Upstream blobs discarded because their digest did not match', ['project']);
   const referrersLists = counter('berth_proxy_referrers_lists_total', 'Upstream referrers lists in referrers answers, by where they came from (hit, stale, miss, coalesced, incomplete)', ['project', 'outcome']);
@@ -68,6 +69,7 @@ export function createMetrics(): RegistryMetrics {
       coalesced: (project) => coalesced.inc({ project }),
       stale: (project) => stale.inc({ project }),
       digestMismatch: (project) => mismatches.inc({ project }),
+      fillJoined: () => fillJoins.inc(),
       referrersList: (project, outcome) => referrersLists.inc({ project, outcome }),
     },
     upstreamHooks: (project) => ({

@@ -9,6 +9,8 @@ export interface ProxyMetrics {
   coalesced(project: string): void;
   stale(project: string): void;
   digestMismatch(project: string): void;
+  /** A reader joined a blob fill in flight (counted when it joins; a Range reader is answered later). */
+  fillJoined(): void;
   /** An upstream referrers list answered: from the cache (hit, stale), the upstream (miss, coalesced), or not at all (incomplete). */
   referrersList(project: string, outcome: CacheOutcome['kind']): void;
 }
@@ -19,5 +21,6 @@ export const NO_PROXY_METRICS: ProxyMetrics = {
   coalesced: () => undefined,
   stale: () => undefined,
   digestMismatch: () => undefined,
+  fillJoined: () => undefined,
   referrersList: () => undefined,
 };
