@@ -9,6 +9,7 @@ import pg from 'pg';
 import { createDrizzleMetadataStore } from './drizzle-metadata-store.js';
 import type { MetadataStore } from './metadata-store.js';
 import { defaultMigrationsFolder } from './migration-status.js';
+import { byteaParsers, byteaSerializers } from './pglite-bytea.js';
 import { schema } from './schema.js';
 
 export interface OpenDatabaseOptions {
@@ -66,7 +67,11 @@ async function openPglite(dataDir: string | undefined, migrationsFolder: string)
   // page touched stays resident. Metadata rows are small and the OS page cache sits behind the files,
   // so small buffers cost little: measured idle RSS of the PGlite instance, 16 MB of shared buffers
   // ~181-197 MB, 4 MB ~160 MB (Node 20).
-  const options = { postgresqlconf: ['shared_buffers=4MB', 'wal_buffers=256kB', 'temp_buffers=1MB'] };
+  const options = {
+    postgresqlconf: ['shared_buffers=4MB', 'wal_buffers=256kB', 'temp_buffers=1MB'],
+    serializers: byteaSerializers,
+    parsers: byteaParsers,
+  };
   const client = await compiledWithLiftoffOnly(() => PGlite.create(dataDir !== undefined ? { ...options, dataDir } : options));
   try {
     const db = drizzlePglite({ client, schema });
