@@ -6,6 +6,7 @@ import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { createDrizzleMetadataStore } from './drizzle-metadata-store.js';
 import type { MetadataStore } from './metadata-store.js';
 import { defaultMigrationsFolder } from './migration-status.js';
@@ -62,7 +63,12 @@ async function openPostgres(url: string, migrationsFolder: string, options: Open
 }
 
 async function openPglite(dataDir: string | undefined, migrationsFolder: string): Promise<MetadataStore> {
-  if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
+  let lock: DataDirLock | undefined;
+  if (dataDir !== undefined) {
+    await mkdir(dataDir, { recursive: true });
+    // One process per directory: a second PGlite on the same files would overwrite the first's.
+    lock = await lockDataDir(dataDir);
+  }
   // PGlite keeps Postgres's buffers inside its WebAssembly heap, which never shrinks, so every buffer
   // page touched stays resident. Metadata rows are small and the OS page cache sits behind the files,
   // so small buffers cost little: measured idle RSS of the PGlite instance, 16 MB of shared buffers
@@ -72,13 +78,21 @@ async function openPglite(dataDir: string | undefined, migrationsFolder: string)
     serializers: byteaSerializers,
     parsers: byteaParsers,
   };
-  const client = await compiledWithLiftoffOnly(() => PGlite.create(dataDir !== undefined ? { ...options, dataDir } : options));
+  let client: PGlite | undefined;
+  const close = async () => {
+    try {
+      await client?.close();
+    } finally {
+      await lock?.release();
+    }
+  };
   try {
+    client = await compiledWithLiftoffOnly(() => PGlite.create(dataDir !== undefined ? { ...options, dataDir } : options));
     const db = drizzlePglite({ client, schema });
     await migratePglite(db, { migrationsFolder });
-    return createDrizzleMetadataStore(db, () => client.close(), { migrationsFolder });
+    return createDrizzleMetadataStore(db, close, { migrationsFolder });
   } catch (error) {
-    await client.close();
+    await close();
     throw error;
   }
 }

@@ -11,7 +11,7 @@ import type { AuthRuntime } from './v2-guard.js';
  * database so every replica signs and verifies alike), the token service, the login throttle and
  * the bootstrapped administrator.
  */
-export async function createAuthRuntime(config: BerthConfig, metadata: MetadataStore, logger: Logger): Promise<AuthRuntime> {
+export async function createAuthRuntime(config: BerthConfig, metadata: MetadataStore, logger: Logger, announce: (line: string) => void): Promise<AuthRuntime> {
   const auth = config.auth;
   const key = await loadSigningKey(auth.signingKeyFile, metadata);
   const tokens = await TokenService.create(key, {
@@ -23,6 +23,8 @@ export async function createAuthRuntime(config: BerthConfig, metadata: MetadataS
   const bootstrap = await bootstrapAdmin(metadata.accounts, auth.admin);
   if (bootstrap.generatedPassword !== undefined) {
     // Printed once, on the start that created the account; set auth.admin.password to choose it.
+    // A plain line besides the log, so a person reading the terminal sees it among JSON records.
+    announce(`berth: created the administrator account "${auth.admin.username}" with the generated password ${bootstrap.generatedPassword} (shown only this once; change it, or set auth.admin.password)`);
     logger.warn({ username: auth.admin.username, password: bootstrap.generatedPassword }, 'created the administrator account with a generated password; change it or set auth.admin.password');
   }
   const access = new AccessService(metadata, new LoginThrottle(auth.lockout), { anonymousPull: auth.anonymousPull, logger });
