@@ -60,7 +60,9 @@ describe('one Berth process per embedded data directory', () => {
     expect(pushed.status).toBe(201);
 
     const second = start(await configFile(port2, dataDir, noAuth));
-    expect(await second.exited).toEqual({ code: 1, signal: null });
+    // Whichever comes first: its exit, or (without the lock) serving beside the first.
+    const outcome = await Promise.race([second.exited, second.waitForOutput(LISTENING).then(() => 'listening')]);
+    expect(outcome).toEqual({ code: 1, signal: null });
     expect(second.stderr()).toBe(
       `berth: the embedded database ${join(dataDir, 'db')} is in use by another Berth process (pid ${first.pid} on ${hostname()}); stop it, or give this process its own dataDir\n`,
     );
