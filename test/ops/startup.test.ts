@@ -79,7 +79,9 @@ describe('one Berth process per embedded data directory', () => {
 
 describe('start-up messages', () => {
   let blocker: Server | undefined;
-  afterAll(() => blocker?.close());
+  afterAll(() => {
+    blocker?.close();
+  });
 
   it('a taken port ends the start with one line and exit 1 before the administrator is created; the next start prints its generated password as a plain line, and it logs in', async () => {
     const dataDir = join(await tempDir('berth-first-start-'), 'data');
