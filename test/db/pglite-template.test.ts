@@ -36,7 +36,7 @@ describe('PGlite template', () => {
     expect(await readdir(dataDir)).toContain('PG_VERSION');
     expect(await readdir(dataDir)).not.toContain('berth-template.json');
     const first = await openDatabase({ dataDir });
-    await first.ensureProject('seeded', 'hosted');
+    await first.ensureProject('seeded', 'hosted', {});
     await first.close();
     const second = await openDatabase({ dataDir });
     try {
