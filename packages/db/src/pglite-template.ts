@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOCK_FILE } from './data-dir-lock.js';
 import { createPglite } from './pglite-instance.js';
@@ -42,9 +42,17 @@ async function templateMatches(dir: string): Promise<boolean> {
 export async function seedFromTemplate(dataDir: string, templateDir = TEMPLATE_DIR): Promise<boolean> {
   const present = await readdir(dataDir);
   if (present.includes(PG_VERSION) || !(await templateMatches(templateDir))) return false;
-  const entries = (await readdir(templateDir)).filter((name) => name !== STAMP && name !== LOCK_FILE && name !== PG_VERSION);
-  for (const name of entries) await cp(join(templateDir, name), join(dataDir, name), { recursive: true, force: true });
-  await cp(join(templateDir, PG_VERSION), join(dataDir, PG_VERSION));
+  const files: string[] = [];
+  for (const entry of await readdir(templateDir, { recursive: true, withFileTypes: true })) {
+    const path = relative(templateDir, join(entry.parentPath, entry.name));
+    if (entry.isDirectory()) await mkdir(join(dataDir, path), { recursive: true });
+    else if (path !== STAMP && path !== LOCK_FILE && path !== PG_VERSION) files.push(path);
+  }
+  // ~1000 small files: copied a few dozen at a time (one at a time took 0.4-2 s).
+  for (let i = 0; i < files.length; i += 32) {
+    await Promise.all(files.slice(i, i + 32).map((path) => copyFile(join(templateDir, path), join(dataDir, path))));
+  }
+  await copyFile(join(templateDir, PG_VERSION), join(dataDir, PG_VERSION));
   return true;
 }
 
