@@ -31,6 +31,15 @@ async function configFile(port: number, dataDir: string, extra: Record<string, u
   return writeBerthConfig(dir, { server: { host: '127.0.0.1', port }, dataDir, log: { level: 'info' }, ...extra });
 }
 
+/** What Berth wrote to stderr, without Node's own runtime warnings (`(node:123) ...Warning`). */
+function berthStderr(berth: BerthMainProcess): string {
+  return berth
+    .stderr()
+    .split('\n')
+    .filter((line) => !/^\(node:\d+\) |^\(Use `node --trace-/.test(line))
+    .join('\n');
+}
+
 function start(file: string): BerthMainProcess {
   const berth = spawnBerthMain(file);
   running.push(berth);
@@ -63,7 +72,7 @@ describe('one Berth process per embedded data directory', () => {
     // Whichever comes first: its exit, or (without the lock) serving beside the first.
     const outcome = await Promise.race([second.exited, second.waitForOutput(LISTENING).then(() => 'listening')]);
     expect(outcome).toEqual({ code: 1, signal: null });
-    expect(second.stderr()).toBe(
+    expect(berthStderr(second)).toBe(
       `berth: the embedded database ${join(dataDir, 'db')} is in use by another Berth process (pid ${first.pid} on ${hostname()}); stop it, or give this process its own dataDir\n`,
     );
     expect(await headBlob(port1)).toBe(200);
@@ -92,7 +101,7 @@ describe('start-up messages', () => {
 
     const refused = start(file);
     expect(await refused.exited).toEqual({ code: 1, signal: null });
-    expect(refused.stderr()).toBe(`berth: port ${port} is in use; set server.port\n`);
+    expect(berthStderr(refused)).toBe(`berth: port ${port} is in use; set server.port\n`);
     expect(refused.stdout()).not.toMatch(/password/);
 
     await new Promise<void>((resolve) => blocker?.close(() => resolve()));
