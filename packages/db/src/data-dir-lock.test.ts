@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataDirInUseError, LOCK_FILE, lockDataDir } from './data-dir-lock.js';
@@ -70,9 +70,28 @@ describe('lockDataDir', () => {
     expect(JSON.parse(await readFile(lockPath(), 'utf8'))).toMatchObject({ pid: process.ppid, token: 'earlier' });
   });
 
-  it('refuses a lock held on another host, saying which file to remove if that process is gone', async () => {
+  it('refuses a lock of another host while it is renewed, saying when it lapses', async () => {
     await writeLock({ pid: 1234, host: 'elsewhere' });
-    await expect(lockDataDir(dir)).rejects.toThrow(`(pid 1234 on elsewhere); stop it, or give this process its own dataDir (if that process is gone, remove ${lockPath()})`);
+    await expect(lockDataDir(dir)).rejects.toThrow(
+      `(pid 1234 on elsewhere); stop it, or give this process its own dataDir (if that process is gone, its lock lapses 60 s after its last renewal, or remove ${lockPath()})`,
+    );
+  });
+
+  it('takes over a lock of another host that was not renewed for over a minute', async () => {
+    await writeLock({ pid: 1234, host: 'elsewhere' });
+    const lastRenewed = new Date(Date.now() - 61_000);
+    await utimes(lockPath(), lastRenewed, lastRenewed);
+    const lock = await lockDataDir(dir);
+    await lock.release();
+  });
+
+  it('renews the lock while it is held', async () => {
+    const lock = await lockDataDir(dir, { renewMs: 20 });
+    const old = new Date(Date.now() - 3_600_000);
+    await utimes(lockPath(), old, old);
+    // Waits for the renewal itself (the test's timeout bounds it).
+    while ((await stat(lockPath())).mtimeMs <= old.getTime()) await new Promise((resolve) => setTimeout(resolve, 10));
+    await lock.release();
   });
 
   it('takes over an unreadable lock file', async () => {

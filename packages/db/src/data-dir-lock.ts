@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -9,12 +9,19 @@ import { join, resolve } from 'node:path';
 // native builds (which npm 11 does not run for dependencies by default), so the lock is a file
 // holding the owner's pid, host and process start time, created atomically (link(2) of a complete
 // file fails when the name exists). A lock whose owner is gone (killed with SIGKILL, machine
-// restarted, pid reused by another program) is stale and taken over.
+// restarted, pid reused by another program) is stale and taken over. The owner renews the file's
+// modification time every `renewMs`: that is the only sign of life a lock written on another host
+// gives (a directory shared over the network, a container recreated with a new hostname).
 
 export const LOCK_FILE = 'berth.lock';
+const RENEW_MS = 10_000;
+/** A lock of another host not renewed for this long is stale. */
+const OTHER_HOST_STALE_MS = 60_000;
 
 interface LockOwner {
   pid: number;
+  /** When the file was last renewed (its modification time); not written in the file. */
+  renewedAt?: number;
   host: string;
   /** The owner's start time in clock ticks since boot (/proc/<pid>/stat), where known: tells a reused pid apart. */
   startTicks?: number;
@@ -29,8 +36,8 @@ export class DataDirInUseError extends Error {
     readonly owner: { pid: number; host: string },
     lockFile: string,
   ) {
-    // An owner on another host cannot be checked from here: say how to clear a lock it left behind.
-    const gone = owner.host === hostname() ? '' : ` (if that process is gone, remove ${lockFile})`;
+    // An owner on another host cannot be checked from here: say when its lock lapses.
+    const gone = owner.host === hostname() ? '' : ` (if that process is gone, its lock lapses ${OTHER_HOST_STALE_MS / 1000} s after its last renewal, or remove ${lockFile})`;
     super(`the embedded database ${dir} is in use by another Berth process (pid ${owner.pid} on ${owner.host}); stop it, or give this process its own dataDir${gone}`);
     this.name = 'DataDirInUseError';
   }
@@ -44,7 +51,7 @@ export interface DataDirLock {
 const heldHere = new Set<string>();
 
 /** Take the directory's lock or throw DataDirInUseError; the directory must exist. */
-export async function lockDataDir(directory: string): Promise<DataDirLock> {
+export async function lockDataDir(directory: string, options: { renewMs?: number } = {}): Promise<DataDirLock> {
   const dir = resolve(directory);
   const path = join(dir, LOCK_FILE);
   const me: LockOwner = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex') };
@@ -58,7 +65,17 @@ export async function lockDataDir(directory: string): Promise<DataDirLock> {
       try {
         await link(draft, path);
         heldHere.add(dir);
-        return { release: () => release(dir, path, me.token) };
+        const renewal = setInterval(() => {
+          const now = new Date();
+          utimes(path, now, now).catch(() => undefined);
+        }, options.renewMs ?? RENEW_MS);
+        renewal.unref();
+        return {
+          release: () => {
+            clearInterval(renewal);
+            return release(dir, path, me.token);
+          },
+        };
       } catch (error) {
         if (!isCode(error, 'EEXIST')) throw error;
       }
@@ -98,7 +115,9 @@ async function removeStale(path: string, stale: LockOwner): Promise<void> {
 
 async function readOwner(path: string): Promise<LockOwner | undefined> {
   let text: string;
+  let renewedAt: number;
   try {
+    renewedAt = (await stat(path)).mtimeMs;
     text = await readFile(path, 'utf8');
   } catch (error) {
     if (isCode(error, 'ENOENT')) return undefined;
@@ -106,7 +125,7 @@ async function readOwner(path: string): Promise<LockOwner | undefined> {
   }
   try {
     const parsed = JSON.parse(text) as Partial<LockOwner>;
-    if (typeof parsed.pid === 'number' && typeof parsed.host === 'string' && typeof parsed.token === 'string') return parsed as LockOwner;
+    if (typeof parsed.pid === 'number' && typeof parsed.host === 'string' && typeof parsed.token === 'string') return { ...(parsed as LockOwner), renewedAt };
   } catch {
     // unreadable: treated like a lock of no process
   }
@@ -114,12 +133,12 @@ async function readOwner(path: string): Promise<LockOwner | undefined> {
 }
 
 /**
- * Whether the lock's owner still runs. Owners on another host (a directory shared over the
- * network, or a container whose hostname changed) cannot be checked and count as alive.
+ * Whether the lock's owner still runs. An owner on another host cannot be asked: it counts as
+ * alive while it renews the lock.
  */
 function isAlive(owner: LockOwner, dir: string): boolean {
   if (owner.pid <= 0) return false;
-  if (owner.host !== hostname()) return true;
+  if (owner.host !== hostname()) return owner.renewedAt === undefined || Date.now() - owner.renewedAt < OTHER_HOST_STALE_MS;
   if (owner.pid === process.pid) return heldHere.has(dir);
   try {
     process.kill(owner.pid, 0);
