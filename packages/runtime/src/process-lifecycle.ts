@@ -54,7 +54,7 @@ export function runMain(program: string, main: () => Promise<void>): void {
   });
 }
 
-export function startFailureText(error: unknown): string {
+function startFailureText(error: unknown): string {
   if (error instanceof StartupError || error instanceof DataDirInUseError) return error.message;
   return `failed to start: ${error instanceof Error ? error.stack : String(error)}`;
 }
