@@ -26,21 +26,23 @@ COPY packages/sendfile/src/sendfile.c packages/sendfile/src/
 
 # Compile every workspace to its dist/ (dev dependencies: TypeScript), and the sendfile addon
 # (node-gyp needs python3, make and a C compiler; the image's own Node headers are used).
+# `npm ci` runs without scripts: the root package's `prepare` (`npm run build`) needs the sources,
+# copied only after this layer, and runs once below; the addon's install script is run by name.
 FROM manifests AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 ENV npm_config_nodedir=/usr/local
-RUN npm ci --no-audit --no-fund && test -f packages/sendfile/build/Release/berth_sendfile.node
+RUN npm ci --no-audit --no-fund --ignore-scripts && npm rebuild @berth/sendfile && test -f packages/sendfile/build/Release/berth_sendfile.node
 COPY tsconfig.base.json ./
 COPY packages packages
 COPY apps apps
 RUN npm run build
 
 # What runs: production dependencies, each workspace's dist/, the sendfile addon built above, and
-# the SQL migrations (packages/db finds them at ../../../migrations from its dist/). Without a
-# compiler here the addon's install script only says it did not build; the built one is copied in.
+# the SQL migrations (packages/db finds them at ../../../migrations from its dist/). No install
+# scripts here: there is no compiler (the built addon is copied in) nor TypeScript (`prepare`).
 FROM manifests AS runtime
 ENV NODE_ENV=production
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/packages/oci/dist packages/oci/dist
 COPY --from=build /app/packages/config/dist packages/config/dist
 COPY --from=build /app/packages/sendfile/dist packages/sendfile/dist

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig } from '@berth/config';
-import { startServer } from '../../apps/registry/src/server.js';
+import { createLogger, startServer } from '../../apps/registry/src/server.js';
 import { freePort } from './ports.js';
 import { startPostgres } from './postgres.js';
 import { startS3 } from './s3.js';
@@ -75,7 +75,11 @@ export async function startBerth(options: StartBerthOptions = {}): Promise<Berth
     // JSON is valid YAML, so the loader reads it like any configuration file.
     await writeFile(file, JSON.stringify(config));
     const loaded = loadConfig({ argv: ['--config', file], env: options.env ?? {}, cwd: dataDir });
-    const server = await startServer(loaded, options.logger, options.authClock !== undefined ? { authClock: options.authClock } : {});
+    // The plain line for a person (the generated admin password) is left out: tests read the log.
+    const server = await startServer(loaded, options.logger ?? createLogger(loaded), {
+      announce: () => undefined,
+      ...(options.authClock !== undefined ? { authClock: options.authClock } : {}),
+    });
     cleanups.push(() => server.close(1));
     return {
       url: server.url,

@@ -1,15 +1,24 @@
-import { once } from 'node:events';
-import type { Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BerthConfig } from '@berth/config';
 import { createAdminServices } from '@berth/core';
-import { createLogger, openRuntime, registryRunsJobs, type Logger } from '@berth/runtime';
+import { createLogger, listenOn, openRuntime, registryRunsJobs, type Logger, type Runtime } from '@berth/runtime';
 import { setZeroCopyEnabled, zeroCopyMode } from '@berth/sendfile';
 import { createApp } from './app.js';
 import { createAuthRuntime } from './auth/runtime.js';
 import { trustedProxiesSetting } from './http/client-address.js';
 
 export { createLogger } from '@berth/runtime';
+
+export interface StartServerOptions {
+  /**
+   * Where a line meant for the person starting Berth goes (the generated administrator password),
+   * besides the log; standard error by default.
+   */
+  announce?: (line: string) => void;
+  /** The authentication clock (token times, login locks, robot expiry) in ms since the epoch; Date.now by default. For tests. */
+  authClock?: () => number;
+}
 
 export interface RunningServer {
   /** http://host:port as actually bound. */
@@ -19,23 +28,56 @@ export interface RunningServer {
   close(graceSeconds?: number): Promise<void>;
 }
 
-export interface StartServerOptions {
-  /** The authentication clock (token times, login locks, robot expiry) in ms since the epoch; Date.now by default. For tests. */
-  authClock?: () => number;
+/**
+ * Listen, then build every dependency from configuration. The port is taken first, so a port in
+ * use fails the start before anything is created (the administrator's generated password is
+ * printed only by a start that goes on to serve). Requests arriving meanwhile wait until the
+ * app is ready. The composition root main.ts and tests share it.
+ */
+export async function startServer(config: BerthConfig, logger: Logger = createLogger(config), options: StartServerOptions = {}): Promise<RunningServer> {
+  const held: Array<[IncomingMessage, ServerResponse]> = [];
+  let handle: RequestListener | undefined;
+  const server: Server = createServer((req, res) => (handle !== undefined ? handle(req, res) : held.push([req, res])));
+  // Long blob transfers must not be cut by Node's default request timeout.
+  server.requestTimeout = 0;
+  await listenOn(server, config.server.port, config.server.host, { port: 'server.port', host: 'server.host' });
+  let app: RequestListener;
+  let close: (graceSeconds?: number) => Promise<void>;
+  try {
+    setZeroCopyEnabled(config.server.sendfile);
+    const blobSends = zeroCopyMode();
+    logger.info({ blobSends }, `stored blobs are sent by ${blobSends}`);
+    const runtime = await openRuntime(config, logger, { runsJobs: registryRunsJobs(config) });
+    try {
+      ({ app, close } = await buildApp(runtime, server, options));
+    } catch (error) {
+      await runtime.close(0).catch(() => undefined);
+      throw error;
+    }
+  } catch (error) {
+    server.closeAllConnections();
+    server.close();
+    throw error;
+  }
+  handle = app;
+  for (const [req, res] of held.splice(0)) app(req, res);
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
+  return { url, port, logger, close };
 }
 
-/** Build every dependency from configuration and listen. The composition root main.ts and tests share it. */
-export async function startServer(config: BerthConfig, logger: Logger = createLogger(config), options: StartServerOptions = {}): Promise<RunningServer> {
-  setZeroCopyEnabled(config.server.sendfile);
-  const blobSends = zeroCopyMode();
-  logger.info({ blobSends }, `stored blobs are sent by ${blobSends}`);
-  const runsJobs = registryRunsJobs(config);
-  const runtime = await openRuntime(config, logger, { runsJobs });
-  const { metadata, services, sealer, metrics } = runtime;
+/** Everything behind the listening socket: drivers, services, authentication and the express app. */
+async function buildApp(
+  runtime: Runtime,
+  server: Server,
+  options: StartServerOptions,
+): Promise<{ app: RequestListener; close: (graceSeconds?: number) => Promise<void> }> {
+  const { config, logger, metadata, services, sealer, metrics } = runtime;
   // Set when close() begins: /readyz answers 503 so load balancers stop routing here while requests drain.
   let draining = false;
-  if (runsJobs) await runtime.startJobs();
-  const auth = config.auth.enabled ? await createAuthRuntime(config, metadata, logger, options.authClock) : undefined;
+  if (registryRunsJobs(config)) await runtime.startJobs();
+  const announce = options.announce ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const auth = config.auth.enabled ? await createAuthRuntime(config, metadata, logger, announce, options.authClock) : undefined;
   if (auth === undefined && !isLoopback(config.server.host)) {
     logger.warn({ host: config.server.host }, 'authentication is off (auth.enabled: false): anyone who can reach this address may push and delete');
   }
@@ -64,10 +106,6 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
     trustProxy: trustedProxiesSetting(config.server),
     ...(config.server.publicUrl !== undefined ? { publicUrl: config.server.publicUrl } : {}),
   });
-  const server: Server = app.listen(config.server.port, config.server.host);
-  await once(server, 'listening');
-  // Long blob transfers must not be cut by Node's default request timeout.
-  server.requestTimeout = 0;
   // While draining, a keep-alive connection is closed as soon as its response is done, instead of
   // idling until the keep-alive timeout and holding the shutdown back.
   server.on('request', (_req, res: ServerResponse) => {
@@ -76,12 +114,8 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
       if (draining) server.closeIdleConnections();
     });
   });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
   return {
-    url,
-    port,
-    logger,
+    app,
     /** Stop accepting, let in-flight requests finish for up to the grace period, then cut the rest. */
     async close(graceSeconds = config.server.shutdownGraceSeconds) {
       draining = true;

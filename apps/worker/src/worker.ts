@@ -1,8 +1,7 @@
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BerthConfig } from '@berth/config';
-import { createLogger, openRuntime, readinessAnswer, type Logger } from '@berth/runtime';
+import { createLogger, listenOn, openRuntime, readinessAnswer, type Logger } from '@berth/runtime';
 
 export interface RunningWorker {
   /** http://host:port of /healthz, /readyz and /metrics. */
@@ -41,8 +40,12 @@ export async function startWorker(config: BerthConfig, logger: Logger = createLo
       res.writeHead(404).end();
     }
   });
-  server.listen(config.jobs.workerPort, config.server.host);
-  await once(server, 'listening');
+  try {
+    await listenOn(server, config.jobs.workerPort, config.server.host, { port: 'jobs.workerPort', host: 'server.host' });
+  } catch (error) {
+    await runtime.close(0);
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   return {

@@ -1,14 +1,16 @@
 import { mkdir } from 'node:fs/promises';
-import { setFlagsFromString } from 'node:v8';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { createDrizzleMetadataStore } from './drizzle-metadata-store.js';
 import type { MetadataStore } from './metadata-store.js';
 import { defaultMigrationsFolder } from './migration-status.js';
+import { createPglite } from './pglite-instance.js';
+import { seedFromTemplate } from './pglite-template.js';
 import { schema } from './schema.js';
 
 export interface OpenDatabaseOptions {
@@ -61,36 +63,29 @@ async function openPostgres(url: string, migrationsFolder: string, options: Open
 }
 
 async function openPglite(dataDir: string | undefined, migrationsFolder: string): Promise<MetadataStore> {
-  if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
-  // PGlite keeps Postgres's buffers inside its WebAssembly heap, which never shrinks, so every buffer
-  // page touched stays resident. Metadata rows are small and the OS page cache sits behind the files,
-  // so small buffers cost little: measured idle RSS of the PGlite instance, 16 MB of shared buffers
-  // ~181-197 MB, 4 MB ~160 MB (Node 20).
-  const options = { postgresqlconf: ['shared_buffers=4MB', 'wal_buffers=256kB', 'temp_buffers=1MB'] };
-  const client = await compiledWithLiftoffOnly(() => PGlite.create(dataDir !== undefined ? { ...options, dataDir } : options));
+  let lock: DataDirLock | undefined;
+  if (dataDir !== undefined) {
+    await mkdir(dataDir, { recursive: true });
+    // One process per directory: a second PGlite on the same files would overwrite the first's.
+    lock = await lockDataDir(dataDir);
+  }
+  let client: PGlite | undefined;
+  const close = async () => {
+    try {
+      await client?.close();
+    } finally {
+      await lock?.release();
+    }
+  };
   try {
+    // A first start copies the database initdb made at build time instead of running initdb.
+    if (dataDir !== undefined) await seedFromTemplate(dataDir);
+    client = await createPglite(dataDir);
     const db = drizzlePglite({ client, schema });
     await migratePglite(db, { migrationsFolder });
-    return createDrizzleMetadataStore(db, () => client.close(), { migrationsFolder });
+    return createDrizzleMetadataStore(db, close, { migrationsFolder });
   } catch (error) {
-    await client.close();
+    await close();
     throw error;
-  }
-}
-
-/**
- * Compile PGlite's Postgres with V8's baseline WebAssembly compiler only. By default V8 also
- * recompiles hot functions with its optimizing compiler, which keeps a second copy of much of
- * Postgres's code resident: measured idle RSS of an embedded Berth in the pull-through bench,
- * 228-265 MB with it and 166-174 MB without, with the 16-client wall times unchanged within noise
- * (metadata queries are not what a registry waits on). The flag is switched back off once PGlite
- * is up, for any WebAssembly compiled later; PGlite stays as compiled (measured: the same RSS).
- */
-async function compiledWithLiftoffOnly<T>(create: () => Promise<T>): Promise<T> {
-  setFlagsFromString('--liftoff-only');
-  try {
-    return await create();
-  } finally {
-    setFlagsFromString('--no-liftoff-only');
   }
 }

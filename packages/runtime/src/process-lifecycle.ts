@@ -1,5 +1,11 @@
 import { ConfigError, loadConfig, type BerthConfig } from '@berth/config';
+import { DataDirInUseError } from '@berth/db';
 import type { Logger } from 'pino';
+
+/** A failure to start that the message alone explains (a port in use): printed as one line, no stack. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
 
 /** The configuration from argv and the environment; an invalid one ends the process with code 2. */
 export function loadConfigOrExit(program: string): BerthConfig {
@@ -36,10 +42,19 @@ export function closeOnSignals(logger: Logger, close: () => Promise<void>): void
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-/** Run a process's main; a failure to start is printed and ends the process with code 1. */
+/**
+ * Run a process's main; a failure to start is printed and ends the process with code 1: one line
+ * for the failures a person fixes from the message (a port in use, a data directory in use), the
+ * stack for the others.
+ */
 export function runMain(program: string, main: () => Promise<void>): void {
   main().catch((error: unknown) => {
-    process.stderr.write(`${program}: failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.stderr.write(`${program}: ${startFailureText(error)}\n`);
     process.exit(1);
   });
+}
+
+function startFailureText(error: unknown): string {
+  if (error instanceof StartupError || error instanceof DataDirInUseError) return error.message;
+  return `failed to start: ${error instanceof Error ? error.stack : String(error)}`;
 }

@@ -12,7 +12,13 @@ import type { AuthRuntime } from './v2-guard.js';
  * the bootstrapped administrator. `clock` (milliseconds since the epoch; Date.now by default) is
  * what tokens, lockouts and robot expiry are measured by: tests move it instead of waiting.
  */
-export async function createAuthRuntime(config: BerthConfig, metadata: MetadataStore, logger: Logger, clock?: () => number): Promise<AuthRuntime> {
+export async function createAuthRuntime(
+  config: BerthConfig,
+  metadata: MetadataStore,
+  logger: Logger,
+  announce: (line: string) => void,
+  clock?: () => number,
+): Promise<AuthRuntime> {
   const auth = config.auth;
   const key = await loadSigningKey(auth.signingKeyFile, metadata);
   const now = clock === undefined ? {} : { now: () => new Date(clock()) };
@@ -26,6 +32,8 @@ export async function createAuthRuntime(config: BerthConfig, metadata: MetadataS
   const bootstrap = await bootstrapAdmin(metadata.accounts, auth.admin);
   if (bootstrap.generatedPassword !== undefined) {
     // Printed once, on the start that created the account; set auth.admin.password to choose it.
+    // A plain line besides the log, so a person reading the terminal sees it among JSON records.
+    announce(`berth: created the administrator account "${auth.admin.username}" with the generated password ${bootstrap.generatedPassword} (shown only this once; change it, or set auth.admin.password)`);
     logger.warn({ username: auth.admin.username, password: bootstrap.generatedPassword }, 'created the administrator account with a generated password; change it or set auth.admin.password');
   }
   const throttle = new LoginThrottle({ ...auth.lockout, ...(clock !== undefined ? { now: clock } : {}) });
