@@ -56,7 +56,14 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
   const store = await createBlobStore(config, logger);
   await preloadRedisDrivers(config);
   const metadata = await openDatabase(
-    config.database.url !== undefined ? { url: config.database.url, poolSize: config.database.poolSize } : { dataDir: config.database.dataDir },
+    config.database.url !== undefined
+      ? {
+          url: config.database.url,
+          poolSize: config.database.poolSize,
+          // A server restart ends idle pooled connections: one line, the pool connects again when asked.
+          onConnectionError: (error: Error) => logger.warn({ reason: error.message }, 'database connection lost'),
+        }
+      : { dataDir: config.database.dataDir },
   );
   const sealer = await loadSecretSealer(config);
   const metrics = createMetrics();

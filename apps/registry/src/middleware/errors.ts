@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { AdminError } from '@berth/core';
+import { DatabaseUnavailableError } from '@berth/db';
 import { OciError } from '@berth/oci';
 import type { Logger } from 'pino';
 import { routeOf } from '../http/request-scope.js';
@@ -15,7 +16,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const oci = error instanceof OciError ? error : toOciError(error);
     if (oci.code === 'UNAVAILABLE') {
-      // An upstream outage is an operating condition, not a bug: one line, no stack.
+      // An outage (upstream, database, full disk) is an operating condition, not a bug: one line, no stack.
       logger.warn({ code: oci.code, status: oci.status, reason: oci.message, ...where(req, res) }, 'request failed: unavailable');
     } else if (oci.status >= 500) {
       logger.error({ err: error, ...where(req, res) }, 'request failed');
@@ -41,6 +42,10 @@ function where(req: Request, res: Response): Record<string, unknown> {
 }
 
 function toOciError(error: unknown): OciError {
+  // The database is down or unreachable: the request may be retried later, it is not a bug.
+  if (error instanceof DatabaseUnavailableError) {
+    return new OciError('UNAVAILABLE', error.message, { detail: { dependency: 'database', reason: error.reason }, cause: error });
+  }
   // Body-parser style errors carry an HTTP status; a client error must not become a 500.
   const status = (error as { status?: unknown } | null)?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {

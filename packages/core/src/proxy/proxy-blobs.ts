@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { OciError, parseDigest, satisfiableRange } from '@berth/oci';
-import type { MetadataStore } from '@berth/db';
+import { isDatabaseUnavailable, type MetadataStore } from '@berth/db';
 import type { BlobStore, ByteRange } from '@berth/storage';
 import { FillLockUnavailableError, FillWaitTimeoutError, type BlobFills } from '../fill/index.js';
 import { mapStorageError } from '../storage-errors.js';
@@ -50,7 +50,7 @@ export class ProxyBlobs {
     parseDigest(digest);
     const stored = await this.store.stat(digest);
     if (stored !== null) {
-      await this.link(ctx, digest, stored.size);
+      await this.linkServed(ctx, digest, stored.size);
       return { digest, size: stored.size, outcome: { kind: 'hit' } };
     }
     return { digest, size: await this.upstreamSize(ctx, digest), outcome: { kind: 'miss', stored: false } };
@@ -90,7 +90,7 @@ export class ProxyBlobs {
       } catch (error) {
         mapStorageError(error, { digest });
       }
-      await this.link(ctx, digest, stored.size);
+      await this.linkServed(ctx, digest, stored.size);
       this.metrics.hit(ctx.project.name, 'blob', range === undefined ? stored.size : range.end - range.start + 1);
       return { digest, size: stored.size, ...(range !== undefined ? { range } : {}), stream, outcome: { kind: 'hit' } };
     }
@@ -149,6 +149,19 @@ export class ProxyBlobs {
    */
   forgetLinks(namePrefix: string): void {
     for (const key of this.linked.keys()) if (key.startsWith(namePrefix)) this.linked.delete(key);
+  }
+
+  /**
+   * Link a stored blob that is about to be served. The link is bookkeeping (eviction, collection),
+   * not an access check: a proxy project's cached blobs are shared across its repositories. So
+   * while the database is down, a cached blob is still served, unlinked; a later read links it.
+   */
+  private async linkServed(ctx: ProxyContext, digest: string, size: number): Promise<void> {
+    try {
+      await this.link(ctx, digest, size);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+    }
   }
 
   /** Record that the repository has the blob (idempotent writes, so skipped when done recently). */
