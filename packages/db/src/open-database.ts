@@ -48,6 +48,11 @@ async function openPostgres(url: string, migrationsFolder: string, options: Open
     ...(options.poolSize !== undefined ? { max: options.poolSize } : {}),
   });
   pool.on('error', options.onConnectionError ?? ((error) => console.error('postgres idle connection error:', error)));
+  // The pool listens for errors of idle connections only. A connection the server ends while it is
+  // checked out between two queries (a transaction's JS step when the server shuts down) emits
+  // 'error' with no listener, which would end the process. The next query on it fails with the
+  // reason instead (DatabaseUnavailableError), and the pool drops it when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     const client = await pool.connect();
     try {
