@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { Agent } from 'undici';
 import { UnsupportedFramingError, getOverOwnConnection, type BlobConnectionOptions } from './blob-connection.js';
 import { UpstreamUnavailableError } from './errors.js';
+import { describeNetworkError, isTimeout } from './network-errors.js';
 import type { UpstreamHooks, UpstreamOptions, UpstreamRequestKind } from './types.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -72,7 +73,7 @@ export async function readBody(response: UpstreamResponse, limit: number, upstre
       chunks.push(chunk);
     }
   } catch (error) {
-    throw toUnavailable(error, upstream);
+    throw toUnavailable(error, upstream, response.url.host);
   }
   return Buffer.concat(chunks, length);
 }
@@ -124,11 +125,11 @@ export class Transport {
       if (location === undefined) return response;
       discard(response);
       if (hop >= MAX_REDIRECTS) {
-        throw new UpstreamUnavailableError(this.upstream, 'connection', `more than ${MAX_REDIRECTS} redirects`);
+        throw new UpstreamUnavailableError(this.upstream, 'connection', `more than ${MAX_REDIRECTS} redirects`, { host: url.host });
       }
       const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
       if (next === undefined || (next.protocol !== 'http:' && next.protocol !== 'https:')) {
-        throw new UpstreamUnavailableError(this.upstream, 'connection', 'redirect to an invalid or non-http(s) location');
+        throw new UpstreamUnavailableError(this.upstream, 'connection', 'redirect to an invalid or non-http(s) location', { host: url.host });
       }
       url = next;
     }
@@ -157,7 +158,7 @@ export class Transport {
     } catch (error) {
       report('error');
       if (request.signal?.aborted === true) throw request.signal.reason ?? error;
-      throw toUnavailable(error, this.upstream);
+      throw toUnavailable(error, this.upstream, url.host);
     }
   }
 
@@ -180,17 +181,16 @@ function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
-
 /**
- * A network failure as UpstreamUnavailableError ('timeout' or 'connection'); errors that are
- * already classified, and aborts, pass through unchanged.
+ * A network failure as UpstreamUnavailableError ('timeout' or 'connection') naming the host asked
+ * and what went wrong (refused, DNS, TLS certificate, timeout...); errors that are already
+ * classified, and aborts, pass through unchanged.
  */
-export function toUnavailable(error: unknown, upstream: string): unknown {
+export function toUnavailable(error: unknown, upstream: string, host?: string): unknown {
   if (error instanceof UpstreamUnavailableError) return error;
   if (error instanceof Error && error.name === 'AbortError') return error;
-  const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : '';
-  const message = error instanceof Error ? error.message : String(error);
-  const reason = TIMEOUT_CODES.has(code) ? 'timeout' : 'connection';
-  return new UpstreamUnavailableError(upstream, reason, code === '' ? message : `${code}: ${message}`, { cause: error });
+  return new UpstreamUnavailableError(upstream, isTimeout(error) ? 'timeout' : 'connection', describeNetworkError(error), {
+    cause: error,
+    ...(host !== undefined ? { host } : {}),
+  });
 }
