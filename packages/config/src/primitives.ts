@@ -59,3 +59,13 @@ export const byteSize = z.union([
     return bytes;
   }),
 ]);
+
+/**
+ * A forward proxy as HTTP_PROXY is written: `http://host:port` (or https://), credentials allowed;
+ * `host:port` alone means http://. An empty value means no proxy (undefined).
+ */
+export const proxyUrl = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`))
+  .refine((value) => value === undefined || (URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)), 'must be an http:// or https:// proxy URL (host:port means http://host:port)');

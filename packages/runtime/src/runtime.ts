@@ -86,6 +86,7 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
       ...(redis !== undefined ? { fillLock: redis.fillLock, contentVersions: redis.contentVersions } : {}),
       referrersCache,
       referrersFreshMs: config.referrersCache.freshTtlSeconds * 1000,
+      upstreamProxy: withoutUnset(config.upstreamProxy),
       ...(queue !== undefined ? { background: new QueueBackgroundWork(queue, logger) } : {}),
     },
     settings: {
@@ -140,4 +141,9 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
       await metadata.close();
     },
   };
+}
+
+/** The configured proxy settings without the unset ones (exactOptionalPropertyTypes). */
+function withoutUnset(proxy: BerthConfig['upstreamProxy']): { httpProxy?: string; httpsProxy?: string; noProxy?: string } {
+  return Object.fromEntries(Object.entries(proxy).filter(([, value]) => value !== undefined)) as { httpProxy?: string; httpsProxy?: string; noProxy?: string };
 }
