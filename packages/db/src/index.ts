@@ -5,4 +5,4 @@ export { openDatabase, type OpenDatabaseOptions } from './open-database.js';
 export { defaultMigrationsFolder } from './migration-status.js';
 export { createDrizzleMetadataStore, drizzleDatabaseOf } from './drizzle-metadata-store.js';
 export * from './schema.js';
-export { DatabaseUnavailableError, isDatabaseUnavailable, connectionFailureReason } from './unavailable.js';
+export { DatabaseUnavailableError, isDatabaseUnavailable } from './unavailable.js';
