@@ -108,6 +108,18 @@ describe('projects', () => {
     expect(moved).toMatchObject({ upstream: { url: 'https://elsewhere.example.test', credentials: 'none' } });
   });
 
+  it("PATCH sets the upstream's forward proxy and NO_PROXY list, refusing credentials in the proxy URL", async () => {
+    const viaProxy = await call(200, 'PATCH', '/projects/hub', { upstream: { url: 'https://elsewhere.example.test', proxy: 'http://proxy.example.test:3128', noProxy: '.internal' } });
+    expect(viaProxy).toMatchObject({ upstream: { proxy: 'http://proxy.example.test:3128', noProxy: '.internal' } });
+    expect((await call(200, 'GET', '/projects/hub')).upstream).toMatchObject({ proxy: 'http://proxy.example.test:3128', noProxy: '.internal' });
+    const withSecret = await api.call('PATCH', '/projects/hub', { as: ADMIN, body: { upstream: { url: 'https://elsewhere.example.test', proxy: `http://u:${UPSTREAM_PASSWORD}@proxy.example.test:3128` } } });
+    seen.push(JSON.stringify(withSecret.body ?? null));
+    expect(withSecret.status).toBe(400);
+    expect(JSON.stringify(errorOf(withSecret).detail)).toMatch(/upstream\.proxy.*must not contain credentials/);
+    const direct = await call(200, 'PATCH', '/projects/hub', { upstream: { url: 'https://elsewhere.example.test' } });
+    expect(direct.upstream).not.toHaveProperty('proxy');
+  });
+
   it('PATCH validates what it is given', async () => {
     const bad = await api.call('PATCH', '/projects/hub', { as: ADMIN, body: { tagTtlSeconds: 'soon', kind: 'hosted' } });
     expect(bad.status).toBe(400);
@@ -145,6 +157,8 @@ describe('projects', () => {
     const events = (audit as { events: Array<{ action: string; target: string }> }).events;
     // One update per successful PATCH of hub above, newest first.
     expect(events.filter((e) => e.target === 'project:hub').map((e) => e.action)).toEqual([
+      'project.update',
+      'project.update',
       'project.update',
       'project.update',
       'project.update',

@@ -15,6 +15,13 @@ export const ENV_ALIASES: Readonly<Record<string, readonly string[]>> = {
   DATABASE_URL: ['database', 'url'],
   REDIS_URL: ['redis', 'url'],
   BERTH_ADMIN_PASSWORD: ['auth', 'admin', 'password'],
+  // The proxy variables every HTTP client reads; the lower-case spelling wins (applied last), as in curl.
+  HTTP_PROXY: ['upstreamProxy', 'httpProxy'],
+  http_proxy: ['upstreamProxy', 'httpProxy'],
+  HTTPS_PROXY: ['upstreamProxy', 'httpsProxy'],
+  https_proxy: ['upstreamProxy', 'httpsProxy'],
+  NO_PROXY: ['upstreamProxy', 'noProxy'],
+  no_proxy: ['upstreamProxy', 'noProxy'],
 };
 
 export interface EnvOverrides {

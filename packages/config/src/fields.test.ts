@@ -45,6 +45,7 @@ describe('CONFIG_FIELDS', () => {
       'redis',
       'autoCreateProjects',
       'projects',
+      'upstreamProxy',
       'limits',
       'referrersCache',
       'jobs',

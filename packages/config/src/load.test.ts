@@ -45,6 +45,7 @@ describe('loadConfig without a file', () => {
       dataDir: '/srv/berth/data',
       database: { dataDir: '/srv/berth/data/db', poolSize: 10 },
       storage: { driver: 'fs', fs: { root: '/srv/berth/data/blobs' } },
+      upstreamProxy: {},
       redis: { keyPrefix: 'berth:', fillLockTtlSeconds: 30 },
       autoCreateProjects: true,
       projects: [],

@@ -71,3 +71,13 @@ export const proxyAddress = z
     (value) => (PROXY_RANGE_NAMES as readonly string[]).includes(value) || addressForms.some((form) => form.safeParse(value).success),
     `must be an IP address, a CIDR block such as 10.0.0.0/8 or fd00::/8, or one of ${PROXY_RANGE_NAMES.join(', ')}`,
   );
+
+/**
+ * A forward proxy as HTTP_PROXY is written: `http://host:port` (or https://), credentials allowed;
+ * `host:port` alone means http://. An empty value means no proxy (undefined).
+ */
+export const proxyUrl = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`))
+  .refine((value) => value === undefined || (URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)), 'must be an http:// or https:// proxy URL (host:port means http://host:port)');

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { byteSize, nonEmpty, projectName, publicUrl, secret, whenArray, whenObject } from './primitives.js';
+import { byteSize, nonEmpty, projectName, proxyUrl, publicUrl, secret, whenArray, whenObject } from './primitives.js';
 import { isRecord } from './records.js';
 
 const hostedProjectSchema = z.strictObject({
@@ -27,6 +27,11 @@ const upstreamSchema = z
         bodyIdleSeconds: z.number().positive().max(600).optional(),
       })
       .optional(),
+    // Stored in the project's settings in clear, so no credentials (use HTTPS_PROXY for a proxy that needs them).
+    proxy: proxyUrl
+      .refine((value) => value === undefined || !URL.canParse(value) || (new URL(value).username === '' && new URL(value).password === ''), 'must not contain credentials (set a proxy that needs them in HTTPS_PROXY / upstreamProxy)')
+      .optional(),
+    noProxy: z.string().optional(),
   })
   .superRefine((upstream, ctx) => {
     if ((upstream.username === undefined) !== (upstream.password === undefined)) {

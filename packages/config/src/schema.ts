@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import * as z from 'zod';
 import { authSchema, serviceFor } from './auth-schema.js';
-import { httpUrl, nonEmpty, proxyAddress, publicUrl, secret, whenObject } from './primitives.js';
+import { httpUrl, nonEmpty, proxyAddress, proxyUrl, publicUrl, secret, whenObject } from './primitives.js';
 import { projectsSchema } from './projects-schema.js';
 import { isRecord } from './records.js';
 import { LOG_LEVELS } from './types.js';
@@ -110,6 +110,16 @@ const secretsSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * Forward proxies for every upstream connection, usually from the environment (HTTP_PROXY,
+ * HTTPS_PROXY, NO_PROXY, lower-case too). A project's upstream.proxy / upstream.noProxy replace them.
+ */
+const upstreamProxySchema = z.strictObject({
+  httpProxy: proxyUrl.optional(),
+  httpsProxy: proxyUrl.optional(),
+  noProxy: z.string().optional(),
+});
+
 const logSchema = z.strictObject({
   level: z.enum(LOG_LEVELS).default('info'),
   pretty: z.boolean().default(false),
@@ -124,6 +134,7 @@ const berthConfigInputSchema = z.strictObject({
   redis: redisSchema.prefault({}),
   autoCreateProjects: z.boolean().optional(),
   projects: projectsSchema,
+  upstreamProxy: upstreamProxySchema.prefault({}),
   limits: limitsSchema.prefault({}),
   referrersCache: referrersCacheSchema.prefault({}),
   jobs: jobsSchema.prefault({}),

@@ -14,6 +14,8 @@ export interface BerthConfig {
   autoCreateProjects: boolean;
   /** Projects declared in configuration, created or updated at start. */
   projects: ProjectConfig[];
+  /** Forward proxies for upstream connections (from HTTP_PROXY, HTTPS_PROXY, NO_PROXY unless configured). */
+  upstreamProxy: UpstreamProxyConfig;
   limits: LimitsConfig;
   referrersCache: ReferrersCacheConfig;
   jobs: JobsConfig;
@@ -163,6 +165,15 @@ export interface UpstreamTimeoutsConfig {
   bodyIdleSeconds?: number;
 }
 
+export interface UpstreamProxyConfig {
+  /** For http:// upstreams. */
+  httpProxy?: string | undefined;
+  /** For https:// upstreams (CONNECT tunnels). */
+  httpsProxy?: string | undefined;
+  /** Hosts reached directly, as NO_PROXY: `a.example,.b.example,10.0.0.1,host:5000,*`. */
+  noProxy?: string | undefined;
+}
+
 export interface UpstreamConfig {
   url: string;
   username?: string;
@@ -175,6 +186,10 @@ export interface UpstreamConfig {
   tokenRealmHosts: string[];
   /** How long to wait for the upstream: a connection, an answer's headers, and between body bytes (defaults 5, 30, 30 s). */
   timeouts?: UpstreamTimeoutsConfig;
+  /** A forward proxy for this upstream (both schemes), replacing upstreamProxy's; no credentials in it. */
+  proxy?: string | undefined;
+  /** Hosts this project reaches directly, replacing upstreamProxy.noProxy (`*`: never a proxy). */
+  noProxy?: string | undefined;
 }
 
 export interface SecretsConfig {

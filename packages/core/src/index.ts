@@ -40,3 +40,4 @@ export {
 export { AccessService, AuthenticationError, bootstrapAdmin, type AccessLogger, type AccessOptions, type BootstrapAdminResult } from './access/index.js';
 export * from './admin/index.js';
 export * from './lifecycle/index.js';
+export { storageFull } from './storage-errors.js';

@@ -17,6 +17,7 @@ import { ProxyService } from './proxy/proxy-service.js';
 import { InMemoryReferrersCache, type ReferrersCache } from './referrers-cache/index.js';
 import type { SecretSealer } from './proxy/sealed-secrets.js';
 import { UpstreamPool, type UpstreamFactory } from './proxy/upstream-pool.js';
+import type { UpstreamProxySettings } from '@berth/upstream';
 import { ProjectPulls } from './project-pulls.js';
 import { ReferrersService } from './referrers.js';
 import { RepositoryResolver } from './repositories.js';
@@ -59,6 +60,8 @@ export interface ProxyDeps {
   contentVersions?: ContentVersions;
   /** Where stale refreshes and prefetches go (the job queue); stale referrers refresh in this process when absent. */
   background?: BackgroundWork;
+  /** Forward proxies for every upstream (from HTTP_PROXY / HTTPS_PROXY / NO_PROXY); a project's own replace them. */
+  upstreamProxy?: UpstreamProxySettings;
 }
 
 /** Wire the registry services over a metadata store and a blob store. */
@@ -84,6 +87,7 @@ export function createRegistryServices(deps: {
   const upstreams = new UpstreamPool(deps.proxy.upstreamFactory, deps.proxy.sealer, {
     ...(deps.proxy.logger !== undefined ? { logger: deps.proxy.logger } : {}),
     ...(deps.proxy.upstreamHooks !== undefined ? { hooks: deps.proxy.upstreamHooks } : {}),
+    ...(deps.proxy.upstreamProxy !== undefined ? { proxy: deps.proxy.upstreamProxy } : {}),
   });
   const referrers = new ProxyReferrers(deps.proxy.referrersCache ?? new InMemoryReferrersCache(), {
     freshMs: deps.proxy.referrersFreshMs ?? DEFAULT_REFERRERS_FRESH_MS,

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from './database.js';
 import { createDrizzleAccountStore } from './drizzle-account-store.js';
 import type { MetadataStore } from './metadata-store.js';
+import { withUnavailableErrors } from './unavailable.js';
 import { defaultMigrationsFolder, pendingMigrationsCounter } from './migration-status.js';
 import * as blobGc from './queries/blob-gc.js';
 import * as blobs from './queries/blobs.js';
@@ -33,11 +34,12 @@ export function drizzleDatabaseOf(store: MetadataStore): Database {
  * The MetadataStore over a drizzle database of either driver; `close` releases the driver
  * (pool or embedded instance). After close every call fails. `migrationsFolder` is the folder whose
  * migrations `pendingMigrations` compares with the database (the repository's by default).
+ * A server that cannot be reached surfaces as DatabaseUnavailableError from every method.
  */
 export function createDrizzleMetadataStore(db: Database, close: () => Promise<void>, options: { migrationsFolder?: string } = {}): MetadataStore {
   let closing: Promise<void> | undefined;
   const pendingMigrations = pendingMigrationsCounter(db, options.migrationsFolder ?? defaultMigrationsFolder);
-  const store: MetadataStore = {
+  const store: MetadataStore = withUnavailableErrors<MetadataStore>({
     accounts: createDrizzleAccountStore(db),
 
     getProject: (name) => projects.getProject(db, name),
@@ -101,7 +103,7 @@ export function createDrizzleMetadataStore(db: Database, close: () => Promise<vo
       closing ??= close();
       return closing;
     },
-  };
+  });
   databases.set(store, db);
   return store;
 }

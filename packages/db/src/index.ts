@@ -6,3 +6,4 @@ export { DataDirInUseError } from './data-dir-lock.js';
 export { defaultMigrationsFolder } from './migration-status.js';
 export { createDrizzleMetadataStore, drizzleDatabaseOf } from './drizzle-metadata-store.js';
 export * from './schema.js';
+export { DatabaseUnavailableError, isDatabaseUnavailable } from './unavailable.js';

@@ -26,6 +26,13 @@ export interface OpenDatabaseOptions {
   onConnectionError?: (error: Error) => void;
 }
 
+/**
+ * How long a request waits for a new connection to the server. Without a bound (pg's default), a
+ * server behind a dropped network would hold every request until the kernel gives up (minutes);
+ * with it they fail as DatabaseUnavailableError and are answered 503.
+ */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 // Serializes migrations of replicas starting at the same time against one Postgres database.
 const migrationLockKey = 0x6265727468; // "berth"
 
@@ -39,9 +46,15 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<M
 async function openPostgres(url: string, migrationsFolder: string, options: OpenDatabaseOptions): Promise<MetadataStore> {
   const pool = new pg.Pool({
     connectionString: url,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     ...(options.poolSize !== undefined ? { max: options.poolSize } : {}),
   });
   pool.on('error', options.onConnectionError ?? ((error) => console.error('postgres idle connection error:', error)));
+  // The pool listens for errors of idle connections only. A connection the server ends while it is
+  // checked out between two queries (a transaction's JS step when the server shuts down) emits
+  // 'error' with no listener, which would end the process. The next query on it fails with the
+  // reason instead (DatabaseUnavailableError), and the pool drops it when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     const client = await pool.connect();
     try {

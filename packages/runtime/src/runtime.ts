@@ -57,7 +57,14 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
   const store = await createBlobStore(config, logger);
   await preloadRedisDrivers(config);
   const metadata = await openDatabase(
-    config.database.url !== undefined ? { url: config.database.url, poolSize: config.database.poolSize } : { dataDir: config.database.dataDir },
+    config.database.url !== undefined
+      ? {
+          url: config.database.url,
+          poolSize: config.database.poolSize,
+          // A server restart ends idle pooled connections: one line, the pool connects again when asked.
+          onConnectionError: (error: Error) => logger.warn({ reason: error.message }, 'database connection lost'),
+        }
+      : { dataDir: config.database.dataDir },
   );
   const sealer = await loadSecretSealer(config);
   const metrics = createMetrics();
@@ -82,6 +89,7 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
       ...(redis !== undefined ? { fillLock: redis.fillLock, contentVersions: redis.contentVersions } : {}),
       referrersCache,
       referrersFreshMs: config.referrersCache.freshTtlSeconds * 1000,
+      upstreamProxy: withoutUnset(config.upstreamProxy),
       ...(queue !== undefined ? { background: new QueueBackgroundWork(queue, logger) } : {}),
     },
     settings: {
@@ -136,4 +144,9 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
       await metadata.close();
     },
   };
+}
+
+/** The configured proxy settings without the unset ones (exactOptionalPropertyTypes). */
+function withoutUnset(proxy: BerthConfig['upstreamProxy']): { httpProxy?: string; httpsProxy?: string; noProxy?: string } {
+  return Object.fromEntries(Object.entries(proxy).filter(([, value]) => value !== undefined)) as { httpProxy?: string; httpsProxy?: string; noProxy?: string };
 }

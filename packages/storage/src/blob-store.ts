@@ -50,6 +50,20 @@ export class NotFoundError extends Error {
 }
 
 /**
+ * A write failed because the storage is full (ENOSPC) or over quota (EDQUOT). Nothing of the write
+ * is visible; the registry answers 507 and reports the storage not ready for a while.
+ */
+export class StorageFullError extends Error {
+  readonly code: 'ENOSPC' | 'EDQUOT';
+
+  constructor(code: 'ENOSPC' | 'EDQUOT', where: string, options: { cause?: unknown } = {}) {
+    super(`${code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on device'} (${code}) writing to ${where}`, { cause: options.cause });
+    this.name = 'StorageFullError';
+    this.code = code;
+  }
+}
+
+/**
  * Content-addressed blob storage. A blob is visible (stat/read) only after its bytes were fully
  * written and hashed to its digest; a crash mid-write never leaves a visible partial blob.
  * Every method streams: memory use does not grow with blob size.

@@ -10,6 +10,7 @@ import type { BlobInfo, BlobStore, ByteRange, DigestString, UploadStore } from '
 import { NotFoundError } from './blob-store.js';
 import { fsyncPath, hasErrorCode, publishFile, sweepOldFiles } from './fs-files.js';
 import { FileBody } from './file-body.js';
+import { FsSpace } from './fs-space.js';
 import { FsUploadStore } from './fs-upload-store.js';
 import { assertExpectedDigest, HashingTransform } from './hashing.js';
 import { blobKey, writeAlgorithm } from './layout.js';
@@ -34,10 +35,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 class FilesystemBlobStore implements FsBlobStore {
   readonly uploads: UploadStore;
   private readonly tmpDir: string;
+  private readonly space: FsSpace;
 
   constructor(private readonly root: string) {
     this.tmpDir = join(root, 'tmp');
-    this.uploads = new FsUploadStore({ uploadsDir: join(root, 'uploads'), blobPath: (digest) => this.blobPath(digest) });
+    this.space = new FsSpace(root);
+    this.uploads = new FsUploadStore({ uploadsDir: join(root, 'uploads'), blobPath: (digest) => this.blobPath(digest), space: this.space });
   }
 
   private blobPath(digest: DigestString): string {
@@ -85,6 +88,8 @@ class FilesystemBlobStore implements FsBlobStore {
       await fsyncPath(tmp);
       await publishFile(tmp, this.blobPath(info.digest));
       return info;
+    } catch (error) {
+      throw this.space.translate(error, this.root);
     } finally {
       // A source failing early destroys the sink while it may still be opening (creating) the file:
       // wait until it closed, or the file would appear after the rm below.
@@ -102,7 +107,7 @@ class FilesystemBlobStore implements FsBlobStore {
       return true;
     } catch (error) {
       if (hasErrorCode(error, 'EXDEV')) return false;
-      throw error;
+      throw this.space.translate(error, this.root);
     }
   }
 
@@ -120,6 +125,7 @@ class FilesystemBlobStore implements FsBlobStore {
     await mkdir(this.tmpDir, { recursive: true });
     await access(this.root, constants.R_OK | constants.W_OK);
     await access(this.tmpDir, constants.R_OK | constants.W_OK);
+    await this.space.assertSpace();
   }
 
   async sweepTempFiles(maxAgeMs = DAY_MS): Promise<number> {

@@ -7,6 +7,7 @@ import { parseDigest } from '@berth/oci';
 import { NotFoundError, UploadOffsetError } from './blob-store.js';
 import type { BlobInfo, DigestString, UploadStore } from './blob-store.js';
 import { fsyncPath, hasErrorCode, publishFile } from './fs-files.js';
+import type { FsSpace } from './fs-space.js';
 import { assertExpectedDigest, hashStream } from './hashing.js';
 import { assertUploadId, isUploadId } from './layout.js';
 
@@ -15,6 +16,8 @@ export interface FsUploadStoreOptions {
   uploadsDir: string;
   /** Final path of a blob, where commit renames a verified session file. */
   blobPath(digest: DigestString): string;
+  /** Turns (and remembers) writes that failed for lack of space into StorageFullError. */
+  space?: FsSpace;
 }
 
 /**
@@ -31,8 +34,12 @@ export class FsUploadStore implements UploadStore {
 
   async create(id: string): Promise<void> {
     assertUploadId(id);
-    await mkdir(this.options.uploadsDir, { recursive: true });
-    await writeFile(this.sessionPath(id), new Uint8Array(0));
+    try {
+      await mkdir(this.options.uploadsDir, { recursive: true });
+      await writeFile(this.sessionPath(id), new Uint8Array(0));
+    } catch (error) {
+      throw this.noSpace(error);
+    }
   }
 
   async size(id: string): Promise<number> {
@@ -53,7 +60,7 @@ export class FsUploadStore implements UploadStore {
     } catch (error) {
       // All or nothing: cut off whatever part of the chunk reached the file.
       await truncate(path, offset).catch(() => undefined);
-      throw notFoundFor(id, error);
+      throw this.noSpace(notFoundFor(id, error));
     }
   }
 
@@ -81,6 +88,10 @@ export class FsUploadStore implements UploadStore {
       await truncate(this.sessionPath(id), offset);
       await fsyncPath(this.sessionPath(id));
     }
+  }
+
+  private noSpace(error: unknown): unknown {
+    return this.options.space?.translate(error, this.options.uploadsDir) ?? error;
   }
 
   async abort(id: string): Promise<void> {

@@ -1,4 +1,5 @@
-export { DigestMismatchError, NotFoundError, RangeNotSatisfiableError, UploadOffsetError } from './blob-store.js';
+export { DigestMismatchError, NotFoundError, RangeNotSatisfiableError, StorageFullError, UploadOffsetError } from './blob-store.js';
+export { isNoSpaceError } from './fs-space.js';
 export type { BlobInfo, BlobStore, ByteRange, DigestString, UploadStore } from './blob-store.js';
 
 export { endAfterSend, isDirectSendable } from './file-body.js';

@@ -106,7 +106,7 @@ export class Authenticator {
     const where = describeRealm(service.realm);
     if (response.status === 429 || response.status >= 500) {
       discard(response);
-      throw new UpstreamUnavailableError(this.upstreamName, `status-${response.status}`, `token service ${where} answered ${response.status}`);
+      throw new UpstreamUnavailableError(this.upstreamName, `status-${response.status}`, `token service ${where} answered ${response.status}`, { host: url.host });
     }
     const body = await readBody(response, MAX_TOKEN_RESPONSE_BYTES, this.upstreamName);
     if (response.status !== 200) {

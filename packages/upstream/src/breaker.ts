@@ -27,6 +27,8 @@ export class CircuitBreaker {
   private openUntil = 0;
   private offline = false;
   private trialInFlight = false;
+  /** Why the upstream failed last: the breaker's own answers name it while it is open. */
+  private lastFailure: UpstreamUnavailableError | undefined;
 
   constructor(private readonly options: BreakerOptions) {
     this.failuresToOpen = Math.max(1, options.failures ?? DEFAULT_BREAKER_FAILURES);
@@ -58,7 +60,13 @@ export class CircuitBreaker {
   private admit(): boolean {
     if (!this.offline) return false;
     if (this.trialInFlight || this.now() < this.openUntil) {
-      throw new UpstreamUnavailableError(this.options.upstream, 'offline', 'the upstream is marked offline after repeated failures');
+      const last = this.lastFailure;
+      throw new UpstreamUnavailableError(
+        this.options.upstream,
+        'offline',
+        `the upstream is marked offline after repeated failures${last !== undefined ? `; the last: ${last.host !== undefined ? `${last.host}: ` : ''}${last.detail}` : ''}`,
+        last?.host !== undefined ? { host: last.host } : {},
+      );
     }
     this.trialInFlight = true;
     return true;
@@ -76,6 +84,7 @@ export class CircuitBreaker {
     // An 'offline' rejection is the breaker's own answer, not news about the upstream.
     if (error.reason === 'offline' && error.upstream === this.options.upstream) return;
     this.consecutiveFailures += 1;
+    this.lastFailure = error;
     if (this.offline) {
       this.openUntil = this.now() + this.openMs; // the trial failed: stay offline
       return;
@@ -84,7 +93,7 @@ export class CircuitBreaker {
     this.offline = true;
     this.openUntil = this.now() + this.openMs;
     this.options.logger?.warn(
-      { upstream: this.options.upstream, failures: this.consecutiveFailures, reason: error.reason, openMs: this.openMs },
+      { upstream: this.options.upstream, failures: this.consecutiveFailures, reason: error.reason, host: error.host, error: error.detail, openMs: this.openMs },
       'upstream offline',
     );
     this.options.hooks?.onBreakerChange?.('offline');

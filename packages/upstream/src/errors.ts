@@ -11,14 +11,20 @@ export type UnavailableReason = 'timeout' | 'connection' | 'offline' | `status-$
 export class UpstreamUnavailableError extends Error {
   readonly upstream: string;
   readonly reason: UnavailableReason;
+  /** What went wrong, in words: `connection refused (ECONNREFUSED)`, `TLS certificate error (...)`, `... answered 503`. */
+  readonly detail: string;
+  /** The host (and port) that could not be used, when one was asked: the upstream, its token service, a redirect's target. */
+  readonly host: string | undefined;
   /** From a 429's or 503's Retry-After header, when it had one. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(upstream: string, reason: UnavailableReason, message: string, options: { cause?: unknown; retryAfterMs?: number } = {}) {
-    super(`upstream ${upstream} unavailable (${reason}): ${message}`, { cause: options.cause });
+  constructor(upstream: string, reason: UnavailableReason, detail: string, options: { cause?: unknown; retryAfterMs?: number; host?: string } = {}) {
+    super(`upstream ${upstream} unavailable (${reason}): ${options.host !== undefined ? `${options.host}: ` : ''}${detail}`, { cause: options.cause });
     this.name = 'UpstreamUnavailableError';
     this.upstream = upstream;
     this.reason = reason;
+    this.detail = detail;
+    this.host = options.host;
     this.retryAfterMs = options.retryAfterMs;
   }
 }

@@ -1,8 +1,10 @@
 import { createSecureContext, rootCertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
-import { Agent } from 'undici';
+import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 import { UnsupportedFramingError, getOverOwnConnection, type BlobConnectionOptions } from './blob-connection.js';
 import { UpstreamUnavailableError } from './errors.js';
+import { describeNetworkError, isTimeout } from './network-errors.js';
+import { proxyFor, type UpstreamProxySettings } from './proxy-route.js';
 import type { UpstreamHooks, UpstreamOptions, UpstreamRequestKind } from './types.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -72,7 +74,7 @@ export async function readBody(response: UpstreamResponse, limit: number, upstre
       chunks.push(chunk);
     }
   } catch (error) {
-    throw toUnavailable(error, upstream);
+    throw toUnavailable(error, upstream, response.url.host);
   }
   return Buffer.concat(chunks, length);
 }
@@ -83,14 +85,18 @@ export async function readBody(response: UpstreamResponse, limit: number, upstre
  */
 export class Transport {
   private readonly agent: Agent;
+  /** One agent per forward proxy used (HTTP_PROXY / HTTPS_PROXY, or the project's), made on first use. */
+  private readonly proxyAgents = new Map<string, ProxyAgent>();
+  private readonly proxy: UpstreamProxySettings | undefined;
   /** How blob GETs connect (blob-connection.ts): the same timeouts and trust as the agent, built once. */
   private readonly blobConnection: Omit<BlobConnectionOptions, 'url' | 'headers' | 'signal'>;
 
   constructor(
     private readonly upstream: string,
-    options: Pick<UpstreamOptions, 'tls' | 'timeouts'>,
+    options: Pick<UpstreamOptions, 'tls' | 'timeouts' | 'proxy'>,
     private readonly hooks: UpstreamHooks | undefined,
   ) {
+    this.proxy = options.proxy;
     const tls = options.tls ?? {};
     // A private CA is trusted in addition to the public roots, not instead of them.
     const ca = tls.caPem !== undefined ? [...rootCertificates, tls.caPem] : undefined;
@@ -103,11 +109,43 @@ export class Transport {
       // Parsed once: passing the PEM list per connection would parse ~150 certificates per blob GET.
       ...(ca !== undefined ? { secureContext: createSecureContext({ ca }) } : {}),
     };
+    this.upstreamTls = { rejectUnauthorized, ...(ca !== undefined ? { ca } : {}) };
     this.agent = new Agent({
-      connect: { timeout: this.blobConnection.connectTimeoutMs, rejectUnauthorized, ...(ca !== undefined ? { ca } : {}) },
+      connect: { timeout: this.blobConnection.connectTimeoutMs, ...this.upstreamTls },
       headersTimeout: this.blobConnection.headersTimeoutMs,
       bodyTimeout: this.blobConnection.bodyIdleTimeoutMs,
     });
+  }
+
+  /** Trust settings for the upstream's TLS (direct, or inside a proxy's CONNECT tunnel). */
+  private readonly upstreamTls: { rejectUnauthorized: boolean; ca?: string[] };
+
+  /** The forward proxy for `url` (undefined: direct), after NO_PROXY. */
+  proxyFor(url: URL): string | undefined {
+    return proxyFor(url, this.proxy);
+  }
+
+  /**
+   * The undici dispatcher for `url`: the direct agent, or undici's ProxyAgent for its proxy (a
+   * CONNECT tunnel for https upstreams, absolute-form requests for http ones).
+   */
+  private dispatcherFor(url: URL): Dispatcher {
+    const proxy = this.proxyFor(url);
+    if (proxy === undefined) return this.agent;
+    let agent = this.proxyAgents.get(proxy);
+    if (agent === undefined) {
+      agent = new ProxyAgent({
+        uri: proxy,
+        proxyTunnel: false,
+        requestTls: this.upstreamTls,
+        proxyTls: { timeout: this.blobConnection.connectTimeoutMs },
+        connect: { timeout: this.blobConnection.connectTimeoutMs },
+        headersTimeout: this.blobConnection.headersTimeoutMs,
+        bodyTimeout: this.blobConnection.bodyIdleTimeoutMs,
+      });
+      this.proxyAgents.set(proxy, agent);
+    }
+    return agent;
   }
 
   /**
@@ -124,11 +162,11 @@ export class Transport {
       if (location === undefined) return response;
       discard(response);
       if (hop >= MAX_REDIRECTS) {
-        throw new UpstreamUnavailableError(this.upstream, 'connection', `more than ${MAX_REDIRECTS} redirects`);
+        throw new UpstreamUnavailableError(this.upstream, 'connection', `more than ${MAX_REDIRECTS} redirects`, { host: url.host });
       }
       const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
       if (next === undefined || (next.protocol !== 'http:' && next.protocol !== 'https:')) {
-        throw new UpstreamUnavailableError(this.upstream, 'connection', 'redirect to an invalid or non-http(s) location');
+        throw new UpstreamUnavailableError(this.upstream, 'connection', 'redirect to an invalid or non-http(s) location', { host: url.host });
       }
       url = next;
     }
@@ -139,13 +177,15 @@ export class Transport {
     const report = (status: number | 'error') =>
       this.hooks?.onRequest?.({ kind: request.kind, method: request.method, status, durationMs: performance.now() - started });
     try {
-      // A blob body is read on a connection of its own with a large reused buffer (blob-connection.ts).
-      const ownConnection = request.kind === 'blob-get' && request.method === 'GET' ? await this.getBlob(request, url, headers) : undefined;
+      // A blob body is read on a connection of its own with a large reused buffer (blob-connection.ts);
+      // through a forward proxy it goes through undici's ProxyAgent like every other request.
+      const direct = this.proxyFor(url) === undefined;
+      const ownConnection = direct && request.kind === 'blob-get' && request.method === 'GET' ? await this.getBlob(request, url, headers) : undefined;
       if (ownConnection !== undefined) {
         report(ownConnection.status);
         return { ...ownConnection, url };
       }
-      const response = await this.agent.request({
+      const response = await this.dispatcherFor(url).request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: request.method,
@@ -157,7 +197,8 @@ export class Transport {
     } catch (error) {
       report('error');
       if (request.signal?.aborted === true) throw request.signal.reason ?? error;
-      throw toUnavailable(error, this.upstream);
+      const proxy = this.proxyFor(url);
+      throw toUnavailable(error, this.upstream, url.host, proxy);
     }
   }
 
@@ -172,7 +213,7 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await Promise.all([this.agent.close(), ...[...this.proxyAgents.values()].map((agent) => agent.close())]);
   }
 }
 
@@ -180,17 +221,22 @@ function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
-
 /**
- * A network failure as UpstreamUnavailableError ('timeout' or 'connection'); errors that are
- * already classified, and aborts, pass through unchanged.
+ * A network failure as UpstreamUnavailableError ('timeout' or 'connection') naming the host asked
+ * and what went wrong (refused, DNS, TLS certificate, timeout...); errors that are already
+ * classified, and aborts, pass through unchanged.
  */
-export function toUnavailable(error: unknown, upstream: string): unknown {
+export function toUnavailable(error: unknown, upstream: string, host?: string, proxy?: string): unknown {
   if (error instanceof UpstreamUnavailableError) return error;
   if (error instanceof Error && error.name === 'AbortError') return error;
-  const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : '';
-  const message = error instanceof Error ? error.message : String(error);
-  const reason = TIMEOUT_CODES.has(code) ? 'timeout' : 'connection';
-  return new UpstreamUnavailableError(upstream, reason, code === '' ? message : `${code}: ${message}`, { cause: error });
+  const through = proxy === undefined ? '' : ` (through the proxy ${proxyHost(proxy)})`;
+  return new UpstreamUnavailableError(upstream, isTimeout(error) ? 'timeout' : 'connection', `${describeNetworkError(error)}${through}`, {
+    cause: error,
+    ...(host !== undefined ? { host } : {}),
+  });
+}
+
+/** A proxy URL as logs name it: its host and port, never its credentials. */
+function proxyHost(proxy: string): string {
+  return URL.canParse(proxy) ? new URL(proxy).host : 'configured';
 }

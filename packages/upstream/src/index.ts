@@ -14,3 +14,4 @@ export type {
   UpstreamReferrers,
   UpstreamRequestKind,
 } from './types.js';
+export { bypassesProxy, proxyFor, type UpstreamProxySettings } from './proxy-route.js';

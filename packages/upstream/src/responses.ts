@@ -19,7 +19,8 @@ export async function expectSuccess(response: UpstreamResponse, upstream: string
   if (status === 429 || status >= 500) {
     discard(response);
     const retryAfterMs = parseRetryAfter(header(response.headers, 'retry-after'));
-    throw new UpstreamUnavailableError(upstream, `status-${status}`, `${response.url.host} answered ${status}`, {
+    throw new UpstreamUnavailableError(upstream, `status-${status}`, `answered ${status}`, {
+      host: response.url.host,
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     });
   }

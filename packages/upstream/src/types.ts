@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Descriptor } from '@berth/oci';
+import type { UpstreamProxySettings } from './proxy-route.js';
 
 /** How Berth reaches one upstream registry (one per proxy project). */
 export interface UpstreamOptions {
@@ -15,6 +16,8 @@ export interface UpstreamOptions {
    */
   tokenRealmHosts?: string[];
   timeouts?: { connectMs?: number; headersMs?: number; bodyIdleMs?: number };
+  /** Forward proxies (HTTP_PROXY / HTTPS_PROXY / NO_PROXY, or the project's); direct when absent. */
+  proxy?: UpstreamProxySettings;
   /** After `failures` consecutive unavailable answers the upstream is offline for `openMs`. */
   breaker?: { failures?: number; openMs?: number };
   /** How many times a blob body cut mid-stream is resumed with a Range request. */

@@ -1,3 +1,4 @@
+import { PassThrough, type Readable } from 'node:stream';
 import type { Request } from 'express';
 import { OciError } from '@berth/oci';
 
@@ -23,4 +24,21 @@ export async function readBody(req: Request, limit: number): Promise<Uint8Array>
 
 function tooBig(limit: number): OciError {
   return new OciError('MANIFEST_TOO_BIG', `the body exceeds the ${limit}-byte limit`, { detail: { limit } });
+}
+
+/**
+ * The request body as a stream the services may destroy (a failed write's pipeline destroys its
+ * source) without destroying the request: destroying the request would reset the connection,
+ * and the client, still sending, would never read the error answer (a 507 for a full disk). The
+ * error handler drains what is left of the body before it answers.
+ */
+export function uploadBody(req: Request): Readable {
+  const body = new PassThrough({ highWaterMark: 1024 * 1024 });
+  req.once('error', (error) => body.destroy(error));
+  // A client gone mid-body: the consumer sees the stream end early, as it would have seen the request's.
+  req.once('close', () => {
+    if (!req.complete) body.destroy(Object.assign(new Error('the client closed the connection mid-body'), { code: 'ECONNRESET' }));
+  });
+  req.pipe(body);
+  return body;
 }

@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
-import { AdminError } from '@berth/core';
+import { AdminError, storageFull } from '@berth/core';
+import { DatabaseUnavailableError } from '@berth/db';
 import { OciError } from '@berth/oci';
+import { isNoSpaceError, StorageFullError } from '@berth/storage';
 import type { Logger } from 'pino';
 import { routeOf } from '../http/request-scope.js';
 
@@ -15,7 +17,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const oci = error instanceof OciError ? error : toOciError(error);
     if (oci.code === 'UNAVAILABLE') {
-      // An upstream outage is an operating condition, not a bug: one line, no stack.
+      // An outage (upstream, database, full disk) is an operating condition, not a bug: one line, no stack.
       logger.warn({ code: oci.code, status: oci.status, reason: oci.message, ...where(req, res) }, 'request failed: unavailable');
     } else if (oci.status >= 500) {
       logger.error({ err: error, ...where(req, res) }, 'request failed');
@@ -24,6 +26,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
+    // A write that failed midway (disk full) left part of the body unread: it is read into nothing,
+    // so the client, still sending, is not reset and gets to read the answer.
+    if (!req.complete && !req.destroyed) req.resume();
     for (const [name, value] of Object.entries(oci.headers)) res.setHeader(name, value);
     res.status(oci.status);
     if (req.method === 'HEAD') {
@@ -41,6 +46,12 @@ function where(req: Request, res: Response): Record<string, unknown> {
 }
 
 function toOciError(error: unknown): OciError {
+  // The database is down or unreachable: the request may be retried later, it is not a bug.
+  if (error instanceof DatabaseUnavailableError) {
+    return new OciError('UNAVAILABLE', error.message, { detail: { dependency: 'database', reason: error.reason }, cause: error });
+  }
+  // A full disk anywhere (blob storage, the fill's spool under dataDir): 507, retry once space is freed.
+  if (error instanceof StorageFullError || isNoSpaceError(error)) return storageFull(error as Error);
   // Body-parser style errors carry an HTTP status; a client error must not become a 500.
   const status = (error as { status?: unknown } | null)?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -27,6 +27,9 @@ export const upstreamViewSchema = z.object({
   tokenRealmHosts: z.array(z.string()),
   /** Only the timeouts configured; the others are the defaults (5, 30, 30 s). */
   timeouts: z.object({ connectSeconds: z.number().optional(), headersSeconds: z.number().optional(), bodyIdleSeconds: z.number().optional() }).optional(),
+  /** The project's own forward proxy and NO_PROXY list, when it has them (else the process's apply). */
+  proxy: z.string().optional(),
+  noProxy: z.string().optional(),
 });
 
 export const projectViewSchema = z.discriminatedUnion('kind', [
@@ -152,6 +155,8 @@ export function projectView(row: ProjectRow, sealer: SecretSealer | undefined): 
       customCa: upstream.caPem !== undefined,
       tokenRealmHosts: upstream.tokenRealmHosts ?? [],
       ...(upstream.timeouts !== undefined ? { timeouts: upstream.timeouts } : {}),
+      ...(upstream.proxy !== undefined ? { proxy: upstream.proxy } : {}),
+      ...(upstream.noProxy !== undefined ? { noProxy: upstream.noProxy } : {}),
     },
     tagTtlSeconds: settings.tagTtlSeconds,
     maxStaleSeconds: settings.maxStaleSeconds,

@@ -37,6 +37,8 @@ async function proxySettings(project: ProxyProjectConfig, options: SettingsOptio
   const stored: ProxyUpstreamSettings = { url: upstream.url, tokenRealmHosts: upstream.tokenRealmHosts };
   if (upstream.insecureSkipVerify) stored.insecureSkipVerify = true;
   if (upstream.timeouts !== undefined) stored.timeouts = upstream.timeouts;
+  if (upstream.proxy !== undefined) stored.proxy = upstream.proxy;
+  if (upstream.noProxy !== undefined) stored.noProxy = upstream.noProxy;
   if (upstream.caFile !== undefined) stored.caPem = await (options.readCaFile ?? ((path) => readFile(path, 'utf8')))(upstream.caFile);
   const credentials = credentialsOf(upstream);
   if (credentials !== undefined) stored.sealedCredentials = sealCredentials(project.name, credentials, options);
@@ -104,6 +106,8 @@ export function proxyInputOf(row: ProjectRow): Record<string, unknown> {
       insecureSkipVerify: upstream.insecureSkipVerify ?? false,
       tokenRealmHosts: upstream.tokenRealmHosts ?? [],
       ...(upstream.timeouts !== undefined ? { timeouts: upstream.timeouts } : {}),
+      ...(upstream.proxy !== undefined ? { proxy: upstream.proxy } : {}),
+      ...(upstream.noProxy !== undefined ? { noProxy: upstream.noProxy } : {}),
     },
   };
 }

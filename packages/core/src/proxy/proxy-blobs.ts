@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { OciError, parseDigest, satisfiableRange } from '@berth/oci';
-import type { MetadataStore } from '@berth/db';
+import { isDatabaseUnavailable, type MetadataStore } from '@berth/db';
 import { DigestMismatchError, type BlobStore, type ByteRange } from '@berth/storage';
 import { BlobSizeMismatchError, FillLockUnavailableError, FillWaitTimeoutError, type BlobFills, type FillRead } from '../fill/index.js';
 import { mapStorageError } from '../storage-errors.js';
@@ -71,7 +71,7 @@ export class ProxyBlobs {
     if (await this.isLinked(ctx, digest)) return { size: stored.size, outcome: { kind: 'hit' } };
     // Stored for another repository or project: only the upstream's word admits it here.
     await this.upstreamSize(ctx, digest);
-    await this.link(ctx, digest, stored.size);
+    await this.linkServed(ctx, digest, stored.size);
     return { size: stored.size, outcome: { kind: 'revalidated' } };
   }
 
@@ -204,10 +204,28 @@ export class ProxyBlobs {
     const key = `${ctx.name}@${digest}`;
     const seenAt = this.linked.get(key);
     if (seenAt !== undefined && this.now() - seenAt < LINK_MEMORY_MS) return true;
-    const repository = await this.metadata.getRepository(ctx.name);
-    if (repository === null || (await this.metadata.getLinkedBlob(repository.id, digest)) === null) return false;
+    try {
+      const repository = await this.metadata.getRepository(ctx.name);
+      if (repository === null || (await this.metadata.getLinkedBlob(repository.id, digest)) === null) return false;
+    } catch (error) {
+      // The database is down: the upstream's confirmation stands in for the link (see storedFor).
+      if (isDatabaseUnavailable(error)) return false;
+      throw error;
+    }
     this.remember(key);
     return true;
+  }
+
+  /**
+   * Link a blob the upstream has just confirmed. While the database is down the confirmation alone
+   * admits it (the access check is the upstream's word, not the row); a later read links it.
+   */
+  private async linkServed(ctx: ProxyContext, digest: string, size: number): Promise<void> {
+    try {
+      await this.link(ctx, digest, size);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+    }
   }
 
   /** Record that the repository has the blob (idempotent). */

@@ -1,5 +1,5 @@
 import { OciError, assertRepositoryName, projectOf } from '@berth/oci';
-import type { MetadataStore, ProjectRow } from '@berth/db';
+import { isDatabaseUnavailable, type MetadataStore, type ProjectRow } from '@berth/db';
 import type { ListPage } from '../listing.js';
 import { mergeAliasRepositories } from './merge-alias-repositories.js';
 import type { CacheOutcome } from './cache-status.js';
@@ -23,6 +23,8 @@ interface ProxyProject {
 
 /** How long project rows are reused between database reads (settings changes apply after this). */
 const PROJECT_CACHE_MS = 5_000;
+/** While the database is unavailable, how often the last project rows are given up for a new read. */
+const PROJECT_RETRY_MS = 1_000;
 
 /** Entry point of pull-through: which requests are proxied, and the proxied tag list. */
 export class ProxyService {
@@ -186,9 +188,19 @@ export class ProxyService {
   /** Proxy projects with their settings, read at most every PROJECT_CACHE_MS (not per request). */
   private async loadProjects(): Promise<{ proxies: Map<string, ProxyProject>; byNs: Map<string, ProxyProject> }> {
     if (this.projects !== undefined && this.now() - this.projects.at < PROJECT_CACHE_MS) return this.projects;
+    let rows;
+    try {
+      rows = await this.metadata.listProjects();
+    } catch (error) {
+      // The database is down: the settings read last are still the best answer, so what needs no
+      // database (remembered manifests, stored blobs) keeps being served. Asked again in a second.
+      if (!isDatabaseUnavailable(error) || this.projects === undefined) throw error;
+      this.projects.at = this.now() - PROJECT_CACHE_MS + PROJECT_RETRY_MS;
+      return this.projects;
+    }
     const proxies = new Map<string, ProxyProject>();
     const byNs = new Map<string, ProxyProject>();
-    for (const project of await this.metadata.listProjects()) {
+    for (const project of rows) {
       if (project.kind !== 'proxy') continue;
       const proxy = { project, settings: proxySettingsOf(project) };
       proxies.set(project.name, proxy);

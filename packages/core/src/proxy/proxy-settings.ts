@@ -11,6 +11,10 @@ export interface ProxyUpstreamSettings {
   tokenRealmHosts?: string[];
   /** As configured (seconds); the upstream client's defaults for those not given. */
   timeouts?: UpstreamTimeoutsConfig;
+  /** This project's forward proxy (both schemes), replacing HTTP_PROXY / HTTPS_PROXY. */
+  proxy?: string;
+  /** Hosts reached directly, replacing NO_PROXY. */
+  noProxy?: string;
 }
 
 /** A proxy project's settings: the configuration's, with the upstream as stored (credentials sealed). */

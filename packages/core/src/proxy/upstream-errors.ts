@@ -9,7 +9,12 @@ export function unavailableReason(error: unknown): string | undefined {
 /** The OCI error a client sees when the upstream failed and nothing cached can stand in. */
 export function upstreamFailure(error: unknown, what: string): never {
   if (error instanceof UpstreamUnavailableError) {
-    throw new OciError('UNAVAILABLE', `upstream unavailable (${error.reason}) and ${what} is not cached`, { cause: error });
+    // Which upstream, which host and why (refused, DNS, TLS, timeout, a 5xx): what an operator acts on.
+    const where = error.host !== undefined ? `${error.upstream} (${error.host})` : error.upstream;
+    throw new OciError('UNAVAILABLE', `upstream ${where} unavailable: ${error.detail}; ${what} is not cached`, {
+      detail: { upstream: error.upstream, ...(error.host !== undefined ? { host: error.host } : {}), reason: error.reason, error: error.detail },
+      cause: error,
+    });
   }
   if (error instanceof UpstreamError) {
     if (error.status < 400) {

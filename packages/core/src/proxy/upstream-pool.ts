@@ -1,5 +1,5 @@
 import type { ProjectRow } from '@berth/db';
-import type { UpstreamClient, UpstreamHooks, UpstreamLogger, UpstreamOptions } from '@berth/upstream';
+import type { UpstreamClient, UpstreamHooks, UpstreamLogger, UpstreamOptions, UpstreamProxySettings } from '@berth/upstream';
 import type { ProxySettings } from './proxy-settings.js';
 import type { SecretSealer } from './sealed-secrets.js';
 
@@ -12,7 +12,7 @@ export class UpstreamPool {
   constructor(
     private readonly factory: UpstreamFactory,
     private readonly sealer: SecretSealer | undefined,
-    private readonly observe: { logger?: UpstreamLogger; hooks?: (project: string) => UpstreamHooks } = {},
+    private readonly observe: { logger?: UpstreamLogger; hooks?: (project: string) => UpstreamHooks; proxy?: UpstreamProxySettings } = {},
   ) {}
 
   forProject(project: ProjectRow, settings: ProxySettings): UpstreamClient {
@@ -52,9 +52,26 @@ export class UpstreamPool {
         ...(bodyIdleSeconds !== undefined ? { bodyIdleMs: bodyIdleSeconds * 1000 } : {}),
       };
     }
+    const proxy = proxyOf(upstream, this.observe.proxy);
+    if (proxy !== undefined) options.proxy = proxy;
     if (this.observe.logger !== undefined) options.logger = this.observe.logger;
     const hooks = this.observe.hooks?.(name);
     if (hooks !== undefined) options.hooks = hooks;
     return options;
   }
+}
+
+/**
+ * The forward proxies of a project's upstream: its own `proxy` (for both schemes) or the process's
+ * (HTTP_PROXY / HTTPS_PROXY), with its own `noProxy` or the process's NO_PROXY.
+ */
+export function proxyOf(upstream: ProxySettings['upstream'], process: UpstreamProxySettings | undefined): UpstreamProxySettings | undefined {
+  const base: UpstreamProxySettings = upstream.proxy !== undefined ? { httpProxy: upstream.proxy, httpsProxy: upstream.proxy } : { ...process };
+  const noProxy = upstream.noProxy ?? process?.noProxy;
+  const settings: UpstreamProxySettings = {
+    ...(base.httpProxy !== undefined ? { httpProxy: base.httpProxy } : {}),
+    ...(base.httpsProxy !== undefined ? { httpsProxy: base.httpsProxy } : {}),
+    ...(noProxy !== undefined ? { noProxy } : {}),
+  };
+  return settings.httpProxy === undefined && settings.httpsProxy === undefined ? undefined : settings;
 }

@@ -1,6 +1,7 @@
 import { parseContentRange } from '@berth/oci';
 import { rangeHeaders, type UploadState } from '@berth/core';
 import { mountRefused } from '../../auth/v2-guard.js';
+import { uploadBody } from '../../http/body.js';
 import { hasBody, queryValue, type RouteContext } from '../../http/context.js';
 import type { MethodTable } from './router.js';
 
@@ -37,7 +38,7 @@ export const uploadRoutes: MethodTable = {
       ...(from !== undefined ? { from } : {}),
       ...(queryValue(req, 'digest-algorithm') !== undefined ? { algorithm: queryValue(req, 'digest-algorithm') } : {}),
       // A monolithic POST carries the digest; its body may be empty (the empty blob).
-      ...(digest !== undefined ? { body: req } : {}),
+      ...(digest !== undefined ? { body: uploadBody(req) } : {}),
     };
     const result = await services.uploads.start(name, options);
     if (result.kind === 'created') sendCreated(ctx, name, result.digest);
@@ -55,11 +56,11 @@ export const uploadSessionRoutes: MethodTable = {
     const [name = '', id = ''] = ctx.params;
     const header = ctx.req.headers['content-range'];
     const range = header === undefined ? undefined : parseContentRange(header);
-    sendProgress(ctx, name, await ctx.services.uploads.append(name, id, ctx.req, range), 202);
+    sendProgress(ctx, name, await ctx.services.uploads.append(name, id, uploadBody(ctx.req), range), 202);
   },
   async PUT(ctx) {
     const [name = '', id = ''] = ctx.params;
-    const body = hasBody(ctx.req) ? ctx.req : undefined;
+    const body = hasBody(ctx.req) ? uploadBody(ctx.req) : undefined;
     const blob = await ctx.services.uploads.finish(name, id, queryValue(ctx.req, 'digest'), body);
     sendCreated(ctx, name, blob.digest);
   },
