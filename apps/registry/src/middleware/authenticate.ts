@@ -17,7 +17,7 @@ export function authenticate(auth: AuthRuntime): RequestHandler {
     let principal: Principal;
     if (credentials.kind === 'none') principal = { kind: 'anonymous' };
     else if (credentials.kind === 'malformed') throw new AdminError('UNAUTHORIZED', credentials.reason);
-    else if (credentials.kind === 'basic') principal = await passwordLogin(auth.access, credentials.username, credentials.password, (message) => new AdminError('UNAUTHORIZED', message));
+    else if (credentials.kind === 'basic') principal = await passwordLogin(auth.access, credentials.username, credentials.password, req.ip, (message) => new AdminError('UNAUTHORIZED', message));
     else principal = await tokenLogin(auth, credentials.token);
     setIdentity(res, { principal });
     next();

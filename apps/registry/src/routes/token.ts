@@ -1,10 +1,12 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { parseScopes, ScopeError, TokenInvalidError, type Principal, type Scope, type TokenSubject } from '@berth/auth';
+import { ANONYMOUS_ACCOUNT } from '@berth/core';
 import { OciError } from '@berth/oci';
 import type { AuthRuntime } from '../auth/v2-guard.js';
 import { readCredentials } from '../auth/credentials.js';
 import { passwordLogin } from '../auth/password-login.js';
 import { queryValue, queryValues } from '../http/context.js';
+import { setAccount } from '../http/identity.js';
 import { setRoute } from '../http/request-scope.js';
 
 /**
@@ -35,7 +37,7 @@ export function tokenRouter(auth: AuthRuntime): Router {
       const username = field('username');
       const password = field('password');
       if (username === undefined || password === undefined) throw new OciError('UNSUPPORTED', 'grant_type=password needs username and password', { status: 400 });
-      const principal = await login(auth, username, password);
+      const principal = await login(auth, req, username, password);
       await respond(auth, res, principal, scopes, { refresh: true, legacy: false });
       return;
     }
@@ -71,12 +73,12 @@ function checkService(auth: AuthRuntime, service: string | undefined): void {
 async function loginFromHeader(auth: AuthRuntime, req: Request): Promise<Principal> {
   const credentials = readCredentials(req);
   if (credentials.kind === 'none') return { kind: 'anonymous' };
-  if (credentials.kind === 'basic') return login(auth, credentials.username, credentials.password);
+  if (credentials.kind === 'basic') return login(auth, req, credentials.username, credentials.password);
   throw new OciError('UNAUTHORIZED', credentials.kind === 'malformed' ? credentials.reason : 'the token endpoint takes Basic credentials');
 }
 
-function login(auth: AuthRuntime, username: string, password: string): Promise<Principal> {
-  return passwordLogin(auth.access, username, password, (message) => new OciError('UNAUTHORIZED', message));
+function login(auth: AuthRuntime, req: Request, username: string, password: string): Promise<Principal> {
+  return passwordLogin(auth.access, username, password, req.ip, (message) => new OciError('UNAUTHORIZED', message));
 }
 
 async function fromRefreshToken(auth: AuthRuntime, token: string | undefined): Promise<Principal> {
@@ -106,6 +108,7 @@ async function respond(
   options: { refresh: boolean; legacy: boolean },
 ): Promise<void> {
   const subject = subjectOf(principal);
+  setAccount(res, subject.kind === 'anonymous' ? ANONYMOUS_ACCOUNT : subject.name);
   const access = await auth.access.grant(principal, scopes);
   const issued = await auth.tokens.issueAccessToken(subject, access);
   const body: Record<string, unknown> = {

@@ -17,6 +17,7 @@ import {
 } from '@berth/auth';
 import type { MetadataStore, RobotRow, UserRow } from '@berth/db';
 import { projectOf } from '@berth/oci';
+import { RegistryAudit } from '../audit/registry-audit.js';
 
 /** Why a password login failed. `locked`: too many recent failures for this account. */
 export class AuthenticationError extends Error {
@@ -58,6 +59,7 @@ export class AccessService {
   private readonly now: () => Date;
   private readonly visibilities = new Map<string, { value: ProjectVisibility | null; at: number }>();
   private readonly logins = new Map<string, { principal: Principal; until: number }>();
+  private readonly audit: RegistryAudit;
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -65,10 +67,16 @@ export class AccessService {
     private readonly options: AccessOptions,
   ) {
     this.now = options.now ?? (() => new Date());
+    this.audit = new RegistryAudit(metadata.accounts);
   }
 
-  /** A user (`alice`) or robot (`robot$project+ci`) logging in; throws AuthenticationError. */
-  async authenticatePassword(account: string, password: string): Promise<Principal> {
+  /**
+   * A user (`alice`) or robot (`robot$project+ci`) logging in from `address`; throws
+   * AuthenticationError. A failed check is audited (`login.failed`, or `login.lockout` when it
+   * locked the account); refusals while locked are only logged, so a locked account cannot be made
+   * to write a row per request without paying for a password check.
+   */
+  async authenticatePassword(account: string, password: string, address?: string): Promise<Principal> {
     const wait = this.throttle.retryAfterSeconds(account);
     if (wait > 0) {
       this.options.logger?.warn({ account, retryAfterSeconds: wait }, 'login refused: account locked after failed attempts');
@@ -77,7 +85,10 @@ export class AccessService {
     const principal = await this.checkPasswordRemembered(account, password);
     if (principal === null) {
       const { lockedForSeconds } = this.throttle.recordFailure(account);
-      this.options.logger?.warn({ account, lockedForSeconds }, 'login failed');
+      this.options.logger?.warn({ account, lockedForSeconds, ...(address !== undefined ? { clientAddress: address } : {}) }, 'login failed');
+      const actor = { account, ...(address !== undefined ? { address } : {}) };
+      if (lockedForSeconds > 0) await this.audit.loginEvent(actor, 'login.lockout', { lockedForSeconds });
+      else await this.audit.loginEvent(actor, 'login.failed', {});
       throw new AuthenticationError('credentials');
     }
     this.throttle.recordSuccess(account);

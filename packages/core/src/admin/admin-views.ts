@@ -89,6 +89,11 @@ export const auditEventViewSchema = z.object({
   target: z.string(),
   before: z.record(z.string(), z.unknown()).nullable(),
   after: z.record(z.string(), z.unknown()).nullable(),
+  /** The caller's address; null for configuration and for events recorded before it was kept. */
+  clientAddress: z.string().nullable(),
+  /** The project and repository the event concerns, when it concerns one. */
+  project: z.string().nullable(),
+  repository: z.string().nullable(),
 });
 export type AuditEventView = z.infer<typeof auditEventViewSchema>;
 
@@ -181,7 +186,18 @@ export function userView(row: UserRow): UserView {
 }
 
 export function auditEventView(row: AuditEventRow): AuditEventView {
-  return { id: row.id, at: row.at.toISOString(), actor: row.actor, action: row.action, target: row.target, before: row.before, after: row.after };
+  return {
+    id: row.id,
+    at: row.at.toISOString(),
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    before: row.before,
+    after: row.after,
+    clientAddress: row.clientAddress,
+    project: row.project,
+    repository: row.repository,
+  };
 }
 
 export function cacheStatsView(
