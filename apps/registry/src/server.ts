@@ -42,6 +42,7 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
           cacheCounts: (project) => metrics.cacheCounts(project),
           ...(runtime.queue !== undefined ? { jobs: runtime.queue } : {}),
           bootstrapAdmin: config.auth.admin.username,
+          ...(config.projectsDeclaredIn !== undefined ? { projectsDeclaredIn: config.projectsDeclaredIn } : {}),
           // Accounts and visibility changed through the API apply to this process's next request.
           afterChange: () => auth.access.forgetCached(),
           ...(sealer !== undefined ? { sealer } : {}),

@@ -6,12 +6,15 @@ export function loadConfigOrExit(program: string): BerthConfig {
   try {
     return loadConfig({ argv: process.argv.slice(2) });
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${program}: invalid configuration\n${error.message}\n`);
-      process.exit(2);
-    }
+    if (error instanceof ConfigError) exitOnConfigError(program, error);
     throw error;
   }
+}
+
+/** A configuration Berth refuses: printed as such, exit code 2 (nothing else was started). */
+function exitOnConfigError(program: string, error: ConfigError): never {
+  process.stderr.write(`${program}: invalid configuration\n${error.message}\n`);
+  process.exit(2);
 }
 
 /** On SIGTERM or SIGINT: log, `close()` (once, whatever signals follow), and exit (1 when closing failed). */
@@ -36,9 +39,13 @@ export function closeOnSignals(logger: Logger, close: () => Promise<void>): void
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-/** Run a process's main; a failure to start is printed and ends the process with code 1. */
+/**
+ * Run a process's main; a failure to start is printed and ends the process with code 1, a
+ * configuration refused while starting (e.g. a project's kind changed) like an invalid one, code 2.
+ */
 export function runMain(program: string, main: () => Promise<void>): void {
   main().catch((error: unknown) => {
+    if (error instanceof ConfigError) exitOnConfigError(program, error);
     process.stderr.write(`${program}: failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
     process.exit(1);
   });

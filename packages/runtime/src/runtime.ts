@@ -60,7 +60,17 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
   );
   const sealer = await loadSecretSealer(config);
   const metrics = createMetrics();
-  await applyConfiguredProjects(metadata, config.projects, sealer);
+  try {
+    await applyConfiguredProjects(metadata, config.projects, {
+      logger,
+      ...(sealer !== undefined ? { sealer } : {}),
+      ...(config.projectsDeclaredIn !== undefined ? { declaredIn: config.projectsDeclaredIn } : {}),
+    });
+  } catch (error) {
+    // A refused configuration (ConfigError) ends the start; nothing else holds the database yet.
+    await metadata.close();
+    throw error;
+  }
   const redis = await openRedisDrivers(config, logger);
   const referrersCache = createReferrersCache(config, redis?.referrersCache);
   metrics.observeReferrersCache(referrersCache);

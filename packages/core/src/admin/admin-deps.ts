@@ -26,6 +26,11 @@ export interface AdminDeps {
   cacheCounts?: CacheCounts;
   /** The background job queue; absent when this deployment runs no jobs. */
   jobs?: JobsStatus;
+  /**
+   * Where the configuration declares its projects (the file's path, or BERTH_PROJECTS): named in
+   * the 409 that refuses changes to a configuration-owned project, and shown in its view.
+   */
+  projectsDeclaredIn?: string;
   /** The administrator bootstrapped from configuration (auth.admin.username): never deleted, disabled or demoted. */
   bootstrapAdmin?: string;
   /**

@@ -15,7 +15,19 @@ const timestamp = z.iso.datetime({ offset: true });
 const role = z.enum(['guest', 'developer', 'maintainer', 'admin']);
 const permission = z.enum(['pull', 'push', 'delete']);
 
-const projectBase = { name: z.string(), public: z.boolean(), createdAt: timestamp, updatedAt: timestamp };
+const projectBase = {
+  name: z.string(),
+  public: z.boolean(),
+  /**
+   * Who owns the settings. `configuration`: declared in the configuration (applied at every start);
+   * the admin API refuses to change or delete it (409), members and robots stay with the API.
+   */
+  managedBy: z.enum(['api', 'configuration']),
+  /** For `configuration`: the file (or environment variable) that declares the project. */
+  declaredIn: z.string().optional(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+};
 
 export const upstreamViewSchema = z.object({
   url: z.string(),
@@ -136,8 +148,16 @@ export const meViewSchema = z.object({
 });
 export type MeView = z.infer<typeof meViewSchema>;
 
-export function projectView(row: ProjectRow, sealer: SecretSealer | undefined): ProjectView {
-  const base = { name: row.name, public: row.public, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+/** `declaredIn`: where the configuration's projects are declared (shown for configuration-owned ones). */
+export function projectView(row: ProjectRow, sealer: SecretSealer | undefined, declaredIn?: string): ProjectView {
+  const base = {
+    name: row.name,
+    public: row.public,
+    managedBy: row.managedBy,
+    ...(row.managedBy === 'configuration' && declaredIn !== undefined ? { declaredIn } : {}),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
   if (row.kind === 'hosted') return { ...base, kind: 'hosted' };
   const { upstream, ...settings } = proxySettingsOf(row);
   return {

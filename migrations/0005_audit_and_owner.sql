@@ -9,3 +9,8 @@ UPDATE "audit_events" SET "project" = substring("target" from 9) WHERE "target" 
 UPDATE "audit_events" SET "project" = split_part(substring("target" from 8), '/', 1) WHERE "target" LIKE 'member:%';--> statement-breakpoint
 UPDATE "audit_events" SET "project" = split_part(substring("target" from 13), '+', 1) WHERE "target" LIKE 'robot:robot$%';--> statement-breakpoint
 UPDATE "audit_events" SET "repository" = substring("target" from 12), "project" = split_part(substring("target" from 12), '/', 1) WHERE "target" LIKE 'repository:%';
+--> statement-breakpoint
+ALTER TABLE "projects" ADD COLUMN "managed_by" text DEFAULT 'api' NOT NULL;--> statement-breakpoint
+ALTER TABLE "projects" ADD CONSTRAINT "projects_managed_by_check" CHECK ("projects"."managed_by" in ('api', 'configuration'));--> statement-breakpoint
+-- Projects the configuration applied before are its own; the next start confirms or releases them.
+UPDATE "projects" SET "managed_by" = 'configuration' WHERE "name" IN (SELECT "project" FROM "audit_events" WHERE "actor" = 'config' AND "action" = 'project.apply');
