@@ -5,6 +5,7 @@ import { byteOrder, freshRepository, sha256 } from './fixtures.js';
 import { registerAccountCases } from './account-contract-cases.js';
 import { registerLifecycleCases } from './lifecycle-contract-cases.js';
 import { registerManifestCases } from './manifest-contract-cases.js';
+import { registerMergeRepositoryCases } from './merge-repository-contract-cases.js';
 import { registerMigrationCases } from './migration-contract-cases.js';
 import { registerProjectAdminCases } from './project-admin-contract-cases.js';
 
@@ -136,6 +137,7 @@ export function describeMetadataStoreContract(name: string, open: () => Promise<
 
     registerProjectAdminCases(getStore);
     registerManifestCases(getStore);
+    registerMergeRepositoryCases(getStore);
 
     describe('uploads', () => {
       it('creates, advances with compare-and-set, and deletes', async () => {

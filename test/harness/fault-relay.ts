@@ -16,6 +16,8 @@ export interface FaultRule {
   times?: number;
   /** Wait this long before forwarding (or answering). */
   delayMs?: number;
+  /** Wait until this settles before forwarding (or answering): held until the test says so, however slow the machine. */
+  hold?: Promise<unknown>;
   /** Answer this status (e.g. 503, 429) without asking the upstream. */
   status?: number;
   /** Forward, then destroy the connection after this many body bytes. */
@@ -118,6 +120,13 @@ export async function startFaultRelay(targetUrl: string): Promise<FaultRelay> {
       }
       forward(incoming, outgoing, rule);
     };
+    if (rule?.hold !== undefined) {
+      const go = () => {
+        if (!outgoing.destroyed) act();
+      };
+      void rule.hold.then(go, go);
+      return;
+    }
     if (rule?.delayMs === undefined) return act();
     const timer = setTimeout(() => {
       delays.delete(timer);

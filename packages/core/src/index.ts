@@ -10,6 +10,7 @@ export { ReferrersService, type ReferrersPage } from './referrers.js';
 export * from './referrers-cache/index.js';
 export { InProcessContentVersions, type ContentChangeListener, type ContentVersions } from './proxy/content-versions.js';
 export { applyConfiguredProjects } from './configured-projects.js';
+export { mergeAliasRepositories, type MergedRepository } from './proxy/merge-alias-repositories.js';
 export type { ProxyDeps } from './registry.js';
 export { ProxyService } from './proxy/proxy-service.js';
 export type { ProxyContext } from './proxy/proxy-context.js';

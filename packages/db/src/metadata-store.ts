@@ -211,6 +211,14 @@ export interface MetadataStore {
   ensureRepository(projectId: number, name: string): Promise<RepositoryRow>;
   /** Repository names in lexical order (for _catalog). */
   listRepositories(page: Page): Promise<string[]>;
+  /** One project's repository names, in lexical order. */
+  projectRepositoryNames(projectId: number): Promise<string[]>;
+  /**
+   * Fold repository `fromName` into `intoName` of the same project (renamed when `intoName` does not
+   * exist): links, manifests, tags and uploads move; a pushed manifest or tag wins over a cached one.
+   * False when `fromName` is not a repository of the project.
+   */
+  mergeRepositoryInto(projectId: number, fromName: string, intoName: string): Promise<boolean>;
 
   // Blobs (global by digest) and their links to repositories
   /** Record a stored blob and link it to the repository (idempotent); clears a GC mark. Claim first (claimBlob). */

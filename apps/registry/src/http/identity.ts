@@ -34,8 +34,13 @@ export function accountOf(res: Response): string | undefined {
   return res.locals[ACCOUNT_KEY] as string | undefined;
 }
 
-/** Who did this, for an audit row: the account (anonymous when none was established) and `req.ip`. */
+/**
+ * Who did this, for an audit row: the account (anonymous when none was established) and the
+ * client's own address (the one trusted proxies forwarded; not widened to a /64 as the login
+ * throttle counts IPv6 clients).
+ */
 export function actorOf(req: Request, res: Response): Actor {
-  const address = req.ip;
-  return { account: accountOf(res) ?? ANONYMOUS_ACCOUNT, ...(address !== undefined ? { address } : {}) };
+  const address = req.ip ?? req.socket.remoteAddress ?? '';
+  const ipv4Mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  return { account: accountOf(res) ?? ANONYMOUS_ACCOUNT, address: ipv4Mapped ?? (address === '' ? 'unknown' : address) };
 }

@@ -78,7 +78,7 @@ async function loginFromHeader(auth: AuthRuntime, req: Request): Promise<Princip
 }
 
 function login(auth: AuthRuntime, req: Request, username: string, password: string): Promise<Principal> {
-  return passwordLogin(auth.access, username, password, req.ip, (message) => new OciError('UNAUTHORIZED', message));
+  return passwordLogin(auth.access, req, username, password, (message) => new OciError('UNAUTHORIZED', message));
 }
 
 async function fromRefreshToken(auth: AuthRuntime, token: string | undefined): Promise<Principal> {
@@ -92,12 +92,14 @@ async function fromRefreshToken(auth: AuthRuntime, token: string | undefined): P
   }
   // A refresh token outlives the access it grants: the account must still be usable now.
   const principal = await auth.access.principalForSubject(subject);
-  if (principal === null) throw new OciError('UNAUTHORIZED', 'the account of this refresh token is disabled, expired or gone');
+  if (principal === null) throw new OciError('UNAUTHORIZED', 'the account of this refresh token is disabled, expired or gone, or its credentials changed since the token was issued');
   return principal;
 }
 
+/** An account's tokens carry its credential stamp, so a new password or a disabling revokes the refresh token. */
 function subjectOf(principal: Principal): TokenSubject {
-  return principal.kind === 'anonymous' ? { kind: 'anonymous', name: '' } : { kind: principal.kind, name: principal.name };
+  if (principal.kind === 'anonymous') return { kind: 'anonymous', name: '' };
+  return { kind: principal.kind, name: principal.name, credentialStamp: principal.credentialStamp };
 }
 
 async function respond(

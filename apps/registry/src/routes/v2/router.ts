@@ -73,6 +73,8 @@ export function v2Router(services: RegistryServices, options: { publicUrl?: stri
           params[0] = await services.proxy.nameForNamespace(ns, requestedName);
           res.setHeader('OCI-Namespace', ns);
         }
+        // Every name of one upstream repository is answered as that one repository (proxy projects).
+        if (params.length > 0) params[0] = await services.proxy.canonicalName(params[0] ?? '');
         if (params.length > 0) setRoute(res, route.name, projectOfRepository(params[0] ?? ''));
         // The guard establishes the account; without authentication every caller is anonymous.
         if (options.guard === undefined) setAccount(res, ANONYMOUS_ACCOUNT);
