@@ -56,7 +56,10 @@ describe('projects declared in configuration', () => {
       });
       const deleted = await api.call('DELETE', '/projects/hub', { as: ADMIN });
       expect(deleted.status).toBe(409);
-      expect(errorOf(deleted).message).toContain(`project hub is declared in ${configFile()}`);
+      expect(errorOf(deleted).message).toBe(`project hub is declared in ${configFile()}: remove it there first to delete it through the API`);
+      const empty = await api.call('PATCH', '/projects/hub', { as: ADMIN, body: {} });
+      expect(empty.status).toBe(409);
+      expect(errorOf(empty).message).toBe(`project hub is declared in ${configFile()}: change its settings there`);
 
       // Members stay with the API; a maintainer of the project is refused like the administrator.
       const maintainer = await createUser(api, 'hub-keeper');

@@ -85,7 +85,7 @@ export class ProjectAdmin {
   async remove(principal: Principal, name: string): Promise<void> {
     const caller = requireCaller(principal);
     const row = await projectFor(this.deps.metadata, caller, name, 'admin');
-    this.assertManagedByApi(row, []);
+    this.assertManagedByApi(row, 'delete');
     if (!(await this.deps.metadata.deleteProject(row.name))) throw new AdminError('NOT_FOUND', `project ${name} not found`, { project: name });
     await this.audit.record(caller, 'project.delete', `project:${row.name}`, this.view(row), null);
     await this.deps.proxy?.forgetProject(row.id);
@@ -98,17 +98,18 @@ export class ProjectAdmin {
   /**
    * A project declared in configuration is configured there only: every replica applies the same
    * file at start, so a change through the API would be undone (or differ between replicas).
-   * `settings` are the fields the caller tried to change; none means a delete.
+   * `change` is the fields the caller tried to change, or `delete`.
    */
-  private assertManagedByApi(row: ProjectRow, settings: string[]): void {
+  private assertManagedByApi(row: ProjectRow, change: string[] | 'delete'): void {
     if (row.managedBy !== 'configuration') return;
     const source = this.deps.projectsDeclaredIn ?? 'the configuration';
-    const what = settings.length === 0 ? 'remove it there first to delete it through the API' : `change ${settings.join(', ')} there`;
+    const what =
+      change === 'delete' ? 'remove it there first to delete it through the API' : change.length === 0 ? 'change its settings there' : `change ${change.join(', ')} there`;
     throw new AdminError('CONFLICT', `project ${row.name} is declared in ${source}: ${what}`, {
       project: row.name,
       managedBy: 'configuration',
       declaredIn: source,
-      ...(settings.length > 0 ? { settings } : {}),
+      ...(change !== 'delete' ? { settings: change } : {}),
     });
   }
 
