@@ -1,8 +1,7 @@
 import type { Request, Response } from 'express';
 import { claimAllows, TokenInvalidError, type RepositoryAction, type TokenService } from '@berth/auth';
-import type { AccessService } from '@berth/core';
+import { ANONYMOUS_ACCOUNT, type AccessService } from '@berth/core';
 import { assertRepositoryName, OciError } from '@berth/oci';
-import { ANONYMOUS_ACCOUNT } from '@berth/core';
 import { setAccount } from '../http/identity.js';
 import { unauthorized } from './challenge.js';
 import { baseUrlOf, readCredentials } from './credentials.js';
