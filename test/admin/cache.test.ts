@@ -43,17 +43,17 @@ afterAll(async () => {
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
 
-const pullManifest = (): Promise<DanceResult> =>
-  tokenFetch(setup.berth.url, 'GET', `/v2/${REPOSITORY}/manifests/v1`, { headers: { Accept: MANIFEST_ACCEPT } }, credentials);
-const stats = (): Promise<Stats> => api.expect<Stats>(200, 'GET', '/projects/hub/cache/stats', { as: ADMIN });
+const pullManifest = (repository = REPOSITORY): Promise<DanceResult> =>
+  tokenFetch(setup.berth.url, 'GET', `/v2/${repository}/manifests/v1`, { headers: { Accept: MANIFEST_ACCEPT } }, credentials);
+const stats = (project = 'hub'): Promise<Stats> => api.expect<Stats>(200, 'GET', `/projects/${project}/cache/stats`, { as: ADMIN });
 
 /** Pull the manifest and every blob it names; the manifest answer and how many blobs it names. */
-async function pullImage(): Promise<{ manifest: DanceResult; blobs: number }> {
-  const manifest = await pullManifest();
+async function pullImage(repository = REPOSITORY): Promise<{ manifest: DanceResult; blobs: number }> {
+  const manifest = await pullManifest(repository);
   expect(manifest.status).toBe(200);
   const doc = manifest.json<{ config: { digest: string }; layers: Array<{ digest: string }> }>();
   for (const digest of [doc.config.digest, ...doc.layers.map((layer) => layer.digest)]) {
-    const blob = await tokenFetch(setup.berth.url, 'GET', `/v2/${REPOSITORY}/blobs/${digest}`, {}, credentials);
+    const blob = await tokenFetch(setup.berth.url, 'GET', `/v2/${repository}/blobs/${digest}`, {}, credentials);
     expect(blob.status).toBe(200);
   }
   return { manifest, blobs: 1 + doc.layers.length };
@@ -107,13 +107,16 @@ describe('cache statistics and purge', () => {
   });
 
   it('reports the stored bytes against a quota set through the API, and the retention', async () => {
-    await pullImage();
-    const patched = await api.expect<{ quota?: unknown; retentionDays?: number }>(200, 'PATCH', '/projects/hub', { as: ADMIN, body: { quota: { maxBytes: '1MiB' }, retentionDays: 7 } });
+    // `hub` is declared in the configuration, which owns its settings: a project of the API's own.
+    expect((await api.call('PATCH', '/projects/hub', { as: ADMIN, body: { retentionDays: 7 } })).status).toBe(409);
+    await api.expect(201, 'POST', '/projects', { as: ADMIN, body: { kind: 'proxy', name: 'apihub', upstream: { url: setup.relay.url } } });
+    await pullImage('apihub/library/app');
+    const patched = await api.expect<{ quota?: unknown; retentionDays?: number }>(200, 'PATCH', '/projects/apihub', { as: ADMIN, body: { quota: { maxBytes: '1MiB' }, retentionDays: 7 } });
     expect(patched).toMatchObject({ quota: { maxBytes: 1024 * 1024, lowWaterPercent: 80 }, retentionDays: 7 });
-    const withQuota = await stats();
+    const withQuota = await stats('apihub');
     expect(withQuota.blobBytes).toBeGreaterThan(4096);
     expect(withQuota).toMatchObject({ retentionDays: 7, quota: { maxBytes: 1024 * 1024, lowWaterPercent: 80, usedPercent: Math.round((withQuota.blobBytes / (1024 * 1024)) * 1000) / 10 } });
-    const refused = await api.call('PATCH', '/projects/hub', { as: ADMIN, body: { quota: { maxBytes: 'lots' } } });
+    const refused = await api.call('PATCH', '/projects/apihub', { as: ADMIN, body: { quota: { maxBytes: 'lots' } } });
     expect(refused.status).toBe(400);
     expect(JSON.stringify(errorOf(refused).detail)).toContain('quota.maxBytes');
   });

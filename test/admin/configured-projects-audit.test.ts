@@ -23,7 +23,7 @@ describe('applyConfiguredProjects audit', () => {
     const sealer = new SecretSealer(randomBytes(32));
     const hub = { name: 'hub', kind: 'proxy', upstream: { url: 'https://r.example.test', username: 'bob', password: 'hunter2-secret' } };
 
-    await applyConfiguredProjects(metadata, projects(hub), sealer);
+    await applyConfiguredProjects(metadata, projects(hub), { sealer });
     const created = await metadata.accounts.listAudit({ limit: 10 });
     expect(created.map((e) => [e.actor, e.action, e.target, e.before])).toEqual([
       ['config', 'project.apply', 'project:local', null],
@@ -32,11 +32,11 @@ describe('applyConfiguredProjects audit', () => {
     const hubRow = await metadata.getProject('hub');
 
     // The same configuration again (credentials sealed anew would differ): nothing changes.
-    await applyConfiguredProjects(metadata, projects(hub), sealer);
+    await applyConfiguredProjects(metadata, projects(hub), { sealer });
     expect(await metadata.accounts.listAudit({ limit: 10 })).toHaveLength(2);
     expect((await metadata.getProject('hub'))?.updatedAt).toEqual(hubRow?.updatedAt);
 
-    await applyConfiguredProjects(metadata, projects({ ...hub, tagTtlSeconds: 30, public: true }), sealer);
+    await applyConfiguredProjects(metadata, projects({ ...hub, tagTtlSeconds: 30, public: true }), { sealer });
     const [changed] = await metadata.accounts.listAudit({ limit: 1 });
     expect(changed).toMatchObject({
       actor: 'config',
@@ -47,7 +47,7 @@ describe('applyConfiguredProjects audit', () => {
     });
     expect(changed?.after).not.toHaveProperty('upstreamCredentials');
 
-    await applyConfiguredProjects(metadata, projects({ ...hub, tagTtlSeconds: 30, public: true, upstream: { ...hub.upstream, password: 'rotated-secret' } }), sealer);
+    await applyConfiguredProjects(metadata, projects({ ...hub, tagTtlSeconds: 30, public: true, upstream: { ...hub.upstream, password: 'rotated-secret' } }), { sealer });
     const [rotated] = await metadata.accounts.listAudit({ limit: 1 });
     expect(rotated?.after).toMatchObject({ upstreamCredentials: 'changed' });
 

@@ -288,6 +288,9 @@ export function registerAccountCases(getStore: () => MetadataStore): void {
         target: 'project:p0',
         before: null,
         after: { public: true, nested: { list: [0, 'ü'] } },
+        clientAddress: null,
+        project: null,
+        repository: null,
       });
       const newestFirst = [...recorded].reverse();
 
@@ -299,6 +302,33 @@ export function registerAccountCases(getStore: () => MetadataStore): void {
       const ids = [...firstPage, ...secondPage].map((event) => event.id);
       expect(ids).toEqual([...ids].sort((a, b) => b - a));
       expect(await accounts.listAudit({ limit: 0 })).toEqual([]);
+    });
+
+    it('filters by project, repository, action and actor, all given at once', async () => {
+      const { accounts } = getStore();
+      const [alice, bob] = [unique('alice'), unique('bob')];
+      const [app, other] = [unique('app'), unique('other')];
+      const event = (actor: string, action: string, project: string, repository: string | null) =>
+        accounts.recordAudit({ actor, action, target: `manifest:${repository ?? project}`, before: null, after: {}, clientAddress: '127.0.0.1', project, repository });
+      const pushed = await event(alice, 'tag.push', app, `${app}/web`);
+      await event(alice, 'tag.push', app, `${app}/api`);
+      await event(bob, 'tag.push', app, `${app}/web`);
+      await event(alice, 'tag.delete', app, `${app}/web`);
+      await event(alice, 'tag.push', other, `${other}/web`);
+      await event(alice, 'project.update', app, null);
+
+      const actions = (rows: Array<{ actor: string; action: string; repository: string | null }>) => rows.map((r) => `${r.actor === alice ? 'alice' : 'bob'} ${r.action} ${r.repository ?? '-'}`);
+      expect(actions(await accounts.listAudit({ limit: 100, project: app }))).toEqual([
+        'alice project.update -',
+        `alice tag.delete ${app}/web`,
+        `bob tag.push ${app}/web`,
+        `alice tag.push ${app}/api`,
+        `alice tag.push ${app}/web`,
+      ]);
+      expect(await accounts.listAudit({ limit: 100, project: app, repository: `${app}/web`, action: 'tag.push', actor: alice })).toEqual([pushed]);
+      expect(pushed).toMatchObject({ clientAddress: '127.0.0.1', project: app, repository: `${app}/web` });
+      expect(actions(await accounts.listAudit({ limit: 100, actor: bob }))).toEqual([`bob tag.push ${app}/web`]);
+      expect(await accounts.listAudit({ limit: 100, repository: `${app}/nothing` })).toEqual([]);
     });
   });
 

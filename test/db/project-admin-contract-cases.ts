@@ -30,6 +30,18 @@ export function registerProjectAdminCases(getStore: () => MetadataStore): void {
       expect((await store.upsertProject(name, 'hosted', {}, {})).public).toBe(false);
     });
 
+    it('upsertProject makes a project configuration-owned; other creations are API-owned; updateProject hands it back', async () => {
+      const store = getStore();
+      expect((await store.ensureProject(unique('pushed'), 'hosted', {})).managedBy).toBe('api');
+      const name = unique('owned');
+      expect((await store.createProject(name, 'hosted', {}, { public: false })).managedBy).toBe('api');
+      expect((await store.upsertProject(name, 'hosted', {})).managedBy).toBe('configuration');
+      expect(await store.getProject(name)).toMatchObject({ managedBy: 'configuration' });
+      expect((await store.updateProject(name, { public: true }))?.managedBy).toBe('configuration');
+      expect((await store.updateProject(name, { managedBy: 'api' }))?.managedBy).toBe('api');
+      expect((await store.listProjects()).find((row) => row.name === name)?.managedBy).toBe('api');
+    });
+
     it('updateProject changes only what the patch names', async () => {
       const store = getStore();
       const name = unique('patched');

@@ -43,10 +43,10 @@ function blob(): { bytes: Buffer; digest: string } {
 
 async function push(name: string, content: { bytes: Buffer; digest: string }, chunked: boolean): Promise<void> {
   if (!chunked) {
-    await services.uploads.start(name, { digest: content.digest, body: Readable.from([content.bytes]) });
+    await services.uploads.start(name, { digest: content.digest, body: Readable.from([content.bytes]), actor: { account: 'test' } });
     return;
   }
-  const started = await services.uploads.start(name, {});
+  const started = await services.uploads.start(name, { actor: { account: 'test' } });
   if (started.kind !== 'session') throw new Error('expected an upload session');
   await services.uploads.finish(name, started.upload.id, content.digest, Readable.from([content.bytes]));
 }

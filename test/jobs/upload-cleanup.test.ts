@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 async function session(bytes: number): Promise<string> {
-  const started = await services.uploads.start('cleanup/app', {});
+  const started = await services.uploads.start('cleanup/app', { actor: { account: 'test' } });
   if (started.kind !== 'session') throw new Error('expected an upload session');
   await services.uploads.append('cleanup/app', started.upload.id, Readable.from([Buffer.alloc(bytes, 7)]));
   return started.upload.id;

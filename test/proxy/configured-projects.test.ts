@@ -27,7 +27,7 @@ describe('applyConfiguredProjects', () => {
       },
     });
     const sealer = new SecretSealer(randomBytes(32));
-    await applyConfiguredProjects(metadata, config.projects, sealer);
+    await applyConfiguredProjects(metadata, config.projects, { sealer });
 
     const hub = await metadata.getProject('hub');
     const stored = JSON.stringify(hub?.settings);

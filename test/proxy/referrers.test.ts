@@ -41,10 +41,14 @@ beforeAll(async () => {
       auth: { admin: { password: AUTH_ADMIN.password } },
       projects: [
         { name: 'hub', kind: 'proxy', public: true, referrersProxy: true, upstream: upstreamSettings },
-        { name: 'plain', kind: 'proxy', public: true, upstream: upstreamSettings },
       ],
       limits: { referrersPageMaxDescriptors: 3 },
     },
+  });
+  // Its referrersProxy switch is turned through the admin API below, so the API owns it.
+  await new AdminApi(berth.url).expect(201, 'POST', '/projects', {
+    as: { name: AUTH_ADMIN.username, password: AUTH_ADMIN.password },
+    body: { name: 'plain', kind: 'proxy', public: true, upstream: upstreamSettings },
   });
   // Upstream: the image, a sigstore bundle (@sigstore/oci falls back to the tag schema there) and a
   // cosign-style .sig tag.

@@ -34,7 +34,7 @@ afterAll(async () => {
 
 describe('an upload claim held longer than its lease', () => {
   it('is renewed: a racing chunk waits, then gets 416 and never the session; the first chunk is recorded', async () => {
-    const started = await uploads.start('claims/app', {});
+    const started = await uploads.start('claims/app', { actor: { account: 'test' } });
     if (started.kind !== 'session') throw new Error('expected a session');
     const id = started.upload.id;
     const first = Buffer.alloc(64 * 1024, 1);

@@ -90,6 +90,7 @@ async function buildApp(
           cacheCounts: (project) => metrics.cacheCounts(project),
           ...(runtime.queue !== undefined ? { jobs: runtime.queue } : {}),
           bootstrapAdmin: config.auth.admin.username,
+          ...(config.projectsDeclaredIn !== undefined ? { projectsDeclaredIn: config.projectsDeclaredIn } : {}),
           logins: auth.access,
           // Accounts and visibility changed through the API apply to this process's next request.
           afterChange: () => auth.access.forgetCached(),

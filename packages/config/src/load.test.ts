@@ -219,6 +219,15 @@ describe('environment overrides', () => {
     expect(config.projects).toEqual([{ name: 'library', kind: 'hosted', public: false }]);
   });
 
+  it('says where the projects were declared: the file, or the variable that overrides it', async () => {
+    const file = await yamlFile('projects:\n  - { name: library, kind: hosted }\n');
+    expect(loadConfig({ argv: ['--config', file], env: {}, cwd: '/srv' }).projectsDeclaredIn).toBe(file);
+    const overridden = loadConfig({ argv: ['--config', file], env: { BERTH_PROJECTS: '[{"name":"tools","kind":"hosted"}]' }, cwd: '/srv' });
+    expect(overridden.projects.map((project) => project.name)).toEqual(['tools']);
+    expect(overridden.projectsDeclaredIn).toBe('BERTH_PROJECTS');
+    expect(loadConfig({ argv: ['--config', await yamlFile('autoCreateProjects: false\n')], env: {}, cwd: '/srv' })).not.toHaveProperty('projectsDeclaredIn');
+  });
+
   it('accepts BERTH_ADMIN_PASSWORD, overridden by BERTH_AUTH__ADMIN__PASSWORD', () => {
     const aliasOnly = loadConfig({ argv: [], env: { BERTH_ADMIN_PASSWORD: 'from-the-alias' }, cwd: '/srv' });
     expect(aliasOnly.auth.admin).toEqual({ username: 'admin', password: 'from-the-alias' });

@@ -43,5 +43,10 @@ export function loadConfig(options: LoadConfigOptions = {}): BerthConfig {
   const result = berthConfigSchema.safeParse(data, { error: configErrorMap });
   if (!result.success) problems.push(...problemsFromIssues(result.error.issues, sources));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-  return resolvePaths(result.data, cwd);
+  const config = resolvePaths(result.data, cwd);
+  if (config.projects.length === 0) return config;
+  // A later source overrides an earlier one, so the last variable that set (part of) `projects` wins.
+  const fromEnv = sources.filter((source) => source.path[0] === 'projects').at(-1)?.envVar;
+  const declaredIn = fromEnv ?? location?.path;
+  return declaredIn !== undefined ? { ...config, projectsDeclaredIn: declaredIn } : config;
 }

@@ -12,10 +12,15 @@ export interface BerthConfig {
   redis: RedisConfig;
   /** Create a hosted project on the first push into an undeclared project. */
   autoCreateProjects: boolean;
-  /** Projects declared in configuration, created or updated at start. */
+  /** Projects declared in configuration, created or updated at start; configuration owns them. */
   projects: ProjectConfig[];
   /** Forward proxies for upstream connections (from HTTP_PROXY, HTTPS_PROXY, NO_PROXY unless configured). */
   upstreamProxy: UpstreamProxyConfig;
+  /**
+   * Where `projects` was declared: the configuration file's absolute path, or the environment
+   * variable that set it (BERTH_PROJECTS). Set by `loadConfig` when there are projects; not a setting.
+   */
+  projectsDeclaredIn?: string;
   limits: LimitsConfig;
   referrersCache: ReferrersCacheConfig;
   jobs: JobsConfig;

@@ -1,6 +1,7 @@
 export { createRegistryServices, type RegistryServices } from './registry.js';
 export { DEFAULT_CORE_SETTINGS, type CoreSettings } from './settings.js';
 export { RepositoryResolver, type ResolvedRepository } from './repositories.js';
+export { ANONYMOUS_ACCOUNT, RegistryAudit, type Actor } from './audit/registry-audit.js';
 export { ManifestService, type StoredManifest, type PutManifestResult } from './manifests.js';
 export { BlobService, type BlobHandle } from './blobs.js';
 export { UploadService, rangeHeaders, type UploadState, type StartUploadResult } from './uploads.js';

@@ -11,6 +11,7 @@ import {
   type ParsedManifest,
 } from '@berth/oci';
 import type { ManifestRow, MetadataStore } from '@berth/db';
+import type { Actor, RegistryAudit } from './audit/registry-audit.js';
 import type { RepositoryResolver } from './repositories.js';
 import type { CoreSettings } from './settings.js';
 
@@ -53,6 +54,7 @@ export class ManifestService {
     private readonly settings: Pick<CoreSettings, 'maxManifestBytes'>,
     private readonly proxyGuard?: ProxyPushGuard,
     private readonly pulls?: ProjectPulls,
+    private readonly audit?: RegistryAudit,
   ) {}
 
   async get(name: string, reference: string): Promise<StoredManifest> {
@@ -72,8 +74,9 @@ export class ManifestService {
     reference: string,
     content: Uint8Array,
     contentType: string | undefined,
-    extraTags: string[] = [],
+    push: { actor: Actor; extraTags?: string[] },
   ): Promise<PutManifestResult> {
+    const extraTags = push.extraTags ?? [];
     if (content.byteLength > this.settings.maxManifestBytes) {
       throw new OciError('MANIFEST_TOO_BIG', `manifest is ${content.byteLength} bytes; the limit is ${this.settings.maxManifestBytes}`);
     }
@@ -90,7 +93,7 @@ export class ManifestService {
     for (const tag of extraTags) assertTag(tag);
     const tags = [...new Set([...(ref.kind === 'tag' ? [ref.tag] : []), ...extraTags])];
     const manifest = parseManifest(content, contentType);
-    const { project, repository } = await this.repositories.forWrite(name, { kind: 'manifest', subject: manifest.subject?.digest, tags });
+    const { project, repository } = await this.repositories.forWrite(name, push.actor, { kind: 'manifest', subject: manifest.subject?.digest, tags });
     if (project.kind === 'proxy' && tags.length > 0) await this.proxyGuard?.beforeTagPush(name, tags);
     // A client skips uploading blobs whose HEAD answered 200, which a proxy project answers from its upstream.
     // Likewise an index's children (oras pushes a referrers index listing the upstream's referrers).
@@ -115,11 +118,19 @@ export class ManifestService {
       tags,
     });
     if (project.kind === 'proxy') await this.proxyGuard?.afterChange(name);
+    // One row per push: by tag it is `tag.push` (the manifest came with it), by digest `manifest.push`.
+    await this.audit?.repositoryEvent(push.actor, tags.length > 0 ? 'tag.push' : 'manifest.push', name, `manifest:${name}@${digest}`, {
+      digest,
+      mediaType: manifest.mediaType,
+      tags,
+      ...(manifest.subject !== undefined ? { subject: manifest.subject.digest } : {}),
+      ...(manifest.artifactType !== undefined ? { artifactType: manifest.artifactType } : {}),
+    });
     return manifest.subject ? { digest, subject: manifest.subject.digest } : { digest };
   }
 
   /** Delete by digest (the manifest and its tags) or by tag (the tag only). */
-  async delete(name: string, reference: string): Promise<void> {
+  async delete(name: string, reference: string, actor: Actor): Promise<void> {
     const ref = parseReference(reference);
     const repository = await this.repositories.forRead(name);
     const deleted =
@@ -128,6 +139,8 @@ export class ManifestService {
         : await this.metadata.deleteManifest(repository.id, ref.digest);
     if (!deleted) throw manifestUnknown(name, reference);
     await this.proxyGuard?.afterChange(name);
+    if (ref.kind === 'tag') await this.audit?.repositoryEvent(actor, 'tag.delete', name, `tag:${name}:${ref.tag}`, { tag: ref.tag });
+    else await this.audit?.repositoryEvent(actor, 'manifest.delete', name, `manifest:${name}@${ref.digest}`, { digest: ref.digest });
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { MetadataStore } from '@berth/db';
 import type { BlobStore } from '@berth/storage';
 import type { UpstreamHooks } from '@berth/upstream';
+import { RegistryAudit } from './audit/registry-audit.js';
 import { BlobService } from './blobs.js';
 import { BlobFills, type FillLock, type FillLogger } from './fill/index.js';
 import type { BackgroundWork } from './lifecycle/background-work.js';
@@ -27,6 +28,8 @@ import { UploadService } from './uploads.js';
 export interface RegistryServices {
   settings: CoreSettings;
   repositories: RepositoryResolver;
+  /** Audit rows for pushes, deletes and failed logins (never for reads). */
+  audit: RegistryAudit;
   manifests: ManifestService;
   blobs: BlobService;
   uploads: UploadService;
@@ -107,11 +110,13 @@ export function createRegistryServices(deps: {
     referrers,
     versions,
   );
-  const repositories = new RepositoryResolver(metadata, settings);
+  const audit = new RegistryAudit(metadata.accounts);
+  const repositories = new RepositoryResolver(metadata, settings, audit);
   return {
     settings,
     repositories,
-    manifests: new ManifestService(metadata, repositories, settings, proxy, pulls),
+    audit,
+    manifests: new ManifestService(metadata, repositories, settings, proxy, pulls, audit),
     blobs: new BlobService(metadata, store, repositories),
     uploads: new UploadService(metadata, store, repositories, settings),
     listing: new ListingService(metadata, repositories),

@@ -4,6 +4,7 @@ import { OciError, parseDigest } from '@berth/oci';
 import type { MetadataStore, UploadRow } from '@berth/db';
 import { UploadOffsetError, type BlobStore } from '@berth/storage';
 import { claimBlobOrWait } from './lifecycle/blob-claims.js';
+import type { Actor } from './audit/registry-audit.js';
 import type { RepositoryResolver } from './repositories.js';
 import type { CoreSettings } from './settings.js';
 import { DEFAULT_UPLOAD_CLAIM_TIMING, claimUploadSession, type HeldUploadClaim, type UploadClaimTiming } from './upload-claims.js';
@@ -34,12 +35,12 @@ export class UploadService {
   /** POST /blobs/uploads/: a mount, a monolithic upload (digest + body), or a new session. */
   async start(
     name: string,
-    options: { digest?: string; mount?: string; from?: string; algorithm?: string; body?: Readable },
+    options: { digest?: string; mount?: string; from?: string; algorithm?: string; body?: Readable; actor: Actor },
   ): Promise<StartUploadResult> {
     if (options.algorithm !== undefined && options.algorithm !== 'sha256' && options.algorithm !== 'sha512') {
       throw new OciError('DIGEST_INVALID', `unsupported digest algorithm ${options.algorithm}`, { detail: { algorithm: options.algorithm } });
     }
-    const { repository } = await this.repositories.forWrite(name);
+    const { repository } = await this.repositories.forWrite(name, options.actor);
     if (options.mount !== undefined) {
       parseDigest(options.mount);
       const mounted = await this.mount(repository.id, options.mount, options.from);

@@ -93,9 +93,26 @@ export interface AuditEventRow {
   target: string;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
+  /** The caller's address (`req.ip`); null for configuration, and for rows older than this column. */
+  clientAddress: string | null;
+  /** The project and repository acted on, when the event concerns one (the listing filters by them). */
+  project: string | null;
+  repository: string | null;
 }
 
-export type NewAuditEvent = Omit<AuditEventRow, 'id' | 'at'>;
+/** The new columns may be left out (null). */
+export type NewAuditEvent = Omit<AuditEventRow, 'id' | 'at' | 'clientAddress' | 'project' | 'repository'> &
+  Partial<Pick<AuditEventRow, 'clientAddress' | 'project' | 'repository'>>;
+
+/** A page of the audit listing: newest first, below `beforeId`, only rows matching every filter given. */
+export interface AuditQuery {
+  limit: number;
+  beforeId?: number;
+  project?: string;
+  repository?: string;
+  action?: string;
+  actor?: string;
+}
 
 /** A unique constraint refused the write (a user, robot or member that already exists). */
 export class AlreadyExistsError extends Error {
@@ -144,8 +161,8 @@ export interface AccountStore {
 
   // Audit
   recordAudit(event: NewAuditEvent): Promise<AuditEventRow>;
-  /** Newest first; `beforeId` pages backwards. */
-  listAudit(page: { limit: number; beforeId?: number }): Promise<AuditEventRow[]>;
+  /** Newest first; `beforeId` pages backwards; the other fields filter (exact match). */
+  listAudit(query: AuditQuery): Promise<AuditEventRow[]>;
 
   // Token signing key (one per installation, shared by replicas)
   /**

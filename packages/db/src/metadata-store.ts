@@ -16,14 +16,20 @@ export interface ProjectRow {
   settings: Record<string, unknown>;
   /** Anonymous pull allowed (when authentication is on). */
   public: boolean;
+  /** Who owns the settings: the configuration (upsertProject) or the admin API (every other way in). */
+  managedBy: ProjectOwner;
   createdAt: Date;
   updatedAt: Date;
 }
+
+export type ProjectOwner = 'api' | 'configuration';
 
 /** What the admin API may change on a project (kind is fixed at creation). */
 export interface ProjectPatch {
   settings?: Record<string, unknown>;
   public?: boolean;
+  /** Start hands a project no longer declared in configuration back to the API. */
+  managedBy?: ProjectOwner;
 }
 
 /** Per-project numbers for the admin API. */
@@ -145,7 +151,10 @@ export interface MetadataStore {
   getProject(name: string): Promise<ProjectRow | null>;
   /** Create the project if absent (concurrent callers get the same row); never changes an existing one. */
   ensureProject(name: string, kind: ProjectKind, settings: Record<string, unknown>): Promise<ProjectRow>;
-  /** Create or replace kind, settings and visibility (configuration-as-code); `public` defaults to false. */
+  /**
+   * Create or replace kind, settings and visibility (configuration-as-code); `public` defaults to
+   * false. The project is then managed by configuration.
+   */
   upsertProject(name: string, kind: ProjectKind, settings: Record<string, unknown>, options?: { public?: boolean }): Promise<ProjectRow>;
   /** Throws AlreadyExistsError (from account-store) when the name is taken. */
   createProject(name: string, kind: ProjectKind, settings: Record<string, unknown>, options: { public: boolean }): Promise<ProjectRow>;

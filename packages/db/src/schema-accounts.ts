@@ -86,15 +86,29 @@ export const robots = pgTable(
 );
 
 /** Append-only; newest-first paging walks the primary key backwards. */
-export const auditEvents = pgTable('audit_events', {
-  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-  at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-  actor: text('actor').notNull(),
-  action: text('action').notNull(),
-  target: text('target').notNull(),
-  before: jsonb('before').$type<Record<string, unknown>>(),
-  after: jsonb('after').$type<Record<string, unknown>>(),
-});
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target').notNull(),
+    before: jsonb('before').$type<Record<string, unknown>>(),
+    after: jsonb('after').$type<Record<string, unknown>>(),
+    /** The caller's address as the server saw it (X-Forwarded-For with server.trustProxy); null for configuration and older rows. */
+    clientAddress: text('client_address'),
+    /** The project and repository acted on, for filtering; null when the event concerns neither. */
+    project: text('project'),
+    repository: text('repository'),
+  },
+  // The listing filters by these, newest first.
+  (t) => [
+    index('audit_events_project_idx').on(t.project, t.id),
+    index('audit_events_repository_idx').on(t.repository, t.id),
+    index('audit_events_actor_idx').on(t.actor, t.id),
+  ],
+);
 
 /**
  * The installation's one token signing key. The fixed `id` makes it a singleton: replicas starting

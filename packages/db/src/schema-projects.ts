@@ -17,6 +17,11 @@ export const projects = pgTable(
     updatedAt: updatedAt(),
     /** Moved forward (never back) by recordProjectPull; callers throttle the writes. */
     lastPulledAt: timestamp('last_pulled_at', { withTimezone: true, mode: 'date' }),
+    /** Who owns the settings: `configuration` (declared there, applied at start) or `api` (the admin API). */
+    managedBy: text('managed_by').$type<'api' | 'configuration'>().notNull().default('api'),
   },
-  (t) => [check('projects_kind_check', sql`${t.kind} in ('hosted', 'proxy')`)],
+  (t) => [
+    check('projects_kind_check', sql`${t.kind} in ('hosted', 'proxy')`),
+    check('projects_managed_by_check', sql`${t.managedBy} in ('api', 'configuration')`),
+  ],
 );

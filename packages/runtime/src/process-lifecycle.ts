@@ -12,12 +12,15 @@ export function loadConfigOrExit(program: string): BerthConfig {
   try {
     return loadConfig({ argv: process.argv.slice(2) });
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${program}: invalid configuration\n${error.message}\n`);
-      process.exit(2);
-    }
+    if (error instanceof ConfigError) exitOnConfigError(program, error);
     throw error;
   }
+}
+
+/** A configuration Berth refuses: printed as such, exit code 2 (nothing else was started). */
+function exitOnConfigError(program: string, error: ConfigError): never {
+  process.stderr.write(`${program}: invalid configuration\n${error.message}\n`);
+  process.exit(2);
 }
 
 /** On SIGTERM or SIGINT: log, `close()` (once, whatever signals follow), and exit (1 when closing failed). */
@@ -43,13 +46,17 @@ export function closeOnSignals(logger: Logger, close: () => Promise<void>): void
 }
 
 /**
- * Run a process's main; a failure to start is printed and ends the process with code 1: one line
- * for the failures a person fixes from the message (a port in use, a data directory in use), the
- * stack for the others.
+/**
+ * Run a process's main; a failure to start is printed and ends the process: a configuration
+ * refused while starting (e.g. a project's kind changed) like an invalid one, code 2; otherwise
+ * code 1, with one line for the failures a person fixes from the message (a port in use, a data
+ * directory in use), the stack for the others.
  */
 export function runMain(program: string, main: () => Promise<void>): void {
   main().catch((error: unknown) => {
-    process.stderr.write(`${program}: ${startFailureText(error)}\n`);
+    if (error instanceof ConfigError) exitOnConfigError(program, error);
+    process.stderr.write(`${program}: ${startFailureText(error)}
+`);
     process.exit(1);
   });
 }

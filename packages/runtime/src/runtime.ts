@@ -68,7 +68,17 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
   );
   const sealer = await loadSecretSealer(config);
   const metrics = createMetrics();
-  await applyConfiguredProjects(metadata, config.projects, sealer);
+  try {
+    await applyConfiguredProjects(metadata, config.projects, {
+      logger,
+      ...(sealer !== undefined ? { sealer } : {}),
+      ...(config.projectsDeclaredIn !== undefined ? { declaredIn: config.projectsDeclaredIn } : {}),
+    });
+  } catch (error) {
+    // A refused configuration (ConfigError) ends the start; nothing else holds the database yet.
+    await metadata.close();
+    throw error;
+  }
   // One repository per upstream repository: names kept twice (before canonical names) become one.
   for (const merged of await mergeAliasRepositories(metadata)) logger.info(merged, 'merged a repository into its canonical name');
   const redis = await openRedisDrivers(config, logger);

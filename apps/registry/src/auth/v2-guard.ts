@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
 import { claimAllows, TokenInvalidError, type RepositoryAction, type TokenService } from '@berth/auth';
-import type { AccessService } from '@berth/core';
+import { ANONYMOUS_ACCOUNT, type AccessService } from '@berth/core';
 import { assertRepositoryName, OciError } from '@berth/oci';
+import { setAccount } from '../http/identity.js';
 import { unauthorized } from './challenge.js';
 import { baseUrlOf, readCredentials } from './credentials.js';
 import { passwordLogin } from './password-login.js';
@@ -42,13 +43,14 @@ export class V2Guard {
     const credentials = readCredentials(req);
     if (credentials.kind === 'malformed') throw unauthorized(challenge, credentials.reason);
     if (credentials.kind === 'bearer') {
-      let access;
+      let access, subject;
       try {
-        ({ access } = await this.auth.tokens.verifyAccessToken(credentials.token));
+        ({ access, subject } = await this.auth.tokens.verifyAccessToken(credentials.token));
       } catch (error) {
         if (!(error instanceof TokenInvalidError)) throw error;
         throw unauthorized({ ...challenge, error: 'invalid_token', description: error.message }, `invalid token: ${error.message}`);
       }
+      setAccount(res, subject.kind === 'anonymous' ? ANONYMOUS_ACCOUNT : subject.name);
       const allows = (type: 'repository' | 'registry', name: string, action: string) => claimAllows(access, type, name, action);
       if (need.kind === 'base') return;
       if (need.kind === 'catalog' ? allows('registry', 'catalog', '*') : need.actions.every((a) => allows('repository', need.name, a))) {
@@ -58,12 +60,14 @@ export class V2Guard {
       throw unauthorized({ ...challenge, error: 'insufficient_scope' }, 'the token does not grant the access this request needs', detailOf(need));
     }
     if (credentials.kind === 'none') {
+      setAccount(res, ANONYMOUS_ACCOUNT);
       // `docker login` probes /v2/ and needs the challenge to find the token service.
       if (need.kind === 'base' || need.kind === 'catalog') throw unauthorized(challenge);
       if (await this.allowed({ kind: 'anonymous' }, need, res)) return;
       throw unauthorized(challenge, 'authentication required', detailOf(need));
     }
     const principal = await passwordLogin(this.auth.access, req, credentials.username, credentials.password, (message) => unauthorized(challenge, message));
+    setAccount(res, credentials.username);
     if (need.kind === 'base') return;
     if (need.kind === 'catalog') {
       if (principal.kind === 'user' && principal.admin) return;

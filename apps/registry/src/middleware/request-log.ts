@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { cacheResultOf } from '../http/cache-result.js';
+import { accountOf } from '../http/identity.js';
 import { projectOf, routeOf } from '../http/request-scope.js';
 
 /**
- * One log line per request: id, method, route name, project (when known), path, status, response
+ * One log line per request: id, method, route name, project and account (when known), path, status, response
  * bytes, duration, and what the pull-through cache did. Only the path is logged, never the query
  * string or headers (credentials travel in Authorization; pino's redaction covers the rest).
  */
@@ -21,6 +22,7 @@ export function requestLog(logger: Logger): RequestHandler {
       const status = res.headersSent ? res.statusCode : 0;
       const level = status >= 500 || status === 0 ? 'warn' : 'info';
       const project = projectOf(res);
+      const account = accountOf(res);
       const cache = cacheResultOf(res.getHeader('cache-status'));
       logger[level](
         {
@@ -28,6 +30,7 @@ export function requestLog(logger: Logger): RequestHandler {
           method: req.method,
           route: routeOf(res),
           ...(project !== undefined ? { project } : {}),
+          ...(account !== undefined ? { account } : {}),
           path,
           status,
           bytes: Number(res.getHeader('content-length') ?? 0),

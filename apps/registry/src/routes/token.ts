@@ -1,10 +1,12 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { parseScopes, ScopeError, TokenInvalidError, type Principal, type Scope, type TokenSubject } from '@berth/auth';
+import { ANONYMOUS_ACCOUNT } from '@berth/core';
 import { OciError } from '@berth/oci';
 import type { AuthRuntime } from '../auth/v2-guard.js';
 import { readCredentials } from '../auth/credentials.js';
 import { passwordLogin } from '../auth/password-login.js';
 import { queryValue, queryValues } from '../http/context.js';
+import { setAccount } from '../http/identity.js';
 import { setRoute } from '../http/request-scope.js';
 
 /**
@@ -108,6 +110,7 @@ async function respond(
   options: { refresh: boolean; legacy: boolean },
 ): Promise<void> {
   const subject = subjectOf(principal);
+  setAccount(res, subject.kind === 'anonymous' ? ANONYMOUS_ACCOUNT : subject.name);
   const access = await auth.access.grant(principal, scopes);
   const issued = await auth.tokens.issueAccessToken(subject, access);
   const body: Record<string, unknown> = {

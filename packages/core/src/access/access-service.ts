@@ -17,6 +17,7 @@ import {
 } from '@berth/auth';
 import type { MetadataStore, RobotRow, UserRow } from '@berth/db';
 import { projectOf } from '@berth/oci';
+import { RegistryAudit } from '../audit/registry-audit.js';
 
 /** Why a password login failed. `locked`: too many recent failures for this account. */
 export class AuthenticationError extends Error {
@@ -58,6 +59,7 @@ export class AccessService {
   private readonly now: () => Date;
   private readonly visibilities = new Map<string, { value: ProjectVisibility | null; at: number }>();
   private readonly logins = new Map<string, { principal: Principal; until: number }>();
+  private readonly audit: RegistryAudit;
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -65,11 +67,15 @@ export class AccessService {
     private readonly options: AccessOptions,
   ) {
     this.now = options.now ?? (() => new Date());
+    this.audit = new RegistryAudit(metadata.accounts);
   }
 
   /**
    * A user (`alice`) or robot (`robot$project+ci`) logging in from `clientAddress`; throws
-   * AuthenticationError. Failures lock the account for that address only (see LoginThrottle).
+   * AuthenticationError. Failures lock the account for that address only (see LoginThrottle). A
+   * failed check is audited (`login.failed`, or `login.lockout` when it locked the account);
+   * refusals while locked are only logged, so a locked account cannot be made to write a row per
+   * request without paying for a password check.
    */
   async authenticatePassword(account: string, password: string, clientAddress: string): Promise<Principal> {
     const wait = this.throttle.retryAfterSeconds(account, clientAddress);
@@ -82,6 +88,9 @@ export class AccessService {
       const { lockedForSeconds } = this.throttle.recordFailure(account, clientAddress);
       if (lockedForSeconds > 0) this.throttle.tagLock(account, clientAddress, await this.loginUnlocksOf(account));
       this.options.logger?.warn({ account, clientAddress, lockedForSeconds }, 'login failed');
+      const actor = { account, address: clientAddress };
+      if (lockedForSeconds > 0) await this.audit.loginEvent(actor, 'login.lockout', { lockedForSeconds });
+      else await this.audit.loginEvent(actor, 'login.failed', {});
       throw new AuthenticationError('credentials');
     }
     this.throttle.recordSuccess(account, clientAddress);

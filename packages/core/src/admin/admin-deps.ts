@@ -37,6 +37,11 @@ export interface AdminDeps {
   cacheCounts?: CacheCounts;
   /** The background job queue; absent when this deployment runs no jobs. */
   jobs?: JobsStatus;
+  /**
+   * Where the configuration declares its projects (the file's path, or BERTH_PROJECTS): named in
+   * the 409 that refuses changes to a configuration-owned project, and shown in its view.
+   */
+  projectsDeclaredIn?: string;
   /** Failed-login locks that administrators may end early; without it an unlock finds nothing locked. */
   logins?: LoginUnlocker;
   /** The administrator bootstrapped from configuration (auth.admin.username): never deleted, disabled or demoted. */

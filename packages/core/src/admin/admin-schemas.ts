@@ -74,6 +74,14 @@ export const auditQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   /** Only events older than this id (the last id of the previous page). */
   before: z.coerce.number().int().min(1).optional(),
+  /** Only events about this project (its name). */
+  project: z.string().min(1).max(256).optional(),
+  /** Only events about this repository (its full name, e.g. `library/app`). */
+  repository: z.string().min(1).max(512).optional(),
+  /** Only this action, e.g. `tag.push`, `login.failed`, `project.update`. */
+  action: z.string().min(1).max(64).optional(),
+  /** Only events by this account (`alice`, `robot$library+ci`, `anonymous`, `config`). */
+  account: z.string().min(1).max(256).optional(),
 });
 
 export type ProjectPatch = z.infer<typeof projectPatchSchema>;

@@ -15,7 +15,19 @@ const timestamp = z.iso.datetime({ offset: true });
 const role = z.enum(['guest', 'developer', 'maintainer', 'admin']);
 const permission = z.enum(['pull', 'push', 'delete']);
 
-const projectBase = { name: z.string(), public: z.boolean(), createdAt: timestamp, updatedAt: timestamp };
+const projectBase = {
+  name: z.string(),
+  public: z.boolean(),
+  /**
+   * Who owns the settings. `configuration`: declared in the configuration (applied at every start);
+   * the admin API refuses to change or delete it (409), members and robots stay with the API.
+   */
+  managedBy: z.enum(['api', 'configuration']),
+  /** For `configuration`: the file (or environment variable) that declares the project. */
+  declaredIn: z.string().optional(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+};
 
 export const upstreamViewSchema = z.object({
   url: z.string(),
@@ -92,6 +104,11 @@ export const auditEventViewSchema = z.object({
   target: z.string(),
   before: z.record(z.string(), z.unknown()).nullable(),
   after: z.record(z.string(), z.unknown()).nullable(),
+  /** The caller's address; null for configuration and for events recorded before it was kept. */
+  clientAddress: z.string().nullable(),
+  /** The project and repository the event concerns, when it concerns one. */
+  project: z.string().nullable(),
+  repository: z.string().nullable(),
 });
 export type AuditEventView = z.infer<typeof auditEventViewSchema>;
 
@@ -141,8 +158,16 @@ export const meViewSchema = z.object({
 });
 export type MeView = z.infer<typeof meViewSchema>;
 
-export function projectView(row: ProjectRow, sealer: SecretSealer | undefined): ProjectView {
-  const base = { name: row.name, public: row.public, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+/** `declaredIn`: where the configuration's projects are declared (shown for configuration-owned ones). */
+export function projectView(row: ProjectRow, sealer: SecretSealer | undefined, declaredIn?: string): ProjectView {
+  const base = {
+    name: row.name,
+    public: row.public,
+    managedBy: row.managedBy,
+    ...(row.managedBy === 'configuration' && declaredIn !== undefined ? { declaredIn } : {}),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
   if (row.kind === 'hosted') return { ...base, kind: 'hosted' };
   const { upstream, ...settings } = proxySettingsOf(row);
   return {
@@ -193,7 +218,18 @@ export function userView(row: UserRow): UserView {
 }
 
 export function auditEventView(row: AuditEventRow): AuditEventView {
-  return { id: row.id, at: row.at.toISOString(), actor: row.actor, action: row.action, target: row.target, before: row.before, after: row.after };
+  return {
+    id: row.id,
+    at: row.at.toISOString(),
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    before: row.before,
+    after: row.after,
+    clientAddress: row.clientAddress,
+    project: row.project,
+    repository: row.repository,
+  };
 }
 
 export function cacheStatsView(

@@ -21,14 +21,39 @@ export class AuditTrail {
   /** `actor` is the caller, or a fixed name such as `config` for configuration-as-code. */
   async record(actor: Principal | string, action: string, target: string, before: AuditSnapshot, after: AuditSnapshot): Promise<void> {
     this.afterChange();
-    await this.accounts.recordAudit({ actor: typeof actor === 'string' ? actor : accountName(actor), action, target, before, after });
+    await this.accounts.recordAudit({ actor: typeof actor === 'string' ? actor : accountName(actor), action, target, before, after, ...scopeOfTarget(target) });
   }
 
-  /** Newest first; `?limit=` (1–1000, default 100) and `?before=<id>` to page back. */
+  /**
+   * Newest first; `?limit=` (1–1000, default 100) and `?before=<id>` to page back; `?project=`,
+   * `?repository=`, `?action=` and `?account=` keep only the events matching each one given.
+   */
   async list(principal: Principal, query: unknown): Promise<{ events: AuditEventView[] }> {
     requireSystemAdmin(principal);
-    const { limit, before } = parseInput(auditQuerySchema, query);
-    const rows = await this.accounts.listAudit(before === undefined ? { limit } : { limit, beforeId: before });
+    const { limit, before, project, repository, action, account } = parseInput(auditQuerySchema, query);
+    const rows = await this.accounts.listAudit({
+      limit,
+      ...(before !== undefined ? { beforeId: before } : {}),
+      ...(project !== undefined ? { project } : {}),
+      ...(repository !== undefined ? { repository } : {}),
+      ...(action !== undefined ? { action } : {}),
+      ...(account !== undefined ? { actor: account } : {}),
+    });
     return { events: rows.map(auditEventView) };
   }
+}
+
+/**
+ * The project (and repository) an admin change concerns, from its target: `project:<p>`,
+ * `member:<p>/<user>`, `robot:robot$<p>+<name>`, `repository:<p>/<repo>` (migration 0005 fills in
+ * older rows by the same rules).
+ */
+export function scopeOfTarget(target: string): { project?: string; repository?: string } {
+  const colon = target.indexOf(':');
+  const [kind, rest] = [target.slice(0, colon), target.slice(colon + 1)];
+  if (kind === 'project') return { project: rest };
+  if (kind === 'member') return { project: rest.split('/')[0] ?? rest };
+  if (kind === 'robot' && rest.startsWith('robot$')) return { project: rest.slice('robot$'.length).split('+')[0] ?? rest };
+  if (kind === 'repository') return { project: rest.split('/')[0] ?? rest, repository: rest };
+  return {};
 }

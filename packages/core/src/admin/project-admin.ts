@@ -58,6 +58,7 @@ export class ProjectAdmin {
     const caller = requireCaller(principal);
     const row = await projectFor(this.deps.metadata, caller, name, 'maintainer');
     const patch = presentFields(parseInput(projectPatchSchema, body), body);
+    this.assertManagedByApi(row, Object.keys(patch));
     if (row.kind === 'hosted') {
       const foreign = Object.keys(patch).filter((key) => key !== 'public');
       if (foreign.length > 0) throw invalidInput(foreign.map((field) => ({ field, message: 'not a setting of a hosted project' })));
@@ -84,13 +85,32 @@ export class ProjectAdmin {
   async remove(principal: Principal, name: string): Promise<void> {
     const caller = requireCaller(principal);
     const row = await projectFor(this.deps.metadata, caller, name, 'admin');
+    this.assertManagedByApi(row, 'delete');
     if (!(await this.deps.metadata.deleteProject(row.name))) throw new AdminError('NOT_FOUND', `project ${name} not found`, { project: name });
     await this.audit.record(caller, 'project.delete', `project:${row.name}`, this.view(row), null);
     await this.deps.proxy?.forgetProject(row.id);
   }
 
   private view(row: ProjectRow): ProjectView {
-    return projectView(row, this.deps.sealer);
+    return projectView(row, this.deps.sealer, this.deps.projectsDeclaredIn);
+  }
+
+  /**
+   * A project declared in configuration is configured there only: every replica applies the same
+   * file at start, so a change through the API would be undone (or differ between replicas).
+   * `change` is the fields the caller tried to change, or `delete`.
+   */
+  private assertManagedByApi(row: ProjectRow, change: string[] | 'delete'): void {
+    if (row.managedBy !== 'configuration') return;
+    const source = this.deps.projectsDeclaredIn ?? 'the configuration';
+    const what =
+      change === 'delete' ? 'remove it there first to delete it through the API' : change.length === 0 ? 'change its settings there' : `change ${change.join(', ')} there`;
+    throw new AdminError('CONFLICT', `project ${row.name} is declared in ${source}: ${what}`, {
+      project: row.name,
+      managedBy: 'configuration',
+      declaredIn: source,
+      ...(change !== 'delete' ? { settings: change } : {}),
+    });
   }
 
   private settingsOptions(previous?: ProxyUpstreamSettings): SettingsOptions {

@@ -11,7 +11,7 @@ const proxy = (upstream: Record<string, unknown>, extra: Record<string, unknown>
   projectSchema.parse({ kind: 'proxy', name: 'hub', upstream: { url: 'https://r.example.test', ...upstream }, ...extra });
 
 function row(settings: Record<string, unknown>): ProjectRow {
-  return { id: 1, name: 'hub', kind: 'proxy', settings, public: true, createdAt: new Date(), updatedAt: new Date() };
+  return { id: 1, name: 'hub', kind: 'proxy', settings, public: true, managedBy: 'api', createdAt: new Date(), updatedAt: new Date() };
 }
 
 describe('storedProjectSettings', () => {

@@ -1,5 +1,5 @@
-import { desc, lt } from 'drizzle-orm';
-import type { AuditEventRow, NewAuditEvent } from '../account-store.js';
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import type { AuditEventRow, AuditQuery, NewAuditEvent } from '../account-store.js';
 import type { Database } from '../database.js';
 import { auditEvents } from '../schema.js';
 
@@ -11,11 +11,17 @@ export async function recordAudit(db: Database, event: NewAuditEvent): Promise<A
 }
 
 /** Newest first by id (ids grow with insertion order); `beforeId` continues below the last page. */
-export async function listAudit(db: Database, page: { limit: number; beforeId?: number }): Promise<AuditEventRow[]> {
+export async function listAudit(db: Database, query: AuditQuery): Promise<AuditEventRow[]> {
+  const conditions: SQL[] = [];
+  if (query.beforeId !== undefined) conditions.push(lt(auditEvents.id, query.beforeId));
+  if (query.project !== undefined) conditions.push(eq(auditEvents.project, query.project));
+  if (query.repository !== undefined) conditions.push(eq(auditEvents.repository, query.repository));
+  if (query.action !== undefined) conditions.push(eq(auditEvents.action, query.action));
+  if (query.actor !== undefined) conditions.push(eq(auditEvents.actor, query.actor));
   return db
     .select()
     .from(auditEvents)
-    .where(page.beforeId === undefined ? undefined : lt(auditEvents.id, page.beforeId))
+    .where(conditions.length === 0 ? undefined : and(...conditions))
     .orderBy(desc(auditEvents.id))
-    .limit(page.limit);
+    .limit(query.limit);
 }

@@ -11,6 +11,7 @@ export const projectColumns = {
   kind: projects.kind,
   settings: projects.settings,
   public: projects.public,
+  managedBy: projects.managedBy,
   createdAt: projects.createdAt,
   updatedAt: projects.updatedAt,
 };
@@ -46,10 +47,10 @@ export async function upsertProject(
 ): Promise<ProjectRow> {
   const rows = await db
     .insert(projects)
-    .values({ name, kind, settings, public: options.public ?? false })
+    .values({ name, kind, settings, public: options.public ?? false, managedBy: 'configuration' })
     .onConflictDoUpdate({
       target: projects.name,
-      set: { kind: sql`excluded.kind`, settings: sql`excluded.settings`, public: sql`excluded.public`, updatedAt: sql`now()` },
+      set: { kind: sql`excluded.kind`, settings: sql`excluded.settings`, public: sql`excluded.public`, managedBy: 'configuration', updatedAt: sql`now()` },
     })
     .returning(projectColumns);
   const row = rows[0];
@@ -78,7 +79,7 @@ export async function createProject(
 export async function updateProject(db: Database, name: string, patch: ProjectPatch): Promise<ProjectRow | null> {
   const rows = await db
     .update(projects)
-    .set({ settings: patch.settings, public: patch.public, updatedAt: sql`now()` })
+    .set({ settings: patch.settings, public: patch.public, managedBy: patch.managedBy, updatedAt: sql`now()` })
     .where(eq(projects.name, name))
     .returning(projectColumns);
   return rows[0] ?? null;

@@ -63,6 +63,15 @@ describe('the admin API OpenAPI document', () => {
     expect(pathParameters('/projects/{project}/robots/{robot}')).toEqual(['project', 'robot']);
   });
 
+  it('shows who owns a project, and the 409 of a configuration-owned one', () => {
+    const project = JSON.stringify(doc.paths['/projects/{project}']?.get?.responses);
+    expect(project).toContain('"managedBy"');
+    expect(project).toContain('"configuration"');
+    expect(project).toContain('"declaredIn"');
+    expect(Object.keys(doc.paths['/projects/{project}']?.patch?.responses ?? {})).toContain('409');
+    expect(Object.keys(doc.paths['/projects/{project}']?.delete?.responses ?? {})).toContain('409');
+  });
+
   it('takes request bodies from the zod schemas', () => {
     const createUser = doc.paths['/users']?.post?.requestBody?.content['application/json'].schema as { properties?: Record<string, unknown>; required?: string[] };
     expect(Object.keys(createUser.properties ?? {}).sort()).toEqual(['admin', 'name', 'password']);
@@ -70,7 +79,7 @@ describe('the admin API OpenAPI document', () => {
     const createProject = JSON.stringify(doc.paths['/projects']?.post?.requestBody);
     for (const field of ['upstream', 'tagTtlSeconds', 'pushPolicy', 'referrersProxy', 'public', 'ns']) expect(createProject).toContain(`"${field}"`);
     const audit = doc.paths['/audit']?.get?.parameters.filter((p) => p.in === 'query').map((p) => p.name);
-    expect(audit).toEqual(['limit', 'before']);
+    expect(audit).toEqual(['limit', 'before', 'project', 'repository', 'action', 'account']);
     // Write-only: no answer has a field for credentials or secrets, except the robot's one-time `secret`.
     const fields = new Set<string>();
     const collect = (node: unknown): void => {

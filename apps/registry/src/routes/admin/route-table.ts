@@ -75,9 +75,9 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     handler: (s, c) => s.projects.create(c.principal, c.body) },
   { method: 'get', path: '/projects/{project}', operationId: 'getProject', summary: 'One project', tag: 'projects', right: 'project-guest', response: projectViewSchema, status: 200,
     handler: (s, c) => s.projects.get(c.principal, param(c, 'project')) },
-  { method: 'patch', path: '/projects/{project}', operationId: 'updateProject', summary: 'Change settings and visibility (top-level fields given replace the stored ones)', tag: 'projects', right: 'project-maintainer', body: projectPatchSchema, response: projectViewSchema, status: 200, conflict: true,
+  { method: 'patch', path: '/projects/{project}', operationId: 'updateProject', summary: 'Change settings and visibility (top-level fields given replace the stored ones); 409 for a project declared in the configuration (managedBy: configuration)', tag: 'projects', right: 'project-maintainer', body: projectPatchSchema, response: projectViewSchema, status: 200, conflict: true,
     handler: (s, c) => s.projects.update(c.principal, param(c, 'project'), c.body) },
-  { method: 'delete', path: '/projects/{project}', operationId: 'deleteProject', summary: 'Delete a project with its repositories, members and robots', tag: 'projects', right: 'project-admin', status: 204,
+  { method: 'delete', path: '/projects/{project}', operationId: 'deleteProject', summary: 'Delete a project with its repositories, members and robots; 409 for a project declared in the configuration', tag: 'projects', right: 'project-admin', status: 204, conflict: true,
     handler: (s, c) => s.projects.remove(c.principal, param(c, 'project')) },
   // Members
   { method: 'get', path: '/projects/{project}/members', operationId: 'listMembers', summary: 'Members and their roles', tag: 'members', right: 'project-maintainer', response: list('members', memberViewSchema), status: 200,
@@ -123,7 +123,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   { method: 'post', path: '/users/{user}/unlock', operationId: 'unlockUser', summary: 'End the locks that failed logins put on the user, from every client address', tag: 'users', right: 'system-admin', response: unlockResultSchema, status: 200,
     handler: (s, c) => s.users.unlock(c.principal, param(c, 'user')) },
   // Audit, account, document
-  { method: 'get', path: '/audit', operationId: 'listAuditEvents', summary: 'Audit events, newest first', tag: 'audit', right: 'system-admin', query: auditQuerySchema, response: list('events', auditEventViewSchema), status: 200,
+  { method: 'get', path: '/audit', operationId: 'listAuditEvents', summary: 'Audit events, newest first; filtered by project, repository, action and account when given', tag: 'audit', right: 'system-admin', query: auditQuerySchema, response: list('events', auditEventViewSchema), status: 200,
     handler: (s, c) => s.audit.list(c.principal, c.query) },
   { method: 'get', path: '/me', operationId: 'getMe', summary: 'The caller: account, kind, admin flag and memberships', tag: 'account', right: 'authenticated', response: meViewSchema, status: 200,
     handler: async (s, c) => s.users.me(c.principal) },

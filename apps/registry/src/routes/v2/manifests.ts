@@ -2,6 +2,7 @@ import { cacheStatusHeader, type StoredManifest } from '@berth/core';
 import type { RouteContext } from '../../http/context.js';
 import { queryValues } from '../../http/context.js';
 import { readBody } from '../../http/body.js';
+import { actorOf } from '../../http/identity.js';
 import type { MethodTable } from './router.js';
 
 function sendManifest({ res }: RouteContext, manifest: StoredManifest, withBody: boolean): void {
@@ -33,7 +34,7 @@ export const manifestRoutes: MethodTable = {
   HEAD: (ctx) => getManifest(ctx, false),
   async PUT({ req, res, services, link, params: [name = '', reference = ''] }) {
     const body = await readBody(req, services.settings.maxManifestBytes);
-    const result = await services.manifests.put(name, reference, body, req.headers['content-type'], queryValues(req, 'tag'));
+    const result = await services.manifests.put(name, reference, body, req.headers['content-type'], { actor: actorOf(req, res), extraTags: queryValues(req, 'tag') });
     res.status(201);
     res.setHeader('Location', link(`/v2/${name}/manifests/${result.digest}`));
     res.setHeader('Docker-Content-Digest', result.digest);
@@ -41,8 +42,8 @@ export const manifestRoutes: MethodTable = {
     res.setHeader('Content-Length', '0');
     res.end();
   },
-  async DELETE({ res, services, params: [name = '', reference = ''] }) {
-    await services.manifests.delete(name, reference);
+  async DELETE({ req, res, services, params: [name = '', reference = ''] }) {
+    await services.manifests.delete(name, reference, actorOf(req, res));
     res.status(202).setHeader('Content-Length', '0');
     res.end();
   },

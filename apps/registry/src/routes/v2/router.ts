@@ -1,8 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import { OciError } from '@berth/oci';
-import type { RegistryServices } from '@berth/core';
+import { ANONYMOUS_ACCOUNT, type RegistryServices } from '@berth/core';
 import type { V2Guard, V2Requirement } from '../../auth/v2-guard.js';
 import { queryValue, type RouteHandler } from '../../http/context.js';
+import { setAccount } from '../../http/identity.js';
 import { projectOfRepository, setRoute, type RouteName } from '../../http/request-scope.js';
 import { baseRoutes, catalogRoutes } from './base.js';
 import { blobRoutes } from './blobs.js';
@@ -75,7 +76,9 @@ export function v2Router(services: RegistryServices, options: { publicUrl?: stri
         // Every name of one upstream repository is answered as that one repository (proxy projects).
         if (params.length > 0) params[0] = await services.proxy.canonicalName(params[0] ?? '');
         if (params.length > 0) setRoute(res, route.name, projectOfRepository(params[0] ?? ''));
-        await options.guard?.check(req, res, route.need(req.method, params[0] ?? '', req));
+        // The guard establishes the account; without authentication every caller is anonymous.
+        if (options.guard === undefined) setAccount(res, ANONYMOUS_ACCOUNT);
+        else await options.guard.check(req, res, route.need(req.method, params[0] ?? '', req));
         await handler({ req, res, services, params, link, requestedName });
         return;
       }

@@ -3,6 +3,7 @@ import { rangeHeaders, type UploadState } from '@berth/core';
 import { mountRefused } from '../../auth/v2-guard.js';
 import { uploadBody } from '../../http/body.js';
 import { hasBody, queryValue, type RouteContext } from '../../http/context.js';
+import { actorOf } from '../../http/identity.js';
 import type { MethodTable } from './router.js';
 
 function sendProgress({ res, link }: RouteContext, name: string, upload: UploadState, status: 202 | 204): void {
@@ -39,6 +40,7 @@ export const uploadRoutes: MethodTable = {
       ...(queryValue(req, 'digest-algorithm') !== undefined ? { algorithm: queryValue(req, 'digest-algorithm') } : {}),
       // A monolithic POST carries the digest; its body may be empty (the empty blob).
       ...(digest !== undefined ? { body: uploadBody(req) } : {}),
+      actor: actorOf(req, ctx.res),
     };
     const result = await services.uploads.start(name, options);
     if (result.kind === 'created') sendCreated(ctx, name, result.digest);
