@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   grantAccess,
+  isValidUserName,
   parseRobotAccount,
   repositoryActions,
   robotAccountName,
@@ -152,6 +153,9 @@ export class AccessService {
   }
 
   private async checkPassword(account: string, password: string): Promise<{ principal: Principal; expiresAt?: Date } | null> {
+    // No stored password holds a NUL (the admin API refuses them), and scrypt would take `pw\0` for
+    // `pw` (HMAC pads its key with zeros), so a password with a NUL is simply wrong.
+    if (password.includes('\u0000')) return verifyAgainstDummy(password).then(() => null);
     const robot = parseRobotAccount(account);
     if (robot !== null) {
       const row = await this.metadata.accounts.getRobot(robot.project, robot.name);
@@ -160,7 +164,9 @@ export class AccessService {
       if (!valid || !this.robotUsable(row)) return null;
       return { principal: robotPrincipal(row), ...(row.expiresAt !== null ? { expiresAt: row.expiresAt } : {}) };
     }
-    const user = await this.metadata.accounts.getUser(account);
+    // A name no user can have (a NUL, upper case, a bad robot name) is not looked up: the database
+    // could not even compare some of them. The hash still runs, so the answer takes as long.
+    const user = isValidUserName(account) ? await this.metadata.accounts.getUser(account) : null;
     if (user === null) return verifyAgainstDummy(password).then(() => null);
     const valid = await verifySecret(password, user.passwordHash);
     return valid && !user.disabled ? { principal: await this.userPrincipal(user) } : null;
