@@ -23,7 +23,7 @@ const adminJson = (method: string, path: string, body: unknown) =>
   send(berth.url, method, `/api/v1${path}`, { headers: asAdmin({ 'Content-Type': 'application/json' }), body: JSON.stringify(body) });
 
 beforeAll(async () => {
-  berth = await startBerthWithLog({ auth: { admin: ADMIN }, projects: [{ kind: 'hosted', name: 'lib' }] }, { level: 'debug' });
+  berth = await startBerthWithLog({ auth: { admin: ADMIN, lockout: { maxFailures: 5 } }, projects: [{ kind: 'hosted', name: 'lib' }] }, { level: 'debug' });
   // One blob in lib/app, so its tag list exists.
   const bytes = Buffer.from('bad input');
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -105,6 +105,22 @@ describe('a NUL in admin API paths', () => {
 
   it('still refuses an anonymous caller first (401, not 404)', async () => {
     expectAdmin(await send(berth.url, 'GET', '/api/v1/projects/%00'), 401, 'UNAUTHORIZED');
+  });
+});
+
+describe('client errors raised outside the admin services, on /api/v1', () => {
+  it('answer in the admin catalogue: a path Express cannot decode, a body charset, a locked account', async () => {
+    const undecodable = await send(berth.url, 'GET', '/api/v1/projects/%E0%A4%A', { headers: asAdmin() });
+    expect(expectAdmin(undecodable, 400, 'INVALID_INPUT').message).toMatch(/decode/);
+    const latin1 = await send(berth.url, 'POST', '/api/v1/projects', { headers: asAdmin({ 'Content-Type': 'application/json; charset=latin1' }), body: '{}' });
+    expectAdmin(latin1, 400, 'INVALID_INPUT');
+    const wrong = { Authorization: basicHeader({ username: 'locked-out', password: 'wrong-password-1' }) };
+    for (let i = 0; i < 5; i++) expectAdmin(await send(berth.url, 'GET', '/api/v1/me', { headers: wrong }), 401, 'UNAUTHORIZED');
+    const locked = await send(berth.url, 'GET', '/api/v1/me', { headers: wrong });
+    expectAdmin(locked, 429, 'TOOMANYREQUESTS');
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    // /v2 keeps the OCI code for the same lock.
+    expectOci(await send(berth.url, 'GET', '/v2/', { headers: wrong }), 429, 'TOOMANYREQUESTS');
   });
 });
 

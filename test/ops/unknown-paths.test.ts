@@ -40,9 +40,11 @@ describe('unknown paths with authentication off', () => {
     }
   });
 
-  it('the token endpoints say that no token is needed', async () => {
-    for (const path of ['/token?scope=repository:a/b:pull', '/.well-known/jwks.json']) {
-      expect(notFound(await send(berth.url, 'GET', path))).toMatch(/token authentication is off/);
+  it('the token endpoints say, in an OCI error body, that no token is needed', async () => {
+    for (const [method, path] of [['GET', '/token?scope=repository:a/b:pull'], ['POST', '/token'], ['GET', '/.well-known/jwks.json']] as const) {
+      const answer = await send(berth.url, method, path);
+      expect(answer.status).toBe(404);
+      expect(answer.json()).toEqual({ errors: [{ code: 'UNSUPPORTED', message: expect.stringMatching(/token authentication is off/) }] });
     }
   });
 

@@ -55,5 +55,6 @@ const bodyErrors: ErrorRequestHandler = (error: unknown, _req, _res, next) => {
   if (type === 'entity.parse.failed') next(new AdminError('INVALID_INPUT', 'the body is not valid JSON', [{ field: '', message: 'not valid JSON' }]));
   else if (type === 'entity.too.large') next(new AdminError('INVALID_INPUT', 'the body is too large', [{ field: '', message: 'too large' }]));
   else if (typeof type === 'string' && type.startsWith('encoding.')) next(new AdminError('INVALID_INPUT', 'unsupported body encoding'));
+  else if (type === 'charset.unsupported') next(new AdminError('INVALID_INPUT', 'unsupported charset: send UTF-8 JSON', [{ field: '', message: 'not UTF-8' }]));
   else next(error);
 };
