@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { finished } from 'node:stream/promises';
 import { describe, it, expect } from '@jest/globals';
 import { DigestMismatchError, NotFoundError, S3_PART_SIZE, UploadOffsetError, type BlobStore } from '@berth/storage';
 import { MiB, digestOfBytes, failingStream, hashOf, patternBlob, patternSlice, readAll, streamOf } from './blob-sources.js';
@@ -100,6 +101,17 @@ export function describeUploadSessionCases(store: () => BlobStore): void {
       expect(await store().uploads.append(id, 1_000, streamOf(second))).toBe(1_024);
       const digest = digestOfBytes(Buffer.concat([first, second]));
       expect(await store().uploads.commit(id, digest)).toEqual({ digest, size: 1_024 });
+    });
+
+    it('drains a refused chunk instead of destroying its source (a destroyed request loses its connection, and the 416 with it)', async () => {
+      const id = newId();
+      await store().uploads.create(id);
+      const source = streamOf(bytes(10_000));
+      const error = await store().uploads.append(id, 5, source).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UploadOffsetError);
+      // Read to its end: finished() rejects with a premature close when the source was destroyed.
+      await expect(finished(source)).resolves.toBeUndefined();
+      expect(await store().uploads.size(id)).toBe(0);
     });
 
     it('drops a chunk whose source fails midway', async () => {

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm, stat, truncate, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -47,11 +47,20 @@ export class FsUploadStore implements UploadStore {
     const path = this.sessionPath(id);
     const size = await this.size(id);
     if (offset !== size) {
-      source.destroy();
+      // Dropped, not destroyed: destroying a request closes its connection before the refusal is sent.
+      source.resume();
       throw new UploadOffsetError(id, offset, size);
     }
+    // Opened before the pipeline reads the source, so a session removed meanwhile is answered too.
+    let file: FileHandle;
     try {
-      await pipeline(source, createWriteStream(path, { flags: 'r+', start: offset }));
+      file = await open(path, 'r+');
+    } catch (error) {
+      source.resume();
+      throw notFoundFor(id, error);
+    }
+    try {
+      await pipeline(source, createWriteStream('', { fd: file, start: offset }));
       await fsyncPath(path);
       return (await stat(path)).size;
     } catch (error) {

@@ -69,7 +69,8 @@ export class S3UploadStore implements UploadStore {
   async append(id: string, offset: number, source: Readable): Promise<number> {
     const { size } = await this.session(id);
     if (offset !== size) {
-      source.destroy();
+      // Dropped, not destroyed: destroying a request closes its connection before the refusal is sent.
+      source.resume();
       throw new UploadOffsetError(id, offset, size);
     }
     // Large chunks are stored as several objects of at most one part each, so memory stays bounded.
