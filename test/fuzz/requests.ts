@@ -29,9 +29,9 @@ const ADMIN_PATHS = [
   '/openapi.json',
 ];
 
+/** A path parameter of the admin API: one of `valid` names, or one no project or account can have. */
 function adminName(rng: Prng, valid: readonly string[]): string {
-  const value = rng.chance(0.6) ? rng.pick(valid) : rng.pick(['%00', 'a%00b', 'Admin', 'a', '..', '%2F', 'x'.repeat(300), 'robot$lib+ci', 'lib%20x', '%E0%A4%A', 'ü', '-', '_']);
-  return value;
+  return rng.chance(0.6) ? rng.pick(valid) : rng.pick(['%00', 'a%00b', 'Admin', 'a', '..', '%2F', 'x'.repeat(300), 'robot$lib+ci', 'lib%20x', '%E0%A4%A', 'ü', '-', '_']);
 }
 
 function adminRequest(rng: Prng): Pick<FuzzRequest, 'method' | 'path' | 'body'> {
