@@ -15,7 +15,12 @@ if (nodeGyp === undefined) {
   console.log('@berth/sendfile: node-gyp not found, the addon is not built (files are sent by copying)');
   process.exit(0);
 }
-const result = spawnSync(process.execPath, [nodeGyp, 'rebuild'], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+// Build against the headers that ship with this Node (<prefix>/include/node) when it has them: node-gyp
+// would otherwise try to download them, and this machine may reach no download host.
+const prefix = join(dirname(process.execPath), '..');
+const shippedHeaders = existsSync(join(prefix, 'include', 'node', 'node_api.h'));
+const args = [nodeGyp, 'rebuild', ...(shippedHeaders ? [`--nodedir=${prefix}`] : [])];
+const result = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 if (result.status !== 0) {
   console.log(`@berth/sendfile: the addon did not build (files are sent by copying):\n${(result.stderr || result.stdout || '').split('\n').slice(-15).join('\n')}`);
   process.exit(0);

@@ -27,6 +27,8 @@ export interface StartWithLogOptions {
   dataDir?: string;
   /** Environment the configuration loader sees (BERTH_* overrides). */
   env?: Record<string, string>;
+  /** The clock authentication runs on (ms since the epoch); Date.now by default. */
+  authClock?: () => number;
 }
 
 export async function startBerthWithLog(config: Record<string, unknown>, options: StartWithLogOptions = {}): Promise<BerthWithLog> {
@@ -43,6 +45,7 @@ export async function startBerthWithLog(config: Record<string, unknown>, options
     logger: createLogger(berthConfigSchema.parse({ log: { level } }), sink),
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
     ...(options.env !== undefined ? { env: options.env } : {}),
+    ...(options.authClock !== undefined ? { authClock: options.authClock } : {}),
   });
   return {
     url: berth.url,

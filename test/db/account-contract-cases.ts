@@ -33,6 +33,34 @@ export function registerAccountCases(getStore: () => MetadataStore): void {
       expect(await accounts.getUser(name)).toBeNull();
     });
 
+    it('replace the credential stamp with a new password or when disabled, not for other changes', async () => {
+      const { accounts } = getStore();
+      const name = unique('stamped');
+      const created = await accounts.createUser(newUser(name));
+      expect(created.credentialStamp.length).toBeGreaterThanOrEqual(16);
+      const stampAfter = async (patch: Parameters<typeof accounts.updateUser>[1]) => (await accounts.updateUser(name, patch))?.credentialStamp;
+      expect(await stampAfter({ admin: true, disabled: false })).toBe(created.credentialStamp);
+      expect(await stampAfter({})).toBe(created.credentialStamp);
+      const afterPassword = await stampAfter({ passwordHash: 'new-hash' });
+      expect(afterPassword).not.toBe(created.credentialStamp);
+      const afterDisable = await stampAfter({ disabled: true });
+      expect(afterDisable).not.toBe(afterPassword);
+      expect(await stampAfter({ disabled: false })).toBe(afterDisable);
+      expect((await accounts.createUser(newUser(unique('other')))).credentialStamp).not.toBe(created.credentialStamp);
+    });
+
+    it('count unlocks of their failed-login locks, concurrent ones too', async () => {
+      const { accounts } = getStore();
+      const name = unique('unlocked');
+      const created = await accounts.createUser(newUser(name));
+      expect(created.loginUnlocks).toBe(0);
+      const counts = await Promise.all(Array.from({ length: 4 }, () => accounts.countUserUnlock(name)));
+      expect([...counts].sort()).toEqual([1, 2, 3, 4]);
+      const after = await accounts.getUser(name);
+      expect(after).toMatchObject({ loginUnlocks: 4, credentialStamp: created.credentialStamp, passwordHash: created.passwordHash });
+      expect(await accounts.countUserUnlock(unique('nobody'))).toBeNull();
+    });
+
     it('of concurrent creates of one name exactly one succeeds', async () => {
       const { accounts } = getStore();
       const name = unique('racer');
@@ -160,6 +188,8 @@ export function registerAccountCases(getStore: () => MetadataStore): void {
         permissions: ['pull', 'push'],
         expiresAt,
         disabled: false,
+        credentialStamp: expect.any(String),
+        loginUnlocks: 0,
         createdAt: expect.any(Date),
       });
       expect(await accounts.getRobot(project.name, 'ci')).toEqual(ci);
@@ -178,7 +208,7 @@ export function registerAccountCases(getStore: () => MetadataStore): void {
         disabled: true,
         secretHash: 'rotated',
       });
-      expect(updated).toEqual({ ...ci, permissions: ['pull', 'push', 'delete'], expiresAt: null, disabled: true, secretHash: 'rotated' });
+      expect(updated).toEqual({ ...ci, permissions: ['pull', 'push', 'delete'], expiresAt: null, disabled: true, secretHash: 'rotated', credentialStamp: expect.any(String) });
       expect(await accounts.updateRobot(project.id, 'ci', {})).toEqual(updated);
       expect(await accounts.updateRobot(project.id, 'absent', { disabled: true })).toBeNull();
       expect(await accounts.updateRobot(project.id, 'absent', {})).toBeNull();
@@ -187,6 +217,34 @@ export function registerAccountCases(getStore: () => MetadataStore): void {
       expect(await accounts.deleteRobot(project.id, 'ci')).toBe(false);
       expect(await accounts.getRobot(project.name, 'ci')).toBeNull();
       expect(await accounts.getRobot(other.name, 'ci')).not.toBeNull();
+    });
+
+    it('replace the credential stamp with a new secret or when disabled, not for other changes', async () => {
+      const store = getStore();
+      const { accounts } = store;
+      const project = await store.ensureProject(unique('bots-stamp'), 'hosted', {});
+      const created = await accounts.createRobot(robot(project.id, 'ci'));
+      expect(created.credentialStamp.length).toBeGreaterThanOrEqual(16);
+      const stampAfter = async (patch: Parameters<typeof accounts.updateRobot>[2]) => (await accounts.updateRobot(project.id, 'ci', patch))?.credentialStamp;
+      expect(await stampAfter({ permissions: ['pull', 'push'], description: 'x', expiresAt: null, disabled: false })).toBe(created.credentialStamp);
+      const afterSecret = await stampAfter({ secretHash: 'rotated' });
+      expect(afterSecret).not.toBe(created.credentialStamp);
+      const afterDisable = await stampAfter({ disabled: true });
+      expect(afterDisable).not.toBe(afterSecret);
+      expect(await stampAfter({ disabled: false })).toBe(afterDisable);
+      // A robot deleted and created again under the same name does not get the old stamp back.
+      await accounts.deleteRobot(project.id, 'ci');
+      expect((await accounts.createRobot(robot(project.id, 'ci'))).credentialStamp).not.toBe(afterDisable);
+    });
+
+    it('count unlocks of their failed-login locks', async () => {
+      const store = getStore();
+      const project = await store.ensureProject(unique('bots-unlock'), 'hosted', {});
+      const created = await store.accounts.createRobot(robot(project.id, 'ci'));
+      expect(await store.accounts.countRobotUnlock(project.id, 'ci')).toBe(1);
+      expect(await store.accounts.countRobotUnlock(project.id, 'ci')).toBe(2);
+      expect(await store.accounts.getRobot(project.name, 'ci')).toEqual({ ...created, loginUnlocks: 2 });
+      expect(await store.accounts.countRobotUnlock(project.id, 'absent')).toBeNull();
     });
 
     it('refuses an unknown permission', async () => {

@@ -5,6 +5,7 @@ import { byteOrder, freshRepository, sha256 } from './fixtures.js';
 import { registerAccountCases } from './account-contract-cases.js';
 import { registerLifecycleCases } from './lifecycle-contract-cases.js';
 import { registerManifestCases } from './manifest-contract-cases.js';
+import { registerMergeRepositoryCases } from './merge-repository-contract-cases.js';
 import { registerMigrationCases } from './migration-contract-cases.js';
 import { registerProjectAdminCases } from './project-admin-contract-cases.js';
 
@@ -136,9 +137,10 @@ export function describeMetadataStoreContract(name: string, open: () => Promise<
 
     registerProjectAdminCases(getStore);
     registerManifestCases(getStore);
+    registerMergeRepositoryCases(getStore);
 
     describe('uploads', () => {
-      it('creates, advances with compare-and-set, and deletes', async () => {
+      it('creates, advances through claims, and deletes', async () => {
         const repo = await freshRepository(store, 'uploads');
         const id = randomUUID();
         expect(await store.getUpload(id)).toBeNull();
@@ -146,32 +148,59 @@ export function describeMetadataStoreContract(name: string, open: () => Promise<
         expect(created).toMatchObject({ id, repositoryId: repo.id, offset: 0 });
         expect(created.createdAt).toBeInstanceOf(Date);
 
-        expect(await store.advanceUpload(id, 0, 100)).toBe(true);
-        expect(await store.advanceUpload(id, 0, 200)).toBe(false); // stale expected offset
+        expect(await store.claimUpload(id, 100, 60_000)).toBeNull(); // not its offset
+        const claim = await store.claimUpload(id, 0, 60_000);
+        expect(claim).toMatchObject({ id, offset: 0 });
+        expect(await store.claimUpload(id, 0, 60_000)).toBeNull(); // held
+        expect(await store.releaseUploadClaim(claim!, 100)).toBe(true);
+        expect(await store.releaseUploadClaim(claim!, 200)).toBe(false); // released already
         expect((await store.getUpload(id))?.offset).toBe(100);
 
         const big = 6 * 1024 ** 3;
-        expect(await store.advanceUpload(id, 100, big)).toBe(true);
+        const second = await store.claimUpload(id, 100, 60_000);
+        const renewed = await store.renewUploadClaim(second!, 120_000);
+        expect(renewed!.until.getTime()).toBeGreaterThan(second!.until.getTime());
+        expect(await store.releaseUploadClaim(second!, big)).toBe(false); // the renewal replaced its token
+        expect(await store.releaseUploadClaim(renewed!, big)).toBe(true);
         const advanced = await store.getUpload(id);
         expect(advanced?.offset).toBe(big);
         expect(advanced?.updatedAt.getTime()).toBeGreaterThanOrEqual(created.updatedAt.getTime());
 
-        expect(await store.advanceUpload(randomUUID(), 0, 1)).toBe(false);
+        expect(await store.claimUpload(randomUUID(), 0, 60_000)).toBeNull();
         expect(await store.deleteUpload(id)).toBe(true);
         expect(await store.deleteUpload(id)).toBe(false);
         expect(await store.getUpload(id)).toBeNull();
+        expect(await store.renewUploadClaim(renewed!, 60_000)).toBeNull();
       });
 
-      it('lets exactly one of many racing writers advance from the same offset', async () => {
+      it('lets exactly one of many racing writers claim a session at the same offset', async () => {
         const repo = await freshRepository(store, 'uploads-race');
         const id = randomUUID();
         await store.createUpload(id, repo.id);
-        const results = await Promise.all(
-          Array.from({ length: 10 }, (_, i) => store.advanceUpload(id, 0, 1000 + i)),
-        );
-        expect(results.filter(Boolean)).toHaveLength(1);
-        const winner = results.indexOf(true);
-        expect((await store.getUpload(id))?.offset).toBe(1000 + winner);
+        const claims = await Promise.all(Array.from({ length: 10 }, () => store.claimUpload(id, 0, 60_000)));
+        const won = claims.filter((claim) => claim !== null);
+        expect(won).toHaveLength(1);
+        expect(await store.releaseUploadClaim(won[0]!, 1000)).toBe(true);
+        expect((await store.getUpload(id))?.offset).toBe(1000);
+      });
+
+      it('lets a claim that was not renewed lapse: another writer takes the session, the old holder is out', async () => {
+        const repo = await freshRepository(store, 'uploads-lapse');
+        const id = randomUUID();
+        await store.createUpload(id, repo.id);
+        const crashed = await store.claimUpload(id, 0, 1);
+        expect(crashed).not.toBeNull();
+        // Database time decides when it lapsed; wait for that, however long it takes.
+        let taken = await store.claimUpload(id, 0, 60_000);
+        while (taken === null) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          taken = await store.claimUpload(id, 0, 60_000);
+        }
+        expect(taken.until.getTime()).toBeGreaterThan(crashed!.until.getTime());
+        expect(await store.renewUploadClaim(crashed!, 60_000)).toBeNull();
+        expect(await store.releaseUploadClaim(crashed!, 5)).toBe(false);
+        expect(await store.releaseUploadClaim(taken, 7)).toBe(true);
+        expect((await store.getUpload(id))?.offset).toBe(7);
       });
     });
 

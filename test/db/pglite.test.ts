@@ -27,7 +27,9 @@ describe('PGlite with a data directory', () => {
     const blob = { digest: sha256('layer'), size: 5 };
     await first.linkBlob(repo.id, blob);
     await first.createUpload('upload-1', repo.id);
-    await first.advanceUpload('upload-1', 0, 42);
+    const claim = await first.claimUpload('upload-1', 0, 60_000);
+    if (claim === null) throw new Error('the new session could not be claimed');
+    await first.releaseUploadClaim(claim, 42);
     await first.close();
 
     // Reopening runs the migrator again: it must find everything applied and change nothing.

@@ -97,10 +97,11 @@ function connectOutcome(url: string): Promise<string> {
 const spoolFiles = async (dir: string) => (await readdir(dir).catch(() => [])).filter((name) => name.endsWith('.spool'));
 
 /** Hold a blob's upstream GET back: the body is cut after `cutAt` bytes and the Range resume waits `resumeDelayMs`. */
-function slowUpstream(blob: Blob, cutAt: number, resumeDelayMs: number): void {
+/** The resume waits `resume` ms, or until the promise settles. */
+function slowUpstream(blob: Blob, cutAt: number, resume: number | Promise<void>): void {
   const path = new RegExp(`/blobs/${blob.digest}$`);
   relay.fault({ method: 'GET', path, times: 1, cutAfterBytes: cutAt });
-  relay.fault({ method: 'GET', path, times: 1, delayMs: resumeDelayMs });
+  relay.fault({ method: 'GET', path, times: 1, ...(typeof resume === 'number' ? { delayMs: resume } : { hold: resume }) });
 }
 
 describe('the plain-process stack', () => {
@@ -180,7 +181,9 @@ describe('the plain-process stack', () => {
     const target = stack.registries[1]!;
     const big = blobOf(pseudoRandomBytes('stack-sigterm', 12 * MiB));
     await pushBlob(upstream.url, 'app/term', big);
-    slowUpstream(big, 4 * MiB, 5000);
+    // The upstream's resume is held until new connections are refused: the pull is still running then.
+    let release!: () => void;
+    slowUpstream(big, 4 * MiB, new Promise<void>((resolve) => (release = resolve)));
     try {
       const pull = startPull(`${target.url}${blobPath('app/term', big.digest)}`);
       let pullEnded = 0;
@@ -191,6 +194,7 @@ describe('the plain-process stack', () => {
       const exiting = target.stop('SIGTERM');
       await until(async () => (await connectOutcome(`${target.url}/v2/`)) === 'ECONNREFUSED', 'new connections are refused', 10_000);
       const refusedAt = Date.now();
+      release();
 
       expect(await pull.done).toEqual({ status: 200, digest: big.digest, bytes: big.size });
       expect(pullEnded).toBeGreaterThanOrEqual(refusedAt); // refused while the pull was still running
@@ -200,6 +204,7 @@ describe('the plain-process stack', () => {
       expect(await connectOutcome(`${target.url}/v2/`)).toBe('ECONNREFUSED');
       expect(await store.stat(big.digest)).toMatchObject({ size: big.size }); // the fill was published before the exit
     } finally {
+      release();
       relay.clearFaults();
     }
   }, 60_000);

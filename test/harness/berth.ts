@@ -29,6 +29,8 @@ export interface StartBerthOptions {
   dataDir?: string;
   /** Environment the configuration loader sees (BERTH_* overrides); none by default. */
   env?: Record<string, string>;
+  /** The clock authentication measures tokens, login locks and robot expiry by (ms); Date.now by default. */
+  authClock?: () => number;
 }
 
 /**
@@ -73,7 +75,7 @@ export async function startBerth(options: StartBerthOptions = {}): Promise<Berth
     // JSON is valid YAML, so the loader reads it like any configuration file.
     await writeFile(file, JSON.stringify(config));
     const loaded = loadConfig({ argv: ['--config', file], env: options.env ?? {}, cwd: dataDir });
-    const server = await startServer(loaded, ...(options.logger !== undefined ? [options.logger] : []));
+    const server = await startServer(loaded, options.logger, options.authClock !== undefined ? { authClock: options.authClock } : {});
     cleanups.push(() => server.close(1));
     return {
       url: server.url,

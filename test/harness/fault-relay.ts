@@ -5,7 +5,8 @@ import { freePort } from './ports.js';
 
 // A transparent HTTP relay in front of an upstream (status, headers and body bytes as they come),
 // which can be told to misbehave for matching requests: answer late, answer 5xx/429 itself, cut
-// the connection after some body bytes, corrupt a body byte, or stop accepting connections.
+// the connection after some body bytes, corrupt a body byte, hold the body after some bytes until
+// told to go on, or stop accepting connections.
 
 export interface FaultRule {
   /** Request path with query, e.g. /\/blobs\//. */
@@ -16,12 +17,17 @@ export interface FaultRule {
   times?: number;
   /** Wait this long before forwarding (or answering). */
   delayMs?: number;
+  /** Wait until this settles before forwarding (or answering): held until the test says so, however slow the machine. */
+  hold?: Promise<unknown>;
   /** Answer this status (e.g. 503, 429) without asking the upstream. */
   status?: number;
   /** Forward, then destroy the connection after this many body bytes. */
   cutAfterBytes?: number;
   /** Forward with the body byte at this offset flipped. */
   corruptAtByte?: number;
+  /** Forward this many body bytes, then hold the rest until `resumeWhen` settles. */
+  pauseAfterBytes?: number;
+  resumeWhen?: Promise<unknown>;
 }
 
 export interface FaultRelay {
@@ -85,6 +91,19 @@ export async function startFaultRelay(targetUrl: string): Promise<FaultRelay> {
             outgoing.write(last, () => outgoing.socket?.destroy());
             return;
           }
+          if (rule?.pauseAfterBytes !== undefined && rule.resumeWhen !== undefined && rule.pauseAfterBytes >= sent && rule.pauseAfterBytes < sent + bytes.length) {
+            const before = bytes.subarray(0, rule.pauseAfterBytes - sent);
+            const after = bytes.subarray(before.length);
+            sent += bytes.length;
+            outgoing.write(before);
+            answer.pause();
+            void rule.resumeWhen.finally(() => {
+              if (outgoing.destroyed) return;
+              outgoing.write(after);
+              answer.resume();
+            });
+            return;
+          }
           sent += bytes.length;
           if (!outgoing.write(bytes)) {
             answer.pause();
@@ -118,6 +137,13 @@ export async function startFaultRelay(targetUrl: string): Promise<FaultRelay> {
       }
       forward(incoming, outgoing, rule);
     };
+    if (rule?.hold !== undefined) {
+      const go = () => {
+        if (!outgoing.destroyed) act();
+      };
+      void rule.hold.then(go, go);
+      return;
+    }
     if (rule?.delayMs === undefined) return act();
     const timer = setTimeout(() => {
       delays.delete(timer);

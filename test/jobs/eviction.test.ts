@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MANIFEST_ACCEPT, MEDIA, digestOf, type ManifestDoc } from '../api/content.js';
+import { createFsBlobStore } from '@berth/storage';
 import { call } from '../api/helpers.js';
 import { waitFor } from './helpers/wait.js';
 import { pushArtifact, readReferrers, NOTATION_SIGNATURE, SIGSTORE_BUNDLE } from '../proxy/referrers-fixtures.js';
@@ -26,6 +27,8 @@ const RUNNERS = (process.env.BERTH_JOBS_RUNNERS ?? 'in-process,bullmq').split(',
 
 let setup: ProxySetup;
 let work: string;
+/** Where the registry's filesystem store keeps blobs (to see the collector delete bytes). */
+let blobRoot: string;
 let images: Record<string, BuiltImage> = {};
 const cleanups: Array<() => Promise<void>> = [];
 
@@ -77,6 +80,7 @@ async function start(runner: string): Promise<void> {
   cleanups.push(() => rm(work, { recursive: true, force: true }));
   if (runner === 'in-process') {
     setup = await startProxySetup([PROJECT], { jobs: JOBS });
+    blobRoot = join(setup.berth.dataDir, 'blobs');
   } else {
     const pg = await startPostgres();
     cleanups.push(() => pg.stop());
@@ -84,6 +88,7 @@ async function start(runner: string): Promise<void> {
     cleanups.push(() => redis.stop());
     const shared = { database: { url: pg.url }, redis: { url: redis.url }, storage: { driver: 'fs', fs: { root: join(work, 'blobs') } }, jobs: JOBS };
     setup = await startProxySetup([PROJECT], shared);
+    blobRoot = join(work, 'blobs');
     const worker = await startTestWorker({ ...shared, projects: [{ ...PROJECT, upstream: { url: setup.relay.url } }] });
     cleanups.unshift(() => worker.stop());
   }
@@ -138,8 +143,10 @@ describe.each(RUNNERS)('eviction under a quota (%s job runner)', (runner) => {
         const res = await call(setup.berth.url, 'GET', `/v2/hub/library/${name}/manifests/${images[name]!.topDigest}`, { headers: { Accept: MANIFEST_ACCEPT } });
         expect(res.status).toBe(200);
       }
-      // b's own layer is gone once the collector ran: with the upstream down it cannot be served.
-      await waitFor(async () => (await call(setup.berth.url, 'GET', `/v2/hub/library/b/blobs/${uniqueB.digest}`)).status !== 200, "b's unique layer deleted by the garbage collector", 20_000);
+      // b's own layer is no longer b's: with the upstream down it cannot be served (nor confirmed).
+      expect((await call(setup.berth.url, 'GET', `/v2/hub/library/b/blobs/${uniqueB.digest}`)).status).toBe(503);
+      const store = createFsBlobStore({ root: blobRoot });
+      await waitFor(async () => (await store.stat(uniqueB.digest)) === null, "b's unique layer deleted by the garbage collector", 20_000);
       // The local signature stays, the cached one went with its subject.
       const referrers = await readReferrers(setup.berth.url, `/v2/hub/library/b/referrers/${subjectB.digest}`);
       expect(referrers.digests).toEqual([localSignature.digest]);

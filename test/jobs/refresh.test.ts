@@ -71,7 +71,22 @@ describe('background refresh jobs', () => {
     const secondSignature = await pushArtifact(setup.upstream.url, 'library/app', subject, SIGSTORE_BUNDLE);
     await publishIndex([firstSignature, secondSignature]);
     await new Promise((resolve) => setTimeout(resolve, 1100)); // past the fresh TTL
-    const answers = await Promise.all(Array.from({ length: 5 }, () => readReferrers(setup.berth.url, path)));
+    // The refresh's read of the upstream is held until the five readers have their answers, so
+    // they all see the stale list however the machine schedules the job.
+    let release!: () => void;
+    const stopHolding = setup.relay.fault({
+      method: 'GET',
+      path: new RegExp(`/v2/library/app/manifests/${referrersTagFor(subject.digest)}$`),
+      times: 1,
+      hold: new Promise<void>((resolve) => (release = resolve)),
+    });
+    let answers;
+    try {
+      answers = await Promise.all(Array.from({ length: 5 }, () => readReferrers(setup.berth.url, path)));
+    } finally {
+      release();
+      stopHolding();
+    }
     for (const answer of answers) {
       expect(answer.digests).toEqual([firstSignature.digest]);
       expect(answer.headers[0]?.get('cache-status')).toContain('stale');

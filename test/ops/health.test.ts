@@ -146,10 +146,10 @@ describe('shutting down', () => {
 
   it('with server.shutdownDelaySeconds, keeps serving new connections, /readyz 503, before it stops listening', async () => {
     const port = await freePort();
-    const berth = await startBerth({ config: { server: { host: '127.0.0.1', port, shutdownDelaySeconds: 1.5 } } });
-    const stopping = berth.stop();
+    // The delay only has to outlast two loopback requests; 10 s leaves room for a busy machine.
+    const berth = await startBerth({ config: { server: { host: '127.0.0.1', port, shutdownDelaySeconds: 10 } } });
+    const stopping = berth.stop(); // draining from here on (close() sets it before its first await)
     try {
-      await new Promise((resolve) => setTimeout(resolve, 200));
       // Fresh connections during the delay: the load balancer's probe sees 503, traffic is still served.
       const probe = await readyz(berth.url);
       expect(probe.status).toBe(503);

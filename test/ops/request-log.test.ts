@@ -66,7 +66,7 @@ afterAll(async () => {
 
 /** Wait until the request lines of everything sent so far are written (they are written when each response closes). */
 async function settled(expected: number): Promise<Line[]> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 30_000; // waited for; only a lost line reaches the bound
   while (requestRecords().length < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   return requestRecords();
 }

@@ -7,7 +7,8 @@ import { pushBlob } from '../upstream/push.js';
 import { startProxySetup, type ProxySetup } from './setup.js';
 
 // Blobs through a proxy project: one upstream GET per digest shared by every client, streamed as it
-// arrives; HEAD without download; Range on a cold blob; resume after a cut; corrupt bytes discarded.
+// arrives; HEAD without download; Range on a cold blob; resume after a cut; corrupt bytes discarded;
+// a Range joining a fill in flight answered only with verified bytes.
 
 const MiB = 1024 * 1024;
 let setup: ProxySetup;
@@ -48,12 +49,13 @@ async function fetchAndHash(url: string, abortAfter?: number): Promise<{ status:
 
 /** After the last byte the fill still verifies and stores the blob; wait until HEAD finds it stored. */
 async function untilCached(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
+  // Waited for; the bound (60 s) is only reached by a fill that never stores.
+  for (let attempt = 0; attempt < 600; attempt += 1) {
     const head = await fetch(url, { method: 'HEAD' });
     if (head.headers.get('cache-status') === 'Berth; hit') return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`${url} was not stored within 10 s`);
+  throw new Error(`${url} was not stored within 60 s`);
 }
 
 describe('one cold 256 MiB blob, 32 clients at once', () => {
@@ -138,5 +140,69 @@ describe('single requests', () => {
     } finally {
       await setup.relay.up();
     }
+  });
+});
+
+/**
+ * Start a whole-blob GET (which starts the fill) and resolve once its first `bytes` arrived, so the
+ * fill is known to be in flight; `outcome` is the rest of that GET (rejects if it is cut).
+ */
+async function fillInFlight(url: string, bytes: number): Promise<{ outcome: Promise<{ status: number; digest: string }> }> {
+  const response = await fetch(url);
+  const reader = response.body!.getReader();
+  const hash = createHash('sha256');
+  let seen = 0;
+  while (seen < bytes) {
+    const chunk = await reader.read();
+    if (chunk.done) throw new Error(`the GET ended after ${seen} bytes`);
+    hash.update(chunk.value);
+    seen += chunk.value.byteLength;
+  }
+  const outcome = (async () => {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) hash.update(chunk.value);
+    return { status: response.status, digest: `sha256:${hash.digest('hex')}` };
+  })();
+  outcome.catch(() => undefined); // awaited by the test
+  return { outcome };
+}
+
+describe('a Range joining a fill in flight', () => {
+  // The relay holds the upstream body after its first MiB, so the fill is in flight (with the bytes
+  // of the range already spooled) for as long as the test wants; the Range GET joins it then.
+  it('never gets corrupted bytes: its answer waits for verification, and the fill failed', async () => {
+    const blob = randomBlob(4 * MiB);
+    await pushBlob(setup.upstream.url, 'join/corrupt', blob);
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    setup.relay.fault({ path: new RegExp(`/blobs/${blob.digest}$`), method: 'GET', times: 1, corruptAtByte: 1500, pauseAfterBytes: MiB, resumeWhen: resumed });
+    const url = `${setup.berth.url}/v2/hub/join/corrupt/blobs/${blob.digest}`;
+    const whole = await fillInFlight(url, 4096);
+    const ranged = call(setup.berth.url, 'GET', `/v2/hub/join/corrupt/blobs/${blob.digest}`, { headers: { range: 'bytes=1000-1999' } });
+    // Everything the range asks for is in the spool now, and the corrupted byte with it.
+    resume();
+    const part = await ranged;
+    if (part.status === 206) expect(part.body.equals(blob.bytes.subarray(1000, 2000))).toBe(true);
+    expectOciError(part, 502, 'UNAVAILABLE');
+    await expect(whole.outcome).rejects.toThrow();
+    expect(blobGets(blob.digest)).toBe(1);
+  });
+
+  it('gets the right bytes of an honest fill, from the verified blob', async () => {
+    const blob = randomBlob(4 * MiB);
+    await pushBlob(setup.upstream.url, 'join/honest', blob);
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    setup.relay.fault({ path: new RegExp(`/blobs/${blob.digest}$`), method: 'GET', times: 1, pauseAfterBytes: MiB, resumeWhen: resumed });
+    const url = `${setup.berth.url}/v2/hub/join/honest/blobs/${blob.digest}`;
+    const whole = await fillInFlight(url, 4096);
+    const ranged = call(setup.berth.url, 'GET', `/v2/hub/join/honest/blobs/${blob.digest}`, { headers: { range: 'bytes=1000-3000999' } });
+    resume();
+    const part = await ranged;
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 1000-3000999/${blob.size}`);
+    expect(part.headers.get('cache-status')).toBe('Berth; fwd=miss; collapsed');
+    expect(part.body.equals(blob.bytes.subarray(1000, 3_001_000))).toBe(true);
+    expect(await whole.outcome).toEqual({ status: 200, digest: blob.digest });
+    expect(blobGets(blob.digest)).toBe(1);
   });
 });

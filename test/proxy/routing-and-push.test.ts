@@ -1,8 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { MANIFEST_ACCEPT, MEDIA, descriptor, ociManifest, randomBlob, EMPTY_JSON } from '../api/content.js';
+import { MANIFEST_ACCEPT, MEDIA, descriptor, manifestDescriptor, ociIndex, ociManifest, randomBlob, EMPTY_JSON } from '../api/content.js';
 import { call, expectOciError, parseNextLink, pushBlob, putManifest } from '../api/helpers.js';
 import { pushImage } from '../upstream/push.js';
-import { startProxySetup, type ProxySetup } from './setup.js';
+import { pushArtifact, SIGSTORE_BUNDLE } from './referrers-fixtures.js';
+import { MANIFEST_PATH, startProxySetup, type ProxySetup } from './setup.js';
 
 // `?ns=` routing into proxy projects, merged tag lists, and what each push policy admits.
 
@@ -91,9 +92,11 @@ describe('tags/list', () => {
     expectOciError(await call(setup.berth.url, 'GET', '/v2/hub/no-such-repo/tags/list'), 404, 'NAME_UNKNOWN');
   });
 
-  it('lists cached repositories in the catalog, and only those', async () => {
+  it('lists cached repositories in the catalog under their canonical names, and only those', async () => {
     const { repositories } = (await call(setup.berth.url, 'GET', '/v2/_catalog')).json<{ repositories: string[] }>();
-    expect(repositories).toEqual(expect.arrayContaining(['hub/library/web', 'hub/tagged']));
+    // hub/tagged maps to the upstream's library/tagged: one repository, named as the upstream names it.
+    expect(repositories).toEqual(expect.arrayContaining(['hub/library/web', 'hub/library/tagged']));
+    expect(repositories).not.toContain('hub/tagged');
     expect(repositories).not.toContain('hub/no-such-repo');
     expect(repositories.every((name) => !name.startsWith('library/'))).toBe(true);
   });
@@ -117,6 +120,23 @@ describe('push policy', () => {
     const tagged = await putManifest(setup.berth.url, 'hub/signed', 'v2', referrer);
     expectOciError(tagged, 403, 'DENIED');
     expect(tagged.text()).toContain('push policy');
+  });
+
+  it("referrers: a referrers-schema index listing the upstream's referrers is taken without pulling them first", async () => {
+    const image = await pushImage(setup.upstream.url, 'library/indexed', 'v1', [10]);
+    const upstreamReferrer = await pushArtifact(setup.upstream.url, 'library/indexed', image.manifest, SIGSTORE_BUNDLE);
+    const index = ociIndex({ manifests: [manifestDescriptor(upstreamReferrer, { artifactType: SIGSTORE_BUNDLE })] });
+    const fetched = setup.relay.count('GET', MANIFEST_PATH);
+    const put = await putManifest(setup.berth.url, 'hub/indexed', image.manifest.digest.replace(':', '-'), index);
+    expect(put.status).toBe(201);
+    // The child was fetched from the upstream while the push was checked, and is cached now.
+    expect(setup.relay.count('GET', MANIFEST_PATH)).toBe(fetched + 1);
+    const child = await call(setup.berth.url, 'GET', `/v2/hub/library/indexed/manifests/${upstreamReferrer.digest}`, { headers: accept });
+    expect(child.headers.get('cache-status')).toBe('Berth; hit');
+    // A child neither here nor upstream is still MANIFEST_BLOB_UNKNOWN.
+    const bogus = ociManifest({ config: descriptor(MEDIA.ociEmpty, EMPTY_JSON), layers: [], subject: descriptor(MEDIA.ociManifest, image.manifest) });
+    const refused = await putManifest(setup.berth.url, 'hub/indexed', `${image.manifest.digest.replace(':', '-')}`, ociIndex({ manifests: [manifestDescriptor(bogus)] }));
+    expectOciError(refused, 400, 'MANIFEST_BLOB_UNKNOWN');
   });
 
   it('none: refuses even blobs', async () => {

@@ -82,7 +82,9 @@ describe('RedisFillLock', () => {
     const keyPrefix = prefix();
     const holderClient = client();
     const logger = recordingLogger();
-    const ttlMs = 600;
+    // Redis measures the TTL in real time: long enough that the checks right after acquiring
+    // (a few round trips) never race it on a busy machine.
+    const ttlMs = 3000;
     const holder = new RedisFillLock(holderClient, { keyPrefix, ttlMs, logger });
     const waiter = new RedisFillLock(client(), { keyPrefix, ttlMs });
     const d = digest();
@@ -93,7 +95,6 @@ describe('RedisFillLock', () => {
     // The holder's process is gone as far as Redis is concerned: its renewals can no longer arrive.
     holderClient.disconnect();
 
-    await sleep(ttlMs / 2);
     expect(await waiter.acquire(d)).toBeNull();
     let takeover = null;
     while (takeover === null && Date.now() - acquiredAt < ttlMs * 5) {
@@ -113,14 +114,15 @@ describe('RedisFillLock', () => {
   it('keeps a held lock past its TTL by renewing it', async () => {
     const keyPrefix = prefix();
     const logger = recordingLogger();
-    const ttlMs = 300;
+    // Renewed every ttl/3: only a stall of a whole TTL (2 s) would let it lapse.
+    const ttlMs = 2000;
     const holder = new RedisFillLock(client(), { keyPrefix, ttlMs, logger });
     const other = new RedisFillLock(client(), { keyPrefix, ttlMs });
     const d = digest();
 
     const lease = await holder.acquire(d);
     expect(lease).not.toBeNull();
-    await sleep(ttlMs * 4);
+    await sleep(ttlMs * 2.5);
     expect(await other.acquire(d)).toBeNull();
     expect(await admin.pttl(holder.keyFor(d))).toBeGreaterThan(0);
     expect(lease?.lost).toBe(false);
@@ -137,7 +139,7 @@ describe('RedisFillLock', () => {
     const logger = recordingLogger();
     const ttlMs = 900;
     const holder = new RedisFillLock(client(), { keyPrefix, ttlMs, logger });
-    const other = new RedisFillLock(client(), { keyPrefix, ttlMs: 10_000 });
+    const other = new RedisFillLock(client(), { keyPrefix, ttlMs: 120_000 });
     const d = digest();
     const key = holder.keyFor(d);
 
@@ -149,13 +151,14 @@ describe('RedisFillLock', () => {
     expect(takeover).not.toBeNull();
     const theirToken = await admin.get(key);
 
-    // The holder's next renewal (every ttl/3) finds someone else's token and gives up.
-    const deadline = Date.now() + ttlMs * 2;
+    // The holder's next renewal (every ttl/3) finds someone else's token and gives up; waited for,
+    // with a bound only a hung process would reach.
+    const deadline = Date.now() + 60_000;
     while (lease?.lost !== true && Date.now() < deadline) await sleep(25);
     expect(lease?.lost).toBe(true);
     expect(logger.warnings.some((message) => message.startsWith('fill lock lost'))).toBe(true);
     expect(await admin.get(key)).toBe(theirToken);
-    expect(await admin.pttl(key)).toBeGreaterThan(ttlMs); // still the 10 s TTL, not extended to ours
+    expect(await admin.pttl(key)).toBeGreaterThan(ttlMs); // still the 120 s TTL, not extended to ours
 
     await lease?.release();
     expect(await admin.get(key)).toBe(theirToken);

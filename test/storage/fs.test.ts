@@ -48,7 +48,7 @@ describe('filesystem driver specifics', () => {
     await store.uploads.create('abc-123');
     await store.uploads.append('abc-123', 0, streamOf(content, 4));
     expect((await stat(join(root, 'uploads', 'abc-123'))).size).toBe(content.length);
-    await store.uploads.commit('abc-123', digestOfBytes(content));
+    await store.uploads.commit('abc-123', digestOfBytes(content), content.length);
     expect(await readdir(join(root, 'uploads'))).toEqual([]);
   });
 

@@ -124,7 +124,9 @@ describe('tags', () => {
 describe('an unavailable upstream', () => {
   it('opens the breaker after repeated 503s, fails fast, and recovers', async () => {
     const changes: string[] = [];
-    const upstream = client(relay.url, { breaker: { failures: 3, openMs: 400 }, hooks: { onBreakerChange: (s) => changes.push(s) } });
+    // The breaker's clock moves only when the test says: "offline" holds however slow the machine is.
+    let nowMs = Date.now();
+    const upstream = client(relay.url, { breaker: { failures: 3, openMs: 400 }, hooks: { onBreakerChange: (s) => changes.push(s) }, now: () => nowMs });
     relay.fault({ path: /^\/v2\//, status: 503 });
     for (let i = 0; i < 3; i += 1) await expect(upstream.headManifest(REPO, 'v1', ACCEPT)).rejects.toMatchObject({ reason: 'status-503' });
     const before = relay.requests().length;
@@ -134,8 +136,10 @@ describe('an unavailable upstream', () => {
     expect(relay.requests().length).toBe(before);
     expect(upstream.breakerState()).toBe('offline');
 
+    nowMs += 399;
+    await expect(upstream.headManifest(REPO, 'v1', ACCEPT)).rejects.toMatchObject({ reason: 'offline' });
     relay.clearFaults();
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    nowMs += 1;
     expect((await upstream.headManifest(REPO, 'v1', ACCEPT))?.digest).toBe(image.manifest.digest);
     expect(upstream.breakerState()).toBe('online');
     expect(changes).toEqual(['offline', 'online']);

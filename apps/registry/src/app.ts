@@ -17,8 +17,8 @@ import { v2Router } from './routes/v2/router.js';
 export interface AppDeps {
   services: RegistryServices;
   logger: Logger;
-  /** Honour X-Forwarded-* from a reverse proxy. */
-  trustProxy?: boolean;
+  /** Express's `trust proxy`: the peers whose X-Forwarded-* are honoured (trustedProxiesSetting); none by default. */
+  trustProxy?: string[] | false;
   /** Absolute base URL for Location and Link headers (behind a reverse proxy). */
   publicUrl?: string;
   /** Prometheus metrics served at GET /metrics (a prom-client Registry). */

@@ -7,6 +7,7 @@ import { createLogger, openRuntime, registryRunsJobs, type Logger } from '@berth
 import { setZeroCopyEnabled, zeroCopyMode } from '@berth/sendfile';
 import { createApp } from './app.js';
 import { createAuthRuntime } from './auth/runtime.js';
+import { trustedProxiesSetting } from './http/client-address.js';
 
 export { createLogger } from '@berth/runtime';
 
@@ -18,8 +19,13 @@ export interface RunningServer {
   close(graceSeconds?: number): Promise<void>;
 }
 
+export interface StartServerOptions {
+  /** The authentication clock (token times, login locks, robot expiry) in ms since the epoch; Date.now by default. For tests. */
+  authClock?: () => number;
+}
+
 /** Build every dependency from configuration and listen. The composition root main.ts and tests share it. */
-export async function startServer(config: BerthConfig, logger: Logger = createLogger(config)): Promise<RunningServer> {
+export async function startServer(config: BerthConfig, logger: Logger = createLogger(config), options: StartServerOptions = {}): Promise<RunningServer> {
   setZeroCopyEnabled(config.server.sendfile);
   const blobSends = zeroCopyMode();
   logger.info({ blobSends }, `stored blobs are sent by ${blobSends}`);
@@ -29,7 +35,7 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
   // Set when close() begins: /readyz answers 503 so load balancers stop routing here while requests drain.
   let draining = false;
   if (runsJobs) await runtime.startJobs();
-  const auth = config.auth.enabled ? await createAuthRuntime(config, metadata, logger) : undefined;
+  const auth = config.auth.enabled ? await createAuthRuntime(config, metadata, logger, options.authClock) : undefined;
   if (auth === undefined && !isLoopback(config.server.host)) {
     logger.warn({ host: config.server.host }, 'authentication is off (auth.enabled: false): anyone who can reach this address may push and delete');
   }
@@ -42,6 +48,7 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
           cacheCounts: (project) => metrics.cacheCounts(project),
           ...(runtime.queue !== undefined ? { jobs: runtime.queue } : {}),
           bootstrapAdmin: config.auth.admin.username,
+          logins: auth.access,
           // Accounts and visibility changed through the API apply to this process's next request.
           afterChange: () => auth.access.forgetCached(),
           ...(sealer !== undefined ? { sealer } : {}),
@@ -54,7 +61,7 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
     metrics: metrics.registry,
     httpMetrics: metrics.http,
     health: { readiness: runtime.readiness, draining: () => draining },
-    trustProxy: config.server.trustProxy,
+    trustProxy: trustedProxiesSetting(config.server),
     ...(config.server.publicUrl !== undefined ? { publicUrl: config.server.publicUrl } : {}),
   });
   const server: Server = app.listen(config.server.port, config.server.host);

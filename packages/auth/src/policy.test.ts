@@ -15,14 +15,14 @@ import type { ProjectRight } from './policy.js';
 import type { AccessClaim, Principal, ProjectRole, ProjectVisibility, RepositoryAction } from './types.js';
 
 const anonymous: Principal = { kind: 'anonymous' };
-const root: Principal = { kind: 'user', id: 1, name: 'root', admin: true, roles: new Map() };
+const root: Principal = { kind: 'user', id: 1, name: 'root', admin: true, roles: new Map(), credentialStamp: 'stamp-root' };
 
 function user(roles: Record<string, ProjectRole> = {}): Principal {
-  return { kind: 'user', id: 2, name: 'alice', admin: false, roles: new Map(Object.entries(roles)) };
+  return { kind: 'user', id: 2, name: 'alice', admin: false, roles: new Map(Object.entries(roles)), credentialStamp: 'stamp-alice' };
 }
 
 function robot(project: string, permissions: RepositoryAction[]): Principal {
-  return { kind: 'robot', id: 3, name: `robot$${project}+ci`, project, permissions };
+  return { kind: 'robot', id: 3, name: `robot$${project}+ci`, project, permissions, credentialStamp: 'stamp-robot' };
 }
 
 const privateProject: ProjectVisibility = { name: 'team', public: false };

@@ -19,6 +19,20 @@ describe('readSubject', () => {
     expect(readSubject('robot', 'robot$p+ci')).toEqual({ kind: 'robot', name: 'robot$p+ci' });
   });
 
+  it('reads the credential stamp of an account', () => {
+    expect(readSubject('user', 'alice', 'stamp-1')).toEqual({ kind: 'user', name: 'alice', credentialStamp: 'stamp-1' });
+  });
+
+  it.each([
+    ['an empty stamp', 'user', 'alice', ''],
+    ['a numeric stamp', 'robot', 'robot$p+ci', 3],
+    ['a stamp on an anonymous token', 'anonymous', '', 'stamp-1'],
+  ])('refuses %s', (_case, kind, sub, stamp) => {
+    const error = rejection(() => readSubject(kind, sub, stamp));
+    expect(error.reason).toBe('malformed');
+    expect(error.message).toContain('credential stamp');
+  });
+
   it.each([
     ['an unknown kind', 'admin', 'alice', 'unknown subject kind "admin"'],
     ['a missing kind', undefined, 'alice', 'unknown subject kind null'],

@@ -16,14 +16,20 @@ function malformed(message: string): TokenInvalidError {
   return new TokenInvalidError('malformed', message);
 }
 
-/** The subject from `berth_kind` and `sub`: anonymous has an empty name, accounts a non-empty one. */
-export function readSubject(kind: unknown, sub: unknown): TokenSubject {
+/**
+ * The subject from `berth_kind`, `sub` and `berth_cs`: anonymous has an empty name and no stamp,
+ * accounts a non-empty name and (when the token was issued with one) a non-empty stamp.
+ */
+export function readSubject(kind: unknown, sub: unknown, stamp?: unknown): TokenSubject {
   if (typeof kind !== 'string' || !SUBJECT_KINDS.has(kind)) {
     throw malformed(`unknown subject kind ${JSON.stringify(kind ?? null)}`);
   }
   if (typeof sub !== 'string') throw malformed('the sub claim is not a string');
   if ((kind === 'anonymous') !== (sub === '')) throw malformed(`a ${kind} token with subject "${sub}"`);
-  return { kind: kind as TokenSubject['kind'], name: sub };
+  const subject: TokenSubject = { kind: kind as TokenSubject['kind'], name: sub };
+  if (stamp === undefined) return subject;
+  if (typeof stamp !== 'string' || stamp === '' || kind === 'anonymous') throw malformed(`a ${kind} token with credential stamp ${JSON.stringify(stamp)}`);
+  return { ...subject, credentialStamp: stamp };
 }
 
 function readEntry(entry: unknown, index: number): AccessClaim {

@@ -207,6 +207,17 @@ describe('TokenService refresh tokens', () => {
     await expectRejected(service.verifyRefreshToken(token), 'expired');
   });
 
+  it('carries the credential stamp in berth_cs, for refresh and access tokens alike', async () => {
+    const { service } = await serviceAt();
+    const stamped = { kind: 'user', name: 'alice', credentialStamp: 'stamp-1' } as const;
+    const refresh = await service.issueRefreshToken(stamped);
+    expect(decodeJwt(refresh)).toMatchObject({ berth_cs: 'stamp-1' });
+    await expect(service.verifyRefreshToken(refresh)).resolves.toEqual(stamped);
+    const { token } = await service.issueAccessToken(stamped, access);
+    expect((await service.verifyAccessToken(token)).subject).toEqual(stamped);
+    await expect(service.issueAccessToken({ kind: 'anonymous', name: '', credentialStamp: 'x' }, [])).rejects.toThrow('credential stamp');
+  });
+
   it('refuses to issue one to an anonymous caller', async () => {
     const { service } = await serviceAt();
     await expect(service.issueRefreshToken({ kind: 'anonymous', name: '' })).rejects.toThrow('anonymous');

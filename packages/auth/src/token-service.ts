@@ -95,7 +95,10 @@ export class TokenService {
     return { subject, access: readAccessClaim(payload.access), issuedAt, expiresAt, id };
   }
 
-  /** The account a refresh token stands for; the caller still checks that it exists and is enabled. */
+  /**
+   * The account a refresh token stands for; the caller still checks that it exists, is enabled and
+   * still has the token's credential stamp.
+   */
   async verifyRefreshToken(token: string): Promise<TokenSubject> {
     const { subject } = this.readCommon(await this.verify(token, 'refresh'));
     if (subject.kind === 'anonymous') throw new TokenInvalidError('malformed', 'refresh token for an anonymous subject');
@@ -111,8 +114,10 @@ export class TokenService {
     if ((subject.kind === 'anonymous') !== (subject.name === '')) {
       throw new Error(`a ${subject.kind} subject must have ${subject.kind === 'anonymous' ? 'an empty' : 'a'} name`);
     }
+    if (subject.kind === 'anonymous' && subject.credentialStamp !== undefined) throw new Error('an anonymous subject has no credential stamp');
+    const stamp = subject.credentialStamp !== undefined ? { berth_cs: subject.credentialStamp } : {};
     const issuedAtSeconds = Math.floor(this.now().getTime() / 1000);
-    const token = await new SignJWT({ ...claims, berth_kind: subject.kind, berth_use: use })
+    const token = await new SignJWT({ ...claims, ...stamp, berth_kind: subject.kind, berth_use: use })
       .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: this.key.kid, typ: 'JWT' })
       .setIssuer(this.issuer)
       .setSubject(subject.name)
@@ -165,7 +170,7 @@ export class TokenService {
     if (typeof iat !== 'number' || typeof exp !== 'number' || typeof jti !== 'string' || jti === '') {
       throw new TokenInvalidError('malformed', 'token lacks a numeric iat/exp or a jti');
     }
-    const subject = readSubject(payload.berth_kind, payload.sub);
+    const subject = readSubject(payload.berth_kind, payload.sub, payload.berth_cs);
     return { subject, issuedAt: new Date(iat * 1000), expiresAt: new Date(exp * 1000), id: jti };
   }
 }

@@ -36,6 +36,8 @@ export type Principal =
       admin: boolean;
       /** Role per project name, for the projects this user is a member of. */
       roles: ReadonlyMap<string, ProjectRole>;
+      /** The account's credential stamp when this principal was read (written into its tokens). */
+      credentialStamp: string;
     }
   | {
       kind: 'robot';
@@ -44,6 +46,8 @@ export type Principal =
       name: string;
       project: string;
       permissions: readonly RepositoryAction[];
+      /** The account's credential stamp when this principal was read (written into its tokens). */
+      credentialStamp: string;
     };
 
 /** What the access policy needs to know about a project. */
@@ -58,6 +62,11 @@ export interface TokenSubject {
   kind: 'anonymous' | 'user' | 'robot';
   /** Account name; empty for anonymous. */
   name: string;
+  /**
+   * The account's credential stamp at issue (the `berth_cs` claim; never for anonymous). A refresh
+   * token or admin bearer token whose stamp is no longer the account's is refused.
+   */
+  credentialStamp?: string;
 }
 
 /** A verified registry access token. */

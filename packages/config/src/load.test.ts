@@ -41,7 +41,7 @@ describe('loadConfig without a file', () => {
   it('applies every default, with paths under cwd', () => {
     const config = loadConfig({ argv: [], env: {}, cwd: '/srv/berth' });
     expect(config).toEqual({
-      server: { host: '0.0.0.0', port: 5000, trustProxy: false, shutdownGraceSeconds: 25, shutdownDelaySeconds: 0, sendfile: true },
+      server: { host: '0.0.0.0', port: 5000, trustProxy: false, trustedProxies: [], shutdownGraceSeconds: 25, shutdownDelaySeconds: 0, sendfile: true },
       dataDir: '/srv/berth/data',
       database: { dataDir: '/srv/berth/data/db', poolSize: 10 },
       storage: { driver: 'fs', fs: { root: '/srv/berth/data/blobs' } },
@@ -114,6 +114,7 @@ describe('loadConfig with a YAML file', () => {
       port: 8080,
       publicUrl: 'https://registry.example.com',
       trustProxy: true,
+      trustedProxies: [],
       shutdownGraceSeconds: 25,
       shutdownDelaySeconds: 0,
       sendfile: true,
@@ -169,6 +170,7 @@ describe('environment overrides', () => {
       env: {
         BERTH_SERVER__PORT: '6000',
         BERTH_SERVER__TRUST_PROXY: '1',
+        BERTH_SERVER__TRUSTED_PROXIES: '["10.0.0.0/8", "fd00::/8"]',
         BERTH_STORAGE__DRIVER: 's3',
         BERTH_STORAGE__S3__BUCKET: 'blobs',
         BERTH_STORAGE__S3__FORCE_PATH_STYLE: 'true',
@@ -179,6 +181,7 @@ describe('environment overrides', () => {
     });
     expect(config.server.port).toBe(6000);
     expect(config.server.trustProxy).toBe(true);
+    expect(config.server.trustedProxies).toEqual(['10.0.0.0/8', 'fd00::/8']);
     expect(config.storage).toMatchObject({ driver: 's3', s3: { bucket: 'blobs', forcePathStyle: true, presignExpirySeconds: 300 } });
     expect(config.log.pretty).toBe(false);
   });
@@ -313,7 +316,7 @@ describe('validation problems', () => {
   it('rejects an unknown key and says which keys are known', async () => {
     const file = await yamlFile('server:\n  prot: 5000\n');
     const error = loadError({ argv: ['--config', file], env: {}, cwd: dir });
-    expect(error.message).toBe('server.prot: unknown setting; known settings here: host, port, publicUrl, trustProxy, shutdownGraceSeconds, shutdownDelaySeconds, sendfile');
+    expect(error.message).toBe('server.prot: unknown setting; known settings here: host, port, publicUrl, trustProxy, trustedProxies, shutdownGraceSeconds, shutdownDelaySeconds, sendfile');
   });
 
   it('checks upstream timeouts', async () => {

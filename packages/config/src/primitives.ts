@@ -59,3 +59,15 @@ export const byteSize = z.union([
     return bytes;
   }),
 ]);
+
+/** The names proxy-addr (express's `trust proxy`) gives to address ranges. */
+export const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'] as const;
+const addressForms = [z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()];
+
+/** A trusted proxy: an IP address, a CIDR block (`10.0.0.0/8`, `fd00::/8`) or a range name. */
+export const proxyAddress = z
+  .string()
+  .refine(
+    (value) => (PROXY_RANGE_NAMES as readonly string[]).includes(value) || addressForms.some((form) => form.safeParse(value).success),
+    `must be an IP address, a CIDR block such as 10.0.0.0/8 or fd00::/8, or one of ${PROXY_RANGE_NAMES.join(', ')}`,
+  );

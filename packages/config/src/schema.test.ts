@@ -104,6 +104,19 @@ describe('berthConfigSchema', () => {
     expect(issuePaths({ projects: [{ name: 'a', kind: 'hosted', public: 'yes' }] })).toEqual(['projects.0.public']);
   });
 
+  it('trusts no proxy by default and accepts addresses, CIDR blocks and range names as trusted proxies', () => {
+    expect(berthConfigSchema.parse({}).server.trustedProxies).toEqual([]);
+    const proxies = ['10.1.2.3', '10.0.0.0/8', 'fd00::/8', '2001:db8::7', 'loopback', 'uniquelocal', 'linklocal'];
+    expect(berthConfigSchema.parse({ server: { trustedProxies: proxies } }).server.trustedProxies).toEqual(proxies);
+    for (const bad of ['10.0.0.0/33', 'nginx', '10.0.0', '*', '', '::1/129']) {
+      const result = berthConfigSchema.safeParse({ server: { trustedProxies: ['127.0.0.1', bad] } });
+      expect(result.success).toBe(false);
+      expect(result.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+        ['server.trustedProxies.1', 'must be an IP address, a CIDR block such as 10.0.0.0/8 or fd00::/8, or one of loopback, linklocal, uniquelocal'],
+      ]);
+    }
+  });
+
   it('listens on every interface by default', () => {
     expect(berthConfigSchema.parse({}).server.host).toBe('0.0.0.0');
   });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import * as z from 'zod';
 import { authSchema, serviceFor } from './auth-schema.js';
-import { httpUrl, nonEmpty, publicUrl, secret, whenObject } from './primitives.js';
+import { httpUrl, nonEmpty, proxyAddress, publicUrl, secret, whenObject } from './primitives.js';
 import { projectsSchema } from './projects-schema.js';
 import { isRecord } from './records.js';
 import { LOG_LEVELS } from './types.js';
@@ -19,6 +19,8 @@ const serverSchema = z.strictObject({
   port: z.int().min(0).max(65535).default(5000),
   publicUrl: publicUrl.optional(),
   trustProxy: z.boolean().default(false),
+  // Peers whose X-Forwarded-* headers are believed (client address for login throttling, protocol, host).
+  trustedProxies: z.array(proxyAddress).default([]),
   shutdownGraceSeconds: z.number().min(0).default(25),
   shutdownDelaySeconds: z.number().min(0).max(300).default(0),
   // Stored blobs go from the page cache into the connection with sendfile(2) where the addon is built.

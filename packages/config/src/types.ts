@@ -50,8 +50,17 @@ export interface ServerConfig {
   port: number;
   /** Absolute http(s) URL without a trailing slash, used in Location and Link headers; else derived from the request. */
   publicUrl?: string;
-  /** Honour X-Forwarded-* headers from a reverse proxy. */
+  /**
+   * Honour X-Forwarded-* headers from peers on loopback and private networks (`loopback`,
+   * `linklocal`, `uniquelocal`); a shorthand added to `trustedProxies`.
+   */
   trustProxy: boolean;
+  /**
+   * Peers (IP addresses, CIDR blocks or those range names) whose X-Forwarded-* headers are
+   * honoured; anyone else's are ignored, so a forged X-Forwarded-For never changes the client
+   * address logins are throttled by.
+   */
+  trustedProxies: string[];
   /** How long in-flight requests may finish after SIGTERM before the process exits. */
   shutdownGraceSeconds: number;
   /**

@@ -29,6 +29,14 @@ export interface ProxyPushGuard {
   afterChange(name: string): Promise<void>;
   /** Blobs a pushed manifest references that the repository lacks: fetched from the upstream when it has them. */
   adoptUpstreamBlobs(name: string, digests: string[]): Promise<void>;
+  /** Manifests a pushed index references that the repository lacks: fetched from the upstream when it has them. */
+  adoptUpstreamManifests(name: string, digests: string[]): Promise<void>;
+}
+
+/** Fetches what a manifest pushed into a proxy project references and the repository lacks. */
+interface Adopters {
+  blobs(digests: string[]): Promise<void>;
+  manifests(digests: string[]): Promise<void>;
 }
 
 export interface PutManifestResult {
@@ -85,8 +93,13 @@ export class ManifestService {
     const { project, repository } = await this.repositories.forWrite(name, { kind: 'manifest', subject: manifest.subject?.digest, tags });
     if (project.kind === 'proxy' && tags.length > 0) await this.proxyGuard?.beforeTagPush(name, tags);
     // A client skips uploading blobs whose HEAD answered 200, which a proxy project answers from its upstream.
-    const adopt = project.kind === 'proxy' ? this.proxyGuard : undefined;
-    await this.assertReferencesExist(repository.id, manifest, adopt === undefined ? undefined : (digests) => adopt.adoptUpstreamBlobs(name, digests));
+    // Likewise an index's children (oras pushes a referrers index listing the upstream's referrers).
+    const guard = project.kind === 'proxy' ? this.proxyGuard : undefined;
+    const adopt: Adopters | undefined = guard === undefined ? undefined : {
+      blobs: (digests) => guard.adoptUpstreamBlobs(name, digests),
+      manifests: (digests) => guard.adoptUpstreamManifests(name, digests),
+    };
+    await this.assertReferencesExist(repository.id, manifest, adopt);
     await this.metadata.putManifest({
       repositoryId: repository.id,
       digest,
@@ -118,13 +131,13 @@ export class ManifestService {
   }
 
   /**
-   * Layers and config must be in the repository (after `adopt` fetched what it could of the missing
-   * ones); a subject need not exist.
+   * Layers and config, and an index's children, must be in the repository (after `adopt` fetched
+   * what it could of the missing ones); a subject need not exist.
    */
-  private async assertReferencesExist(repositoryId: number, manifest: ParsedManifest, adopt?: (digests: string[]) => Promise<void>): Promise<void> {
+  private async assertReferencesExist(repositoryId: number, manifest: ParsedManifest, adopt?: Adopters): Promise<void> {
     let missingBlobs = await this.metadata.missingBlobs(repositoryId, referencedBlobs(manifest));
     if (missingBlobs.length > 0 && adopt !== undefined) {
-      await adopt(missingBlobs);
+      await adopt.blobs(missingBlobs);
       missingBlobs = await this.metadata.missingBlobs(repositoryId, missingBlobs);
     }
     if (missingBlobs.length > 0) {
@@ -132,7 +145,11 @@ export class ManifestService {
         detail: { digests: missingBlobs },
       });
     }
-    const missingManifests = await this.metadata.missingManifests(repositoryId, referencedManifests(manifest));
+    let missingManifests = await this.metadata.missingManifests(repositoryId, referencedManifests(manifest));
+    if (missingManifests.length > 0 && adopt !== undefined) {
+      await adopt.manifests(missingManifests);
+      missingManifests = await this.metadata.missingManifests(repositoryId, missingManifests);
+    }
     if (missingManifests.length > 0) {
       // The spec names MANIFEST_BLOB_UNKNOWN for any missing reference, child manifests included.
       throw new OciError('MANIFEST_BLOB_UNKNOWN', `index references ${missingManifests.length} manifest(s) unknown to this repository`, {

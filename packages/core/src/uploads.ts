@@ -6,6 +6,7 @@ import { UploadOffsetError, type BlobStore } from '@berth/storage';
 import { claimBlobOrWait } from './lifecycle/blob-claims.js';
 import type { RepositoryResolver } from './repositories.js';
 import type { CoreSettings } from './settings.js';
+import { DEFAULT_UPLOAD_CLAIM_TIMING, claimUploadSession, type HeldUploadClaim, type UploadClaimTiming } from './upload-claims.js';
 import { mapStorageError } from './storage-errors.js';
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -27,6 +28,7 @@ export class UploadService {
     private readonly store: BlobStore,
     private readonly repositories: RepositoryResolver,
     private readonly settings: Pick<CoreSettings, 'uploadSessionTtlMs'>,
+    private readonly claimTiming: UploadClaimTiming = DEFAULT_UPLOAD_CLAIM_TIMING,
   ) {}
 
   /** POST /blobs/uploads/: a mount, a monolithic upload (digest + body), or a new session. */
@@ -62,20 +64,33 @@ export class UploadService {
     return { id, offset: row.offset };
   }
 
-  /** PATCH: append a chunk. `range` is the client's Content-Range, when sent. */
+  /**
+   * PATCH: append a chunk. `range` is the client's Content-Range, when sent. One writer at a time:
+   * a chunk claims the session at its offset (waiting while another chunk or commit holds it), so
+   * a second chunk at the same offset is refused with 416 once the first was recorded.
+   */
   async append(name: string, id: string, body: Readable, range?: { start: number; end: number }): Promise<UploadState> {
     const row = await this.session(name, id);
     if (range !== undefined && range.start !== row.offset) {
       throw outOfOrder(id, row.offset, `chunk starts at ${range.start} but ${row.offset} bytes were received`);
     }
-    const size = await this.store.uploads.append(id, row.offset, body).catch((e: unknown) => mapAppendError(e, id, row.offset));
+    const claim = await this.claim(id, row.offset);
+    let size: number;
+    try {
+      size = await this.store.uploads.append(id, claim.offset, body);
+    } catch (error) {
+      // The store cut off whatever part of the chunk it had written; the offset stays.
+      await claim.release(claim.offset).catch(() => false);
+      return mapSessionError(error, { upload: id });
+    }
+    if (!(await claim.release(size))) {
+      // Held so long without renewal that another writer took the session: this chunk is not recorded.
+      const now = await this.metadata.getUpload(id);
+      throw outOfOrder(id, now?.offset ?? claim.offset, 'the chunk was not recorded: this upload was taken over by another writer meanwhile');
+    }
     if (range !== undefined && size !== range.end + 1) {
       // The bytes are in the session already; the client must resume from what was received.
-      await this.metadata.advanceUpload(id, row.offset, size);
       throw outOfOrder(id, size, `Content-Range ends at ${range.end} but the chunk ended at ${size - 1}`);
-    }
-    if (!(await this.metadata.advanceUpload(id, row.offset, size))) {
-      throw outOfOrder(id, row.offset, 'another chunk was written to this upload concurrently');
     }
     return { id, offset: size };
   }
@@ -84,22 +99,41 @@ export class UploadService {
   async finish(name: string, id: string, digest: string | undefined, body?: Readable): Promise<{ digest: string; size: number }> {
     if (digest === undefined) throw new OciError('DIGEST_INVALID', 'the digest query parameter is required to finish an upload');
     parseDigest(digest);
-    let row = await this.session(name, id);
-    if (body !== undefined) {
-      const state = await this.append(name, id, body);
-      row = { ...row, offset: state.offset };
-    }
-    await claimBlobOrWait(this.metadata, { digest, size: row.offset });
-    let info;
+    const row = await this.session(name, id);
+    const offset = body === undefined ? row.offset : (await this.append(name, id, body)).offset;
+    // The commit holds the session too: no chunk may land while its bytes are hashed and published.
+    const claim = await this.claim(id, offset);
     try {
-      info = await this.store.uploads.commit(id, digest);
-    } catch (error) {
-      await this.discard(id);
-      mapStorageError(error, { upload: id, digest });
+      await claimBlobOrWait(this.metadata, { digest, size: offset });
+      let info;
+      try {
+        info = await this.store.uploads.commit(id, digest, offset);
+      } catch (error) {
+        await this.discard(id);
+        mapSessionError(error, { upload: id, digest });
+      }
+      await this.metadata.linkBlob(row.repositoryId, info);
+      await this.metadata.deleteUpload(id);
+      return info;
+    } finally {
+      // Ends the renewals; the row is gone after a commit, so this records nothing then.
+      await claim.release(offset).catch(() => false);
     }
-    await this.metadata.linkBlob(row.repositoryId, info);
-    await this.metadata.deleteUpload(id);
-    return info;
+  }
+
+  /** The session's claim at `offset`, waited for; 416 when another writer moved it or keeps it. */
+  private async claim(id: string, offset: number): Promise<HeldUploadClaim> {
+    const outcome = await claimUploadSession(this.metadata, id, offset, this.claimTiming);
+    switch (outcome.kind) {
+      case 'claimed':
+        return outcome.claim;
+      case 'moved':
+        throw outOfOrder(id, outcome.offset, `another chunk was written to this upload meanwhile: ${outcome.offset} bytes were received`);
+      case 'busy':
+        throw outOfOrder(id, offset, 'another chunk is being written to this upload');
+      case 'gone':
+        throw new OciError('BLOB_UPLOAD_UNKNOWN', `upload ${id} is not in progress`, { detail: { uuid: id } });
+    }
   }
 
   async cancel(name: string, id: string): Promise<void> {
@@ -147,7 +181,11 @@ function outOfOrder(id: string, offset: number, message: string): OciError {
   return new OciError('RANGE_INVALID', message, { headers: rangeHeaders(id, offset), detail: { uuid: id, offset } });
 }
 
-function mapAppendError(error: unknown, id: string, offset: number): never {
-  if (error instanceof UploadOffsetError) throw outOfOrder(id, error.size, error.message);
-  return mapStorageError(error, { upload: id });
+/** Storage errors of a session's write or commit as the OCI errors a client sees. */
+function mapSessionError(error: unknown, context: { upload: string; digest?: string }): never {
+  if (error instanceof UploadOffsetError) {
+    // The session lost bytes it had recorded: it cannot be continued, only started again.
+    throw new OciError('BLOB_UPLOAD_INVALID', `${error.message}; start a new upload`, { detail: { uuid: context.upload }, cause: error });
+  }
+  return mapStorageError(error, context);
 }

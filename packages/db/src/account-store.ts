@@ -15,6 +15,10 @@ export interface UserRow {
   /** System administrator: every right on every project, users and audit. */
   admin: boolean;
   disabled: boolean;
+  /** Replaced by every password change and every disabling; tokens carry the one they were issued under. */
+  credentialStamp: string;
+  /** How many times administrators unlocked the account's failed-login locks. */
+  loginUnlocks: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -25,6 +29,7 @@ export interface NewUser {
   admin: boolean;
 }
 
+/** A new password hash, or `disabled: true`, also replaces the credential stamp (revoking tokens). */
 export interface UserPatch {
   passwordHash?: string;
   admin?: boolean;
@@ -51,6 +56,10 @@ export interface RobotRow {
   /** Null: never expires. */
   expiresAt: Date | null;
   disabled: boolean;
+  /** Replaced by every new secret and every disabling; tokens carry the one they were issued under. */
+  credentialStamp: string;
+  /** How many times administrators unlocked the robot's failed-login locks. */
+  loginUnlocks: number;
   createdAt: Date;
 }
 
@@ -63,6 +72,7 @@ export interface NewRobot {
   expiresAt: Date | null;
 }
 
+/** A new secret hash, or `disabled: true`, also replaces the credential stamp (revoking tokens). */
 export interface RobotPatch {
   description?: string;
   permissions?: RobotPermission[];
@@ -108,6 +118,8 @@ export interface AccountStore {
   updateUser(name: string, patch: UserPatch): Promise<UserRow | null>;
   /** False when there was no such user. Memberships go with the user. */
   deleteUser(name: string): Promise<boolean>;
+  /** Counts an administrator's unlock of the user's failed-login locks; the new count, or null when there is no such user. */
+  countUserUnlock(name: string): Promise<number | null>;
 
   // Memberships
   /** Every project the user is a member of, with the role. */
@@ -127,6 +139,8 @@ export interface AccountStore {
   listRobots(projectId: number): Promise<RobotRow[]>;
   updateRobot(projectId: number, name: string, patch: RobotPatch): Promise<RobotRow | null>;
   deleteRobot(projectId: number, name: string): Promise<boolean>;
+  /** Counts an administrator's unlock of the robot's failed-login locks; the new count, or null when there is no such robot. */
+  countRobotUnlock(projectId: number, name: string): Promise<number | null>;
 
   // Audit
   recordAudit(event: NewAuditEvent): Promise<AuditEventRow>;

@@ -15,6 +15,7 @@ export function createDrizzleAccountStore(db: Database): AccountStore {
     listUsers: () => users.listUsers(db),
     updateUser: (name, patch) => users.updateUser(db, name, patch),
     deleteUser: (name) => users.deleteUser(db, name),
+    countUserUnlock: (name) => users.countUserUnlock(db, name),
 
     listUserMemberships: (userId) => members.listUserMemberships(db, userId),
     listProjectMembers: (projectId) => members.listProjectMembers(db, projectId),
@@ -26,6 +27,7 @@ export function createDrizzleAccountStore(db: Database): AccountStore {
     listRobots: (projectId) => robots.listRobots(db, projectId),
     updateRobot: (projectId, name, patch) => robots.updateRobot(db, projectId, name, patch),
     deleteRobot: (projectId, name) => robots.deleteRobot(db, projectId, name),
+    countRobotUnlock: (projectId, name) => robots.countRobotUnlock(db, projectId, name),
 
     recordAudit: (event) => audit.recordAudit(db, event),
     listAudit: (page) => audit.listAudit(db, page),

@@ -9,6 +9,7 @@ import * as cacheLifecycle from './queries/cache-lifecycle.js';
 import { evictCachedImage } from './queries/evict-cached-image.js';
 import { unlinkOrphanBlobs } from './queries/orphan-links.js';
 import * as manifests from './queries/manifests.js';
+import * as mergeRepositories from './queries/merge-repositories.js';
 import * as projectStats from './queries/project-stats.js';
 import * as projects from './queries/projects.js';
 import * as purge from './queries/purge-cached-content.js';
@@ -63,6 +64,8 @@ export function createDrizzleMetadataStore(db: Database, close: () => Promise<vo
     getRepository: (name) => repositories.getRepository(db, name),
     ensureRepository: (projectId, name) => repositories.ensureRepository(db, projectId, name),
     listRepositories: (page) => repositories.listRepositories(db, page),
+    projectRepositoryNames: (projectId) => mergeRepositories.projectRepositoryNames(db, projectId),
+    mergeRepositoryInto: (projectId, fromName, intoName) => mergeRepositories.mergeRepositoryInto(db, projectId, fromName, intoName),
 
     linkBlob: (repositoryId, blob) => blobs.linkBlob(db, repositoryId, blob),
     getLinkedBlob: (repositoryId, digest) => blobs.getLinkedBlob(db, repositoryId, digest),
@@ -84,7 +87,9 @@ export function createDrizzleMetadataStore(db: Database, close: () => Promise<vo
 
     createUpload: (id, repositoryId) => uploads.createUpload(db, id, repositoryId),
     getUpload: (id) => uploads.getUpload(db, id),
-    advanceUpload: (id, expected, next) => uploads.advanceUpload(db, id, expected, next),
+    claimUpload: (id, offset, leaseMs) => uploads.claimUpload(db, id, offset, leaseMs),
+    renewUploadClaim: (claim, leaseMs) => uploads.renewUploadClaim(db, claim, leaseMs),
+    releaseUploadClaim: (claim, offset) => uploads.releaseUploadClaim(db, claim, offset),
     deleteUpload: (id) => uploads.deleteUpload(db, id),
     listStaleUploads: (updatedBefore, limit) => uploads.listStaleUploads(db, updatedBefore, limit),
 

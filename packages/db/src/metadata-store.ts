@@ -101,7 +101,16 @@ export interface UploadRow {
   repositoryId: number;
   offset: number;
   createdAt: Date;
+  /** Last write; a time in the future is a writer's claim, in force until then (claimUpload). */
   updatedAt: Date;
+}
+
+/** One writer's hold on an upload session; `until` (when it lapses) is also its token. */
+export interface UploadClaim {
+  id: string;
+  /** The session's offset when claimed. */
+  offset: number;
+  until: Date;
 }
 
 /** A cached image of a proxy project: a root manifest with its index children, blobs and referrers. */
@@ -202,6 +211,14 @@ export interface MetadataStore {
   ensureRepository(projectId: number, name: string): Promise<RepositoryRow>;
   /** Repository names in lexical order (for _catalog). */
   listRepositories(page: Page): Promise<string[]>;
+  /** One project's repository names, in lexical order. */
+  projectRepositoryNames(projectId: number): Promise<string[]>;
+  /**
+   * Fold repository `fromName` into `intoName` of the same project (renamed when `intoName` does not
+   * exist): links, manifests, tags and uploads move; a pushed manifest or tag wins over a cached one.
+   * False when `fromName` is not a repository of the project.
+   */
+  mergeRepositoryInto(projectId: number, fromName: string, intoName: string): Promise<boolean>;
 
   // Blobs (global by digest) and their links to repositories
   /** Record a stored blob and link it to the repository (idempotent); clears a GC mark. Claim first (claimBlob). */
@@ -243,8 +260,16 @@ export interface MetadataStore {
   // Upload sessions
   createUpload(id: string, repositoryId: number): Promise<UploadRow>;
   getUpload(id: string): Promise<UploadRow | null>;
-  /** Move the offset from `expectedOffset` to `newOffset`; false when the offset was not `expectedOffset`. */
-  advanceUpload(id: string, expectedOffset: number, newOffset: number): Promise<boolean>;
+  /**
+   * Claim the session for one writer (a chunk or the commit) for `leaseMs`, when its offset is
+   * `offset` and no other claim is in force; null otherwise. Of writers racing from the same
+   * offset, exactly one gets it; a claim not renewed lapses (a crashed writer's), database time.
+   */
+  claimUpload(id: string, offset: number, leaseMs: number): Promise<UploadClaim | null>;
+  /** Extend a claim still held, for `leaseMs` from now; null when it was lost. */
+  renewUploadClaim(claim: UploadClaim, leaseMs: number): Promise<UploadClaim | null>;
+  /** End a claim still held, recording `offset` as the bytes received; false when it was lost. */
+  releaseUploadClaim(claim: UploadClaim, offset: number): Promise<boolean>;
   deleteUpload(id: string): Promise<boolean>;
   /** Upload sessions not written to since `updatedBefore`, oldest first. */
   listStaleUploads(updatedBefore: Date, limit: number): Promise<UploadRow[]>;

@@ -17,12 +17,27 @@ import type { MemberRole, RobotPermission } from './account-store.js';
 import { byteOrderedText, createdAt, updatedAt } from './column-types.js';
 import { projects } from './schema-projects.js';
 
+/**
+ * A random value per account, written into its refresh tokens and admin bearer tokens and
+ * replaced when its password or secret changes or it is disabled: older tokens then no longer
+ * match. Random rather than a counter, so a deleted account re-created under the same name does
+ * not inherit the old one's tokens.
+ */
+const credentialStamp = () => text('credential_stamp').notNull().default(sql`gen_random_uuid()::text`);
+/**
+ * Counts administrators' unlocks of the account's failed-login locks. Locks live in each
+ * process's memory; a process that holds a lock from before the count changed lets it go.
+ */
+const loginUnlocks = () => integer('login_unlocks').notNull().default(0);
+
 export const users = pgTable('users', {
   id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
   name: byteOrderedText('name').notNull().unique(),
   passwordHash: text('password_hash').notNull(),
   admin: boolean('admin').notNull().default(false),
   disabled: boolean('disabled').notNull().default(false),
+  credentialStamp: credentialStamp(),
+  loginUnlocks: loginUnlocks(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -60,6 +75,8 @@ export const robots = pgTable(
     /** Null: never expires. */
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
     disabled: boolean('disabled').notNull().default(false),
+    credentialStamp: credentialStamp(),
+    loginUnlocks: loginUnlocks(),
     createdAt: createdAt(),
   },
   (t) => [

@@ -21,8 +21,14 @@ const loaded = [];
 port1.on('message', (url) => loaded.push(url));
 port1.unref();
 register('data:text/javascript,' + encodeURIComponent(hook), pathToFileURL(process.cwd() + '/'), { data: { port: port2 }, transferList: [port2] });
-// The hook thread posts asynchronously: give its messages a moment to arrive.
-const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+// The hook thread posts asynchronously, in order: once a marker module loaded now is reported,
+// every module loaded before it has been too (however long that took).
+let markers = 0;
+const settle = async () => {
+  const marker = 'data:text/javascript,//settle-' + (markers += 1);
+  await import(marker);
+  while (!loaded.includes(marker)) await new Promise((resolve) => setTimeout(resolve, 5));
+};
 const heavy = () => ['bullmq', 'ioredis', '@aws-sdk'].filter((name) => loaded.some((url) => url.includes('/node_modules/' + name + '/')));
 await import('@berth/runtime');
 const { BullJobQueue } = await import('@berth/jobs');

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { BerthConfig } from '@berth/config';
 import {
   applyConfiguredProjects,
+  mergeAliasRepositories,
   createLifecycleServices,
   createRegistryServices,
   type LifecycleServices,
@@ -61,6 +62,8 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
   const sealer = await loadSecretSealer(config);
   const metrics = createMetrics();
   await applyConfiguredProjects(metadata, config.projects, sealer);
+  // One repository per upstream repository: names kept twice (before canonical names) become one.
+  for (const merged of await mergeAliasRepositories(metadata)) logger.info(merged, 'merged a repository into its canonical name');
   const redis = await openRedisDrivers(config, logger);
   const referrersCache = createReferrersCache(config, redis?.referrersCache);
   metrics.observeReferrersCache(referrersCache);

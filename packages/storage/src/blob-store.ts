@@ -23,12 +23,12 @@ export class DigestMismatchError extends Error {
 }
 
 /**
- * Thrown by UploadStore.append when a chunk does not start where the session's bytes end
- * (HTTP 416 for the caller). Nothing of the chunk is kept.
+ * Thrown by UploadStore.append and commit when the session holds fewer bytes (`size`) than the
+ * offset its caller recorded: bytes were lost, and the session cannot be continued.
  */
 export class UploadOffsetError extends Error {
   constructor(readonly id: string, readonly offset: number, readonly size: number) {
-    super(`upload ${id}: chunk offset ${offset} does not match the ${size} bytes received so far`);
+    super(`upload ${id}: ${offset} bytes were recorded but the session holds only ${size}`);
     this.name = 'UploadOffsetError';
   }
 }
@@ -86,24 +86,28 @@ export interface BlobStore {
 
 /**
  * Upload sessions hold the bytes of an in-progress chunked upload. Chunks arrive in order; the
- * caller (which tracks the offset in the database) passes the offset each chunk starts at.
+ * caller tracks the offset in the database, lets one writer at a time write a session, and passes
+ * the recorded offset to every call. That offset is the truth: bytes past it are what a chunk
+ * interrupted by a crash left behind, and are dropped before the session is written or committed.
  */
 export interface UploadStore {
   /** Create an empty session. */
   create(id: string): Promise<void>;
   /**
-   * Append a chunk starting at `offset` (must equal the current size, else UploadOffsetError).
-   * Returns the new size. When `source` fails midway the session is left as it was before the call.
+   * Append a chunk at `offset` (bytes past it dropped first; fewer bytes than `offset`:
+   * UploadOffsetError). Returns the new size. When `source` fails midway the session is left as it
+   * was before the call. A `source` that is never read (an error before the write) is left to the caller.
    */
   append(id: string, offset: number, source: Readable): Promise<number>;
-  /** Current number of bytes received; NotFoundError when the session does not exist. */
+  /** Bytes in the session, crash leftovers included; NotFoundError when the session does not exist. */
   size(id: string): Promise<number>;
   /**
-   * Verify the session's bytes hash to `expected` and publish them as that blob (atomically),
-   * then remove the session. DigestMismatchError leaves no blob visible (the session is kept so
-   * the caller can decide; call abort to drop it).
+   * Verify the session's first `size` bytes (the recorded offset; anything past it is dropped)
+   * hash to `expected` and publish them as that blob (atomically), then remove the session.
+   * DigestMismatchError leaves no blob visible (the session is kept so the caller can decide; call
+   * abort to drop it).
    */
-  commit(id: string, expected: DigestString): Promise<BlobInfo>;
+  commit(id: string, expected: DigestString, size: number): Promise<BlobInfo>;
   /** Drop a session and its bytes; harmless when absent. */
   abort(id: string): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rm, stat, truncate, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -45,22 +45,9 @@ export class FsUploadStore implements UploadStore {
 
   async append(id: string, offset: number, source: Readable): Promise<number> {
     const path = this.sessionPath(id);
-    const size = await this.size(id);
-    if (offset !== size) {
-      // Dropped, not destroyed: destroying a request closes its connection before the refusal is sent.
-      source.resume();
-      throw new UploadOffsetError(id, offset, size);
-    }
-    // Opened before the pipeline reads the source, so a session removed meanwhile is answered too.
-    let file: FileHandle;
+    await this.cutTo(id, offset);
     try {
-      file = await open(path, 'r+');
-    } catch (error) {
-      source.resume();
-      throw notFoundFor(id, error);
-    }
-    try {
-      await pipeline(source, createWriteStream('', { fd: file, start: offset }));
+      await pipeline(source, createWriteStream(path, { flags: 'r+', start: offset }));
       await fsyncPath(path);
       return (await stat(path)).size;
     } catch (error) {
@@ -70,9 +57,10 @@ export class FsUploadStore implements UploadStore {
     }
   }
 
-  async commit(id: string, expected: DigestString): Promise<BlobInfo> {
+  async commit(id: string, expected: DigestString, size: number): Promise<BlobInfo> {
     const path = this.sessionPath(id);
     const { algorithm } = parseDigest(expected);
+    await this.cutTo(id, size);
     let info: BlobInfo;
     try {
       info = await hashStream(createReadStream(path, { highWaterMark: 1024 * 1024 }), algorithm);
@@ -83,6 +71,16 @@ export class FsUploadStore implements UploadStore {
     // Appends were fsynced, so the renamed file is complete on disk; the rename also ends the session.
     await publishFile(path, this.options.blobPath(info.digest));
     return info;
+  }
+
+  /** Make the session file `offset` bytes long, dropping what a crash left past it. */
+  private async cutTo(id: string, offset: number): Promise<void> {
+    const size = await this.size(id);
+    if (size < offset) throw new UploadOffsetError(id, offset, size);
+    if (size > offset) {
+      await truncate(this.sessionPath(id), offset);
+      await fsyncPath(this.sessionPath(id));
+    }
   }
 
   async abort(id: string): Promise<void> {

@@ -67,12 +67,7 @@ export class S3UploadStore implements UploadStore {
   }
 
   async append(id: string, offset: number, source: Readable): Promise<number> {
-    const { size } = await this.session(id);
-    if (offset !== size) {
-      // Dropped, not destroyed: destroying a request closes its connection before the refusal is sent.
-      source.resume();
-      throw new UploadOffsetError(id, offset, size);
-    }
+    await this.cutTo(id, await this.session(id), offset);
     // Large chunks are stored as several objects of at most one part each, so memory stays bounded.
     const written: string[] = [];
     let position = offset;
@@ -92,18 +87,33 @@ export class S3UploadStore implements UploadStore {
     }
   }
 
-  async commit(id: string, expected: DigestString): Promise<BlobInfo> {
+  async commit(id: string, expected: DigestString, size: number): Promise<BlobInfo> {
     const parsed = parseDigest(expected);
     const session = await this.session(id);
-    assertContiguous(id, session.chunks);
+    const chunks = await this.cutTo(id, session, size);
     const at = this.at;
     async function* sessionBytes(): AsyncGenerator<unknown, void, undefined> {
-      for (const chunk of session.chunks) yield* await getObjectStream(at, chunk.key);
+      for (const chunk of chunks) yield* await getObjectStream(at, chunk.key);
     }
     const info = await publishVerified(this.at, sessionBytes(), parsed);
     // The marker goes last: until then a retried commit still finds the session.
     await deleteObjects(this.at, session.keys);
     return info;
+  }
+
+  /**
+   * The chunks holding the session's first `offset` bytes, after deleting those from `offset` on
+   * (stored by a chunk a crash interrupted). UploadOffsetError when they hold fewer bytes.
+   */
+  private async cutTo(id: string, session: Session, offset: number): Promise<Chunk[]> {
+    const kept = session.chunks.filter((chunk) => chunk.offset < offset);
+    const extra = session.chunks.filter((chunk) => chunk.offset >= offset);
+    assertContiguous(id, kept);
+    const size = kept.reduce((total, chunk) => total + chunk.size, 0);
+    if (size < offset) throw new UploadOffsetError(id, offset, size);
+    if (size > offset) throw new Error(`upload ${id}: damaged session, a chunk runs past the recorded ${offset} bytes`);
+    await deleteObjects(this.at, extra.map((chunk) => chunk.key));
+    return kept;
   }
 
   async abort(id: string): Promise<void> {

@@ -83,11 +83,13 @@ describe('Bearer token auth', () => {
 
   it('accepts access_token and refreshes an expired token', async () => {
     const server = await bearerRegistry({ field: 'access_token', expiresIn: 1 });
-    const { client: upstream } = client(server);
+    let nowMs = Date.now();
+    const { client: upstream } = client(server, { now: () => nowMs });
     await upstream.headManifest('team/app', 'v1', ACCEPT);
+    nowMs += 899; // 1 s lifetime, refreshed 0.1 s early
     await upstream.headManifest('team/app', 'v1', ACCEPT);
     expect(server.count('GET', /^\/token/)).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 950)); // 1 s lifetime, refreshed 0.1 s early
+    nowMs += 1;
     await upstream.headManifest('team/app', 'v1', ACCEPT);
     expect(server.count('GET', /^\/token/)).toBe(2);
     expect(server.requests.at(-1)?.headers.authorization).toBe('Bearer issued-2');

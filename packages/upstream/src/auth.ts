@@ -29,9 +29,9 @@ export class Authenticator {
   constructor(
     private readonly upstreamName: string,
     private readonly upstreamUrl: URL,
-    private readonly options: Pick<UpstreamOptions, 'credentials' | 'tokenRealmHosts'>,
+    private readonly options: Pick<UpstreamOptions, 'credentials' | 'tokenRealmHosts' | 'now'>,
     private readonly transport: Transport,
-    private readonly tokens: TokenCache = new TokenCache(),
+    private readonly tokens: TokenCache = new TokenCache(options.now),
   ) {}
 
   /** The Authorization to send before any challenge (undefined: anonymous). */
@@ -120,7 +120,7 @@ export class Authenticator {
     if (parsed === undefined) {
       throw new UpstreamError(this.upstreamName, 200, new OciError('UNAUTHORIZED', `token service ${where} answered without a token`));
     }
-    return { token: parsed.token, expiresAt: refreshAt(Date.now(), parsed.expiresIn) };
+    return { token: parsed.token, expiresAt: refreshAt((this.options.now ?? Date.now)(), parsed.expiresIn) };
   }
 }
 

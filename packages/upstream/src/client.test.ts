@@ -152,7 +152,9 @@ describe('breaker', () => {
     const registry = await server((_request, response) => void response.writeHead(status, { 'content-length': 2 }).end('{}'));
     const logger = memoryLogger();
     const changes: string[] = [];
-    const upstream = client(registry, { breaker: { failures: 3, openMs: 200 }, logger, hooks: { onBreakerChange: (s) => changes.push(s) } });
+    // The breaker's clock moves only when the test says: "offline" holds however slow the machine is.
+    let nowMs = Date.now();
+    const upstream = client(registry, { breaker: { failures: 3, openMs: 200 }, logger, hooks: { onBreakerChange: (s) => changes.push(s) }, now: () => nowMs });
     const blob = `sha256:${'e'.repeat(64)}`;
     for (let i = 0; i < 3; i += 1) await expect(upstream.headBlob('team/app', blob)).rejects.toMatchObject({ reason: 'status-503' });
     expect(upstream.breakerState()).toBe('offline');
@@ -161,8 +163,11 @@ describe('breaker', () => {
     expect((offline as UpstreamUnavailableError).reason).toBe('offline');
     expect(registry.requests).toHaveLength(3);
 
+    nowMs += 199;
+    await expect(upstream.headBlob('team/app', blob)).rejects.toMatchObject({ reason: 'offline' });
+    expect(registry.requests).toHaveLength(3);
     status = 404;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    nowMs += 1;
     expect(await upstream.headBlob('team/app', blob)).toBeNull(); // the trial: a 404 is an answer
     expect(upstream.breakerState()).toBe('online');
     expect(changes).toEqual(['offline', 'online']);

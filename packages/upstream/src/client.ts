@@ -24,7 +24,7 @@ export function createUpstreamClient(options: UpstreamOptions): UpstreamClient {
   const endpoint = (path: string) => new URL(`${base.origin}${basePath}${path}`);
   const transport = new Transport(name, options, options.hooks);
   const auth = new Authenticator(name, base, options, transport);
-  const breaker = new CircuitBreaker({ upstream: name, ...options.breaker, logger: options.logger, hooks: options.hooks });
+  const breaker = new CircuitBreaker({ upstream: name, ...options.breaker, logger: options.logger, hooks: options.hooks, ...(options.now !== undefined ? { now: options.now } : {}) });
 
   /** One request: anonymous or with what the upstream asked for before, one retry after a challenge. */
   const fetch: UpstreamFetch = async (kind, method, url, repository, headers = {}, signal) => {

@@ -31,6 +31,8 @@ export interface UpstreamOptions {
   referrers?: { maxDescriptors?: number; maxBytes?: number; maxPages?: number; apiMemoryMs?: number };
   logger?: UpstreamLogger;
   hooks?: UpstreamHooks;
+  /** The clock of token lifetimes and the breaker (ms since the epoch); Date.now by default. Tests move their own. */
+  now?: () => number;
 }
 
 export interface UpstreamLogger {

@@ -63,7 +63,7 @@ export class V2Guard {
       if (await this.allowed({ kind: 'anonymous' }, need, res)) return;
       throw unauthorized(challenge, 'authentication required', detailOf(need));
     }
-    const principal = await passwordLogin(this.auth.access, credentials.username, credentials.password, (message) => unauthorized(challenge, message));
+    const principal = await passwordLogin(this.auth.access, req, credentials.username, credentials.password, (message) => unauthorized(challenge, message));
     if (need.kind === 'base') return;
     if (need.kind === 'catalog') {
       if (principal.kind === 'user' && principal.admin) return;

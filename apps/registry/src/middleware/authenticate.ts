@@ -17,7 +17,7 @@ export function authenticate(auth: AuthRuntime): RequestHandler {
     let principal: Principal;
     if (credentials.kind === 'none') principal = { kind: 'anonymous' };
     else if (credentials.kind === 'malformed') throw new AdminError('UNAUTHORIZED', credentials.reason);
-    else if (credentials.kind === 'basic') principal = await passwordLogin(auth.access, credentials.username, credentials.password, (message) => new AdminError('UNAUTHORIZED', message));
+    else if (credentials.kind === 'basic') principal = await passwordLogin(auth.access, req, credentials.username, credentials.password, (message) => new AdminError('UNAUTHORIZED', message));
     else principal = await tokenLogin(auth, credentials.token);
     setIdentity(res, { principal });
     next();
@@ -33,6 +33,6 @@ async function tokenLogin(auth: AuthRuntime, token: string): Promise<Principal> 
     throw error;
   }
   const principal = await auth.access.principalForSubject(subject);
-  if (principal === null) throw new AdminError('UNAUTHORIZED', 'the account of this token is disabled, expired or gone');
+  if (principal === null) throw new AdminError('UNAUTHORIZED', 'the account of this token is disabled, expired or gone, or its credentials changed since the token was issued');
   return principal;
 }

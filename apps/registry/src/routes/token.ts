@@ -35,7 +35,7 @@ export function tokenRouter(auth: AuthRuntime): Router {
       const username = field('username');
       const password = field('password');
       if (username === undefined || password === undefined) throw new OciError('UNSUPPORTED', 'grant_type=password needs username and password', { status: 400 });
-      const principal = await login(auth, username, password);
+      const principal = await login(auth, req, username, password);
       await respond(auth, res, principal, scopes, { refresh: true, legacy: false });
       return;
     }
@@ -71,12 +71,12 @@ function checkService(auth: AuthRuntime, service: string | undefined): void {
 async function loginFromHeader(auth: AuthRuntime, req: Request): Promise<Principal> {
   const credentials = readCredentials(req);
   if (credentials.kind === 'none') return { kind: 'anonymous' };
-  if (credentials.kind === 'basic') return login(auth, credentials.username, credentials.password);
+  if (credentials.kind === 'basic') return login(auth, req, credentials.username, credentials.password);
   throw new OciError('UNAUTHORIZED', credentials.kind === 'malformed' ? credentials.reason : 'the token endpoint takes Basic credentials');
 }
 
-function login(auth: AuthRuntime, username: string, password: string): Promise<Principal> {
-  return passwordLogin(auth.access, username, password, (message) => new OciError('UNAUTHORIZED', message));
+function login(auth: AuthRuntime, req: Request, username: string, password: string): Promise<Principal> {
+  return passwordLogin(auth.access, req, username, password, (message) => new OciError('UNAUTHORIZED', message));
 }
 
 async function fromRefreshToken(auth: AuthRuntime, token: string | undefined): Promise<Principal> {
@@ -90,12 +90,14 @@ async function fromRefreshToken(auth: AuthRuntime, token: string | undefined): P
   }
   // A refresh token outlives the access it grants: the account must still be usable now.
   const principal = await auth.access.principalForSubject(subject);
-  if (principal === null) throw new OciError('UNAUTHORIZED', 'the account of this refresh token is disabled, expired or gone');
+  if (principal === null) throw new OciError('UNAUTHORIZED', 'the account of this refresh token is disabled, expired or gone, or its credentials changed since the token was issued');
   return principal;
 }
 
+/** An account's tokens carry its credential stamp, so a new password or a disabling revokes the refresh token. */
 function subjectOf(principal: Principal): TokenSubject {
-  return principal.kind === 'anonymous' ? { kind: 'anonymous', name: '' } : { kind: principal.kind, name: principal.name };
+  if (principal.kind === 'anonymous') return { kind: 'anonymous', name: '' };
+  return { kind: principal.kind, name: principal.name, credentialStamp: principal.credentialStamp };
 }
 
 async function respond(

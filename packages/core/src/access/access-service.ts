@@ -68,33 +68,70 @@ export class AccessService {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** A user (`alice`) or robot (`robot$project+ci`) logging in; throws AuthenticationError. */
-  async authenticatePassword(account: string, password: string): Promise<Principal> {
-    const wait = this.throttle.retryAfterSeconds(account);
-    if (wait > 0) {
-      this.options.logger?.warn({ account, retryAfterSeconds: wait }, 'login refused: account locked after failed attempts');
+  /**
+   * A user (`alice`) or robot (`robot$project+ci`) logging in from `clientAddress`; throws
+   * AuthenticationError. Failures lock the account for that address only (see LoginThrottle).
+   */
+  async authenticatePassword(account: string, password: string, clientAddress: string): Promise<Principal> {
+    const wait = this.throttle.retryAfterSeconds(account, clientAddress);
+    if (wait > 0 && !(await this.unlockedSinceLocked(account, clientAddress))) {
+      this.options.logger?.warn({ account, clientAddress, retryAfterSeconds: wait }, 'login refused: account locked after failed attempts');
       throw new AuthenticationError('locked', wait);
     }
     const principal = await this.checkPasswordRemembered(account, password);
     if (principal === null) {
-      const { lockedForSeconds } = this.throttle.recordFailure(account);
-      this.options.logger?.warn({ account, lockedForSeconds }, 'login failed');
+      const { lockedForSeconds } = this.throttle.recordFailure(account, clientAddress);
+      if (lockedForSeconds > 0) this.throttle.tagLock(account, clientAddress, await this.loginUnlocksOf(account));
+      this.options.logger?.warn({ account, clientAddress, lockedForSeconds }, 'login failed');
       throw new AuthenticationError('credentials');
     }
-    this.throttle.recordSuccess(account);
+    this.throttle.recordSuccess(account, clientAddress);
     return principal;
   }
 
-  /** The current state of a token's subject; null when the account is gone, disabled or expired. */
+  /**
+   * An administrator's unlock, after it was counted on the account (`countUserUnlock`,
+   * `countRobotUnlock`): this process forgets the account's failed logins for every address at
+   * once; other processes let their locks go at the account's next attempt.
+   */
+  unlockLogins(account: string): { unlockedAddresses: number } {
+    return this.throttle.unlock(account);
+  }
+
+  /**
+   * Locks are tagged with the account's count of unlocks when they begin; a count that moved on
+   * since means an administrator unlocked the account (through any process): the lock is
+   * forgotten. Costs one account read, only for attempts on a locked pair.
+   */
+  private async unlockedSinceLocked(account: string, clientAddress: string): Promise<boolean> {
+    const tag = this.throttle.lockTag(account, clientAddress);
+    if (tag === undefined || tag === (await this.loginUnlocksOf(account))) return false;
+    this.throttle.forget(account, clientAddress);
+    return true;
+  }
+
+  /** How many times the account was unlocked by administrators; null when there is no such account. */
+  private async loginUnlocksOf(account: string): Promise<number | null> {
+    const robot = parseRobotAccount(account);
+    const row = robot !== null ? await this.metadata.accounts.getRobot(robot.project, robot.name) : await this.metadata.accounts.getUser(account);
+    return row?.loginUnlocks ?? null;
+  }
+
+  /**
+   * The current state of a token's subject; null when the account is gone, disabled or expired, or
+   * when its credential stamp changed since the token was issued (new password or secret, disabled
+   * at some point, deleted and re-created).
+   */
   async principalForSubject(subject: TokenSubject): Promise<Principal | null> {
     if (subject.kind === 'anonymous') return { kind: 'anonymous' };
+    if (subject.credentialStamp === undefined) return null;
     if (subject.kind === 'robot') {
       const parsed = parseRobotAccount(subject.name);
       const row = parsed === null ? null : await this.metadata.accounts.getRobot(parsed.project, parsed.name);
-      return row !== null && this.robotUsable(row) ? robotPrincipal(row) : null;
+      return row !== null && this.robotUsable(row) && row.credentialStamp === subject.credentialStamp ? robotPrincipal(row) : null;
     }
     const user = await this.metadata.accounts.getUser(subject.name);
-    return user !== null && !user.disabled ? this.userPrincipal(user) : null;
+    return user !== null && !user.disabled && user.credentialStamp === subject.credentialStamp ? this.userPrincipal(user) : null;
   }
 
   /** What the caller may do on a repository (by its project's visibility and the caller's rights). */
@@ -182,10 +219,17 @@ export class AccessService {
   private async userPrincipal(user: UserRow): Promise<Principal> {
     const memberships = await this.metadata.accounts.listUserMemberships(user.id);
     const roles = new Map<string, ProjectRole>(memberships.map((m) => [m.projectName, m.role]));
-    return { kind: 'user', id: user.id, name: user.name, admin: user.admin, roles };
+    return { kind: 'user', id: user.id, name: user.name, admin: user.admin, roles, credentialStamp: user.credentialStamp };
   }
 }
 
 function robotPrincipal(row: RobotRow): Principal {
-  return { kind: 'robot', id: row.id, name: robotAccountName(row.projectName, row.name), project: row.projectName, permissions: row.permissions };
+  return {
+    kind: 'robot',
+    id: row.id,
+    name: robotAccountName(row.projectName, row.name),
+    project: row.projectName,
+    permissions: row.permissions,
+    credentialStamp: row.credentialStamp,
+  };
 }

@@ -4,6 +4,8 @@ import type { SecretSealer } from '../proxy/sealed-secrets.js';
 /** The pull-through service's in-process memory of a project (ProxyService implements it). */
 export interface ProxyMemory {
   forgetProject(projectId: number, repositoryName?: string): Promise<void>;
+  /** The name a repository is kept under (proxy projects fold every name of one upstream repository). */
+  canonicalName(name: string): Promise<string>;
 }
 
 /** Proxied requests answered from the cache (hits) and from the upstream (misses), per project. */
@@ -13,6 +15,15 @@ export type CacheCounts = (project: string) => { hits: number; misses: number } 
 export interface JobsStatus {
   counts(): Promise<{ waiting: number; active: number; delayed: number; failed: number }>;
   recentFailures(limit: number): Promise<Array<{ id: string; name: string; error: string; attempts: number; failedAt: Date; payload: unknown }>>;
+}
+
+/** The login throttle as administrators see it (AccessService implements it). */
+export interface LoginUnlocker {
+  /**
+   * Forget the account's failed logins from every client address in this process (the caller
+   * counted the unlock on the account first, for the other processes); how many addresses were locked.
+   */
+  unlockLogins(account: string): { unlockedAddresses: number };
 }
 
 export interface AdminDeps {
@@ -26,6 +37,8 @@ export interface AdminDeps {
   cacheCounts?: CacheCounts;
   /** The background job queue; absent when this deployment runs no jobs. */
   jobs?: JobsStatus;
+  /** Failed-login locks that administrators may end early; without it an unlock finds nothing locked. */
+  logins?: LoginUnlocker;
   /** The administrator bootstrapped from configuration (auth.admin.username): never deleted, disabled or demoted. */
   bootstrapAdmin?: string;
   /**

@@ -120,6 +120,13 @@ export type JobsView = z.infer<typeof jobsViewSchema>;
 export const purgeResultSchema = z.object({ project: z.string(), repository: z.string().nullable(), manifests: z.int(), blobLinks: z.int() });
 export type PurgeResult = z.infer<typeof purgeResultSchema>;
 
+export const unlockResultSchema = z.object({
+  account: z.string(),
+  /** Client addresses the account was locked out from in the process that answered (0: none was). */
+  unlockedAddresses: z.int(),
+});
+export type UnlockResult = z.infer<typeof unlockResultSchema>;
+
 export const meViewSchema = z.object({
   name: z.string(),
   kind: z.enum(['user', 'robot']),

@@ -28,10 +28,12 @@ export class CacheAdmin {
   async purge(principal: Principal, projectName: string, body: unknown): Promise<PurgeResult> {
     const caller = requireCaller(principal);
     const project = await projectFor(this.deps.metadata, caller, projectName, 'maintainer');
-    const { repository } = parseInput(cachePurgeSchema, body ?? {});
-    if (repository !== undefined && (!isRepositoryName(repository) || projectOf(repository) !== project.name)) {
+    const { repository: requested } = parseInput(cachePurgeSchema, body ?? {});
+    if (requested !== undefined && (!isRepositoryName(requested) || projectOf(requested) !== project.name)) {
       throw invalidInput([{ field: 'repository', message: `must be the full name of a repository in project ${project.name}, e.g. ${project.name}/library/nginx` }]);
     }
+    // `hub/nginx` and `hub/library/nginx` are one repository: purged under its canonical name.
+    const repository = requested === undefined ? undefined : ((await this.deps.proxy?.canonicalName(requested)) ?? requested);
     const counts = await this.deps.metadata.purgeCachedContent(project.id, repository);
     await this.deps.proxy?.forgetProject(project.id, repository);
     const result: PurgeResult = { project: project.name, repository: repository ?? null, ...counts };

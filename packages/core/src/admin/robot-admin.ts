@@ -4,7 +4,7 @@ import { projectFor, requireCaller } from './admin-access.js';
 import type { AdminDeps } from './admin-deps.js';
 import { AdminError, parseInput } from './admin-errors.js';
 import { robotCreateSchema, robotPatchSchema } from './admin-schemas.js';
-import { robotView, type RobotView, type RobotWithSecret } from './admin-views.js';
+import { robotView, type RobotView, type RobotWithSecret, type UnlockResult } from './admin-views.js';
 import type { AuditTrail } from './audit-trail.js';
 
 /**
@@ -76,6 +76,18 @@ export class RobotAdmin {
     const view = robotView(await this.updated(project, name, { secretHash: await hashSecret(secret) }));
     await this.audit.record(caller, 'robot.secret', robotTarget(before), robotView(before), { ...view, secret: 'regenerated' });
     return { ...view, secret };
+  }
+
+  /** Ends the robot's failed-login locks from every client address (project admins). */
+  async unlock(principal: Principal, projectName: string, name: string): Promise<UnlockResult> {
+    const caller = requireCaller(principal);
+    const project = await projectFor(this.deps.metadata, caller, projectName, 'admin');
+    const row = await this.robot(project, name);
+    if ((await this.deps.metadata.accounts.countRobotUnlock(project.id, name)) === null) throw notFound(project, name);
+    const account = robotAccountName(row.projectName, row.name);
+    const result = { account, ...(this.deps.logins?.unlockLogins(account) ?? { unlockedAddresses: 0 }) };
+    await this.audit.record(caller, 'robot.unlock', robotTarget(row), null, result);
+    return result;
   }
 
   async remove(principal: Principal, projectName: string, name: string): Promise<void> {

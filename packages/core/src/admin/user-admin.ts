@@ -4,7 +4,7 @@ import { requireCaller, requireSystemAdmin, type Caller } from './admin-access.j
 import type { AdminDeps } from './admin-deps.js';
 import { AdminError, parseInput } from './admin-errors.js';
 import { userCreateSchema, userPatchSchema } from './admin-schemas.js';
-import { userView, type MeView, type UserDetail, type UserView } from './admin-views.js';
+import { userView, type MeView, type UnlockResult, type UserDetail, type UserView } from './admin-views.js';
 import type { AuditTrail } from './audit-trail.js';
 
 /**
@@ -72,6 +72,15 @@ export class UserAdmin {
     this.assertNotLockingOut(caller, before, 'delete');
     if (!(await this.deps.metadata.accounts.deleteUser(name))) throw notFound(name);
     await this.audit.record(caller, 'user.delete', `user:${name}`, userView(before), null);
+  }
+
+  /** Ends the user's failed-login locks from every client address (system administrators only). */
+  async unlock(principal: Principal, name: string): Promise<UnlockResult> {
+    const caller = requireSystemAdmin(principal);
+    if ((await this.deps.metadata.accounts.countUserUnlock(name)) === null) throw notFound(name);
+    const result = { account: name, ...(this.deps.logins?.unlockLogins(name) ?? { unlockedAddresses: 0 }) };
+    await this.audit.record(caller, 'user.unlock', `user:${name}`, null, result);
+    return result;
   }
 
   /** GET /me: who the caller is, as the policy sees them. */

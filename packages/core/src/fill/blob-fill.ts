@@ -34,6 +34,8 @@ export interface BlobFillContext {
 export class BlobFill {
   /** Rejects when the fill failed before any byte could be spooled. */
   readonly started: Promise<FillStart>;
+  /** Resolves once the outcome is known (state is 'done' or 'failed'); never rejects. */
+  readonly settled: Promise<void>;
   /** Resolves when everything is over, spool removed and lock released; never rejects. */
   readonly finished: Promise<void>;
   private current: FillState = 'running';
@@ -41,6 +43,7 @@ export class BlobFill {
   private hasStarted = false;
   private resolveStart!: (start: FillStart) => void;
   private rejectStart!: (error: Error) => void;
+  private resolveSettled!: () => void;
 
   constructor(
     readonly digest: string,
@@ -50,6 +53,9 @@ export class BlobFill {
     this.started = new Promise<FillStart>((resolve, reject) => {
       this.resolveStart = resolve;
       this.rejectStart = reject;
+    });
+    this.settled = new Promise<void>((resolve) => {
+      this.resolveSettled = resolve;
     });
     // Openers await `started`; this keeps a rejection nobody awaits from being reported as unhandled.
     this.started.catch(() => undefined);
@@ -131,6 +137,7 @@ export class BlobFill {
     this.current = state;
     this.error = error;
     this.context.onSettled(this);
+    this.resolveSettled();
   }
 }
 

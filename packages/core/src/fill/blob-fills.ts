@@ -13,8 +13,9 @@ import type { BlobFillsDeps, FillRead, FillSource } from './types.js';
  *
  * The first `open` of a missing digest starts a fill (one upstream GET, spooled to disk while
  * hashed); every later `open` while it runs joins it and reads the growing spool from its own
- * offset. The blob reaches the store only after its digest matched; on a mismatch or an upstream
- * failure every reader errors and the next `open` starts afresh.
+ * offset; a range waits until the fill is verified and reads the stored blob. The blob reaches the
+ * store only after its digest matched; on a mismatch or an upstream failure every reader errors
+ * and the next `open` starts afresh.
  */
 export class BlobFills {
   private readonly fills = new Map<string, BlobFill>();
@@ -55,7 +56,7 @@ export class BlobFills {
    * Read `digest` (or the inclusive `range` of it), filling it from `source` unless a fill is
    * already in flight. Null when the upstream does not have it. `source` is called at most once,
    * and only by the caller that starts the fill. Rejects when the fill fails before the first
-   * byte; a failure later destroys the stream with the error instead.
+   * byte (a range: when it fails at all); a failure later destroys the stream with the error instead.
    */
   async open(digest: string, source: FillSource, range?: ByteRange): Promise<FillRead | null> {
     parseDigest(digest);
@@ -85,8 +86,13 @@ export class BlobFills {
     const start = await fill.started;
     if (start.kind === 'missing') return null;
     if (start.kind === 'spooling' && fill.state === 'running') {
-      const resolved = range === undefined ? undefined : clampRange(range, start.size);
-      return { size: start.size, range: resolved, stream: new SpoolReader(start.spool, resolved), joined };
+      // A whole-body reader follows the spool: its last byte is withheld until the digest matched,
+      // so a client never accepts a body that failed verification.
+      if (range === undefined) return { size: start.size, range: undefined, stream: new SpoolReader(start.spool), joined };
+      // A range has no such guard (it may end before the last byte): it is answered from the store
+      // once the fill verified and stored the whole blob. An unsatisfiable one is refused at once.
+      clampRange(range, start.size);
+      await fill.settled;
     }
     if (start.kind === 'spooling' && fill.state === 'failed') throw fill.failure ?? new Error(`blob ${digest}: fill failed`);
     const stored = await this.readStored(digest, range, joined);

@@ -31,13 +31,25 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Body bytes the client of the current fetchServedBy has received so far. */
+let receivedBytes = 0;
+
+/** Until the client has received `bytes` (waited for, not timed: the test's timeout bounds it). */
+async function untilReceived(bytes: number): Promise<void> {
+  while (receivedBytes < bytes) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 /** A GET whose server side is `serve`; resolves with what the client received and whether the body completed. */
 function fetchServedBy(serve: (res: ServerResponse) => Promise<void>): Promise<{ body: Buffer; complete: boolean }> {
   nextResponse = (res) => void serve(res);
+  receivedBytes = 0;
   return new Promise((resolve, reject) => {
     get({ host: '127.0.0.1', port, path: '/' }, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        receivedBytes += chunk.length;
+      });
       res.on('end', () => resolve({ body: Buffer.concat(chunks), complete: res.complete }));
       res.on('error', () => resolve({ body: Buffer.concat(chunks), complete: false }));
       res.on('aborted', () => resolve({ body: Buffer.concat(chunks), complete: false }));
@@ -81,7 +93,7 @@ describeWithAddon('SpoolReader.sendTo an HTTP response (sendfile)', () => {
     });
     await spool.append(randomBytes(2 * CHUNK));
     await spool.flush();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilReceived(2 * CHUNK);
     spool.fail(new Error('digest did not match'));
     const { body, complete } = await received;
     await expect(outcome).rejects.toThrow('digest did not match');

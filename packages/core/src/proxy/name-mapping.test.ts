@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { isDockerHub, pathInProject, upstreamRepository } from './name-mapping.js';
+import { canonicalPath, isDockerHub, pathInProject, upstreamRepository } from './name-mapping.js';
 
 const hub = { url: 'https://registry-1.docker.io' };
 const quay = { url: 'https://quay.io' };
@@ -38,5 +38,31 @@ describe('isDockerHub and pathInProject', () => {
 
   it('strips the project component', () => {
     expect(pathInProject('hub/library/nginx', 'hub')).toBe('library/nginx');
+  });
+});
+
+describe('canonicalPath', () => {
+  it('names a Docker Hub official image as the upstream does', () => {
+    const settings = { upstream: hub, nameMapping: mapping() };
+    expect(canonicalPath('web', settings)).toBe('library/web');
+    expect(canonicalPath('library/web', settings)).toBe('library/web');
+    expect(canonicalPath('bitnami/redis', settings)).toBe('bitnami/redis');
+  });
+
+  it('keeps one-component names where no library/ is added', () => {
+    expect(canonicalPath('web', { upstream: quay, nameMapping: mapping() })).toBe('web');
+    expect(canonicalPath('web', { upstream: hub, nameMapping: mapping({ dockerHubLibrary: 'off' }) })).toBe('web');
+  });
+
+  it('folds names that a separator rewrite sends to one upstream repository', () => {
+    const settings = { upstream: quay, nameMapping: mapping({ separator: '----' }) };
+    expect(canonicalPath('org/team/app', settings)).toBe('org----team----app');
+    expect(canonicalPath('org----team----app', settings)).toBe('org----team----app');
+  });
+
+  it('strips the prefix, and keeps a path whose upstream name would not map back', () => {
+    expect(canonicalPath('org/app', { upstream: quay, nameMapping: mapping({ prefix: 'mirror/' }) })).toBe('org/app');
+    // library_web would gain another library_ on the way up: the path stays as it is.
+    expect(canonicalPath('web', { upstream: hub, nameMapping: mapping({ separator: '_' }) })).toBe('web');
   });
 });

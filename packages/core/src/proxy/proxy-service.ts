@@ -1,9 +1,10 @@
 import { OciError, assertRepositoryName, projectOf } from '@berth/oci';
 import type { MetadataStore, ProjectRow } from '@berth/db';
 import type { ListPage } from '../listing.js';
+import { mergeAliasRepositories } from './merge-alias-repositories.js';
 import type { CacheOutcome } from './cache-status.js';
 import type { ContentVersions } from './content-versions.js';
-import { pathInProject, upstreamRepository } from './name-mapping.js';
+import { canonicalRepositoryName, pathInProject, upstreamRepository } from './name-mapping.js';
 import type { ProxyBlobs } from './proxy-blobs.js';
 import type { ProxyContext } from './proxy-context.js';
 import type { ProxyManifests } from './proxy-manifests.js';
@@ -60,7 +61,10 @@ export class ProxyService {
     this.projects = undefined;
   }
 
-  /** The proxy context for a repository name, or null when its project is not a proxy project. */
+  /**
+   * The proxy context for a repository name, or null when its project is not a proxy project. Its
+   * `name` is the canonical one (see canonicalName).
+   */
   async contextFor(name: string): Promise<ProxyContext | null> {
     assertRepositoryName(name);
     const proxy = (await this.loadProjects()).proxies.get(projectOf(name));
@@ -69,10 +73,21 @@ export class ProxyService {
     return {
       project,
       settings,
-      name,
+      name: canonicalNameIn(proxy, name),
       upstreamName: upstreamRepository(pathInProject(name, project.name), settings),
       upstream: this.upstreams.forProject(project, settings),
     };
+  }
+
+  /**
+   * The name Berth keeps a repository under: in a proxy project, every name that maps to one
+   * upstream repository is one repository (`hub/nginx` is `hub/library/nginx` on Docker Hub);
+   * other names are their own. The router answers every /v2 request under this name.
+   */
+  async canonicalName(name: string): Promise<string> {
+    const proxy = (await this.loadProjects()).proxies.get(projectOf(name));
+    if (proxy === undefined || name === proxy.project.name) return name;
+    return canonicalNameIn(proxy, name);
   }
 
   /** `?ns=docker.io`: the local name of `name` in the proxy project serving that registry host. */
@@ -111,6 +126,20 @@ export class ProxyService {
     for (const digest of digests) await this.blobs.ensureCached(ctx, digest);
   }
 
+  /** Child manifests of a pushed index the repository lacks: fetched (and cached) from the upstream when it has them. */
+  async adoptUpstreamManifests(name: string, digests: string[]): Promise<void> {
+    const ctx = await this.contextFor(name);
+    if (ctx === null) return;
+    for (const digest of digests) {
+      try {
+        await this.manifests.get(ctx, digest);
+      } catch (error) {
+        // Not upstream either: the push is refused with the spec's MANIFEST_BLOB_UNKNOWN.
+        if (!(error instanceof OciError && error.code === 'MANIFEST_UNKNOWN')) throw error;
+      }
+    }
+  }
+
   async afterChange(name: string): Promise<void> {
     const ctx = await this.contextFor(name);
     if (ctx === null) return;
@@ -144,6 +173,9 @@ export class ProxyService {
       : undefined;
     await this.referrers.forget(projectId, upstreamName);
     await this.bumpVersion(projectId, repositoryName);
+    // New settings (name mapping, upstream) may give repositories another canonical name.
+    const changed = repositoryName === undefined ? (await this.loadProjects()).proxies.get(proxy?.project.name ?? '') : undefined;
+    if (changed !== undefined) await mergeAliasRepositories(this.metadata, changed.project);
   }
 
   /** The upstream's tags merged with the cached and pushed ones, in lexical order, paged. */
@@ -165,4 +197,8 @@ export class ProxyService {
     this.projects = { at: this.now(), proxies, byNs };
     return this.projects;
   }
+}
+
+function canonicalNameIn(proxy: ProxyProject, name: string): string {
+  return canonicalRepositoryName(proxy.project, proxy.settings, name);
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, type SQL } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { AlreadyExistsError, type NewRobot, type RobotPatch, type RobotRow } from '../account-store.js';
 import type { Database } from '../database.js';
 import { projects, robots } from '../schema.js';
@@ -13,6 +13,8 @@ const robotColumns = {
   permissions: robots.permissions,
   expiresAt: robots.expiresAt,
   disabled: robots.disabled,
+  credentialStamp: robots.credentialStamp,
+  loginUnlocks: robots.loginUnlocks,
   createdAt: robots.createdAt,
 };
 
@@ -67,7 +69,10 @@ export async function updateRobot(
     const where = and(eq(robots.projectId, projectId), eq(robots.name, name));
     // An empty patch changes nothing (drizzle refuses an UPDATE without columns): just read.
     if (Object.values(values).every((value) => value === undefined)) return (await selectRobots(tx, where))[0] ?? null;
-    const updated = await tx.update(robots).set(values).where(where).returning({ id: robots.id });
+    const revoke = patch.secretHash !== undefined || patch.disabled === true;
+    const updated = await tx
+      .update(robots)
+      .set({ ...values, ...(revoke ? { credentialStamp: sql`gen_random_uuid()::text` } : {}) }).where(where).returning({ id: robots.id });
     const id = updated[0]?.id;
     return id === undefined ? null : robotById(tx, id);
   });
@@ -79,4 +84,13 @@ export async function deleteRobot(db: Database, projectId: number, name: string)
     .where(and(eq(robots.projectId, projectId), eq(robots.name, name)))
     .returning({ id: robots.id });
   return rows.length > 0;
+}
+
+export async function countRobotUnlock(db: Database, projectId: number, name: string): Promise<number | null> {
+  const rows = await db
+    .update(robots)
+    .set({ loginUnlocks: sql`${robots.loginUnlocks} + 1` })
+    .where(and(eq(robots.projectId, projectId), eq(robots.name, name)))
+    .returning({ loginUnlocks: robots.loginUnlocks });
+  return rows[0]?.loginUnlocks ?? null;
 }

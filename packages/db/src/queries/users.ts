@@ -38,9 +38,16 @@ export async function listUsers(db: Database): Promise<UserRow[]> {
 }
 
 export async function updateUser(db: Database, name: string, patch: UserPatch): Promise<UserRow | null> {
+  const revoke = patch.passwordHash !== undefined || patch.disabled === true;
   const rows = await db
     .update(users)
-    .set({ passwordHash: patch.passwordHash, admin: patch.admin, disabled: patch.disabled, updatedAt: sql`now()` })
+    .set({
+      passwordHash: patch.passwordHash,
+      admin: patch.admin,
+      disabled: patch.disabled,
+      ...(revoke ? { credentialStamp: sql`gen_random_uuid()::text` } : {}),
+      updatedAt: sql`now()`,
+    })
     .where(eq(users.name, name))
     .returning();
   return rows[0] ?? null;
@@ -50,4 +57,13 @@ export async function updateUser(db: Database, name: string, patch: UserPatch): 
 export async function deleteUser(db: Database, name: string): Promise<boolean> {
   const rows = await db.delete(users).where(eq(users.name, name)).returning({ id: users.id });
   return rows.length > 0;
+}
+
+export async function countUserUnlock(db: Database, name: string): Promise<number | null> {
+  const rows = await db
+    .update(users)
+    .set({ loginUnlocks: sql`${users.loginUnlocks} + 1` })
+    .where(eq(users.name, name))
+    .returning({ loginUnlocks: users.loginUnlocks });
+  return rows[0]?.loginUnlocks ?? null;
 }

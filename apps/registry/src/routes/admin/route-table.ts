@@ -17,6 +17,7 @@ import {
   robotPatchSchema,
   robotViewSchema,
   robotWithSecretSchema,
+  unlockResultSchema,
   userCreateSchema,
   userDetailSchema,
   userPatchSchema,
@@ -98,6 +99,8 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     handler: (s, c) => s.robots.remove(c.principal, param(c, 'project'), param(c, 'robot')) },
   { method: 'post', path: '/projects/{project}/robots/{robot}/secret', operationId: 'regenerateRobotSecret', summary: 'Replace the secret (the old one stops working); shown once', tag: 'robots', right: 'project-admin', response: robotWithSecretSchema, status: 200,
     handler: (s, c) => s.robots.regenerateSecret(c.principal, param(c, 'project'), param(c, 'robot')) },
+  { method: 'post', path: '/projects/{project}/robots/{robot}/unlock', operationId: 'unlockRobot', summary: 'End the locks that failed logins put on the robot, from every client address', tag: 'robots', right: 'project-admin', response: unlockResultSchema, status: 200,
+    handler: (s, c) => s.robots.unlock(c.principal, param(c, 'project'), param(c, 'robot')) },
   // Cache
   { method: 'post', path: '/projects/{project}/cache/purge', operationId: 'purgeCache', summary: 'Forget cached upstream content of the project or of one repository', tag: 'cache', right: 'project-maintainer', body: cachePurgeSchema, response: purgeResultSchema, status: 200,
     handler: (s, c) => s.cache.purge(c.principal, param(c, 'project'), c.body) },
@@ -117,6 +120,8 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     handler: (s, c) => s.users.update(c.principal, param(c, 'user'), c.body) },
   { method: 'delete', path: '/users/{user}', operationId: 'deleteUser', summary: 'Delete a user (memberships go with them)', tag: 'users', right: 'system-admin', status: 204, conflict: true,
     handler: (s, c) => s.users.remove(c.principal, param(c, 'user')) },
+  { method: 'post', path: '/users/{user}/unlock', operationId: 'unlockUser', summary: 'End the locks that failed logins put on the user, from every client address', tag: 'users', right: 'system-admin', response: unlockResultSchema, status: 200,
+    handler: (s, c) => s.users.unlock(c.principal, param(c, 'user')) },
   // Audit, account, document
   { method: 'get', path: '/audit', operationId: 'listAuditEvents', summary: 'Audit events, newest first', tag: 'audit', right: 'system-admin', query: auditQuerySchema, response: list('events', auditEventViewSchema), status: 200,
     handler: (s, c) => s.audit.list(c.principal, c.query) },

@@ -88,6 +88,8 @@ export const blobRoutes: MethodTable = {
   },
   async DELETE({ res, services, params: [name = '', digest = ''] }) {
     await services.blobs.delete(name, digest);
+    // A proxy repository forgets the link here and on every replica: the next read asks the upstream.
+    await services.proxy.afterChange(name);
     res.status(202).setHeader('Content-Length', '0');
     res.end();
   },

@@ -72,6 +72,8 @@ export function v2Router(services: RegistryServices, options: { publicUrl?: stri
           params[0] = await services.proxy.nameForNamespace(ns, requestedName);
           res.setHeader('OCI-Namespace', ns);
         }
+        // Every name of one upstream repository is answered as that one repository (proxy projects).
+        if (params.length > 0) params[0] = await services.proxy.canonicalName(params[0] ?? '');
         if (params.length > 0) setRoute(res, route.name, projectOfRepository(params[0] ?? ''));
         await options.guard?.check(req, res, route.need(req.method, params[0] ?? '', req));
         await handler({ req, res, services, params, link, requestedName });

@@ -29,7 +29,8 @@ export const uploadRoutes: MethodTable = {
     // Without pull on the source, a mount request is a plain upload start (as the spec allows).
     const refused = mountRefused(ctx.res);
     const mount = refused ? undefined : queryValue(req, 'mount');
-    const from = refused ? undefined : queryValue(req, 'from');
+    const fromParam = refused ? undefined : queryValue(req, 'from');
+    const from = fromParam === undefined ? undefined : await services.proxy.canonicalName(fromParam);
     const options = {
       ...(digest !== undefined ? { digest } : {}),
       ...(mount !== undefined ? { mount } : {}),
