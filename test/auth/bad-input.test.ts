@@ -77,6 +77,15 @@ describe('Basic credentials with a NUL user name and password', () => {
     expectOci(await postToken(berth.url, { grant_type: 'password', username: '\u0000', password: '\u0000', scope: 'repository:lib/app:pull' }), 401, 'UNAUTHORIZED');
     expectNoErrorLines(from);
   });
+
+  it('lock the NUL account like any other once they pass auth.lockout.maxFailures (429, not a database error)', async () => {
+    const from = berth.records.length;
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await send(berth.url, 'GET', '/v2/', { headers: { Authorization: NUL_BASIC } })).status);
+    expect(statuses.every((status) => status === 401 || status === 429)).toBe(true);
+    expectOci(await send(berth.url, 'GET', '/v2/', { headers: { Authorization: NUL_BASIC } }), 429, 'TOOMANYREQUESTS');
+    expectNoErrorLines(from);
+  });
 });
 
 describe('a NUL in admin API paths', () => {

@@ -113,8 +113,9 @@ export class AccessService {
   /** How many times the account was unlocked by administrators; null when there is no such account. */
   private async loginUnlocksOf(account: string): Promise<number | null> {
     const robot = parseRobotAccount(account);
-    const row = robot !== null ? await this.metadata.accounts.getRobot(robot.project, robot.name) : await this.metadata.accounts.getUser(account);
-    return row?.loginUnlocks ?? null;
+    if (robot !== null) return (await this.metadata.accounts.getRobot(robot.project, robot.name))?.loginUnlocks ?? null;
+    // A name no user can have is not looked up (a NUL cannot even be compared by the database).
+    return isValidUserName(account) ? ((await this.metadata.accounts.getUser(account))?.loginUnlocks ?? null) : null;
   }
 
   /**
