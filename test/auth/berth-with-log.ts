@@ -1,8 +1,10 @@
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { berthConfigSchema } from '@berth/config';
+import { createLogger } from '@berth/runtime';
 import { startBerth } from '../harness/berth.js';
 
-// Berth from the harness with a pino logger writing into memory, so a test can read what was logged.
+// Berth from the harness with its own logger (createLogger: the options main.ts uses, redaction and
+// error serializers included) writing into memory, so a test can read what was logged.
 
 export interface LogRecord {
   level: number;
@@ -40,7 +42,7 @@ export async function startBerthWithLog(config: Record<string, unknown>, options
   });
   const berth = await startBerth({
     config: { log: { level }, ...config },
-    logger: pino({ level }, sink),
+    logger: createLogger(berthConfigSchema.parse({ log: { level } }), sink),
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
     ...(options.env !== undefined ? { env: options.env } : {}),
     ...(options.authClock !== undefined ? { authClock: options.authClock } : {}),

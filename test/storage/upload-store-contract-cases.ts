@@ -120,6 +120,16 @@ export function describeUploadSessionCases(store: () => BlobStore): void {
       await expect(store().uploads.commit(short, digestOfBytes(bytes(11)), 11)).rejects.toBeInstanceOf(UploadOffsetError);
     });
 
+    it('refuses a chunk without destroying its source (a destroyed request loses its connection, and the 416 with it)', async () => {
+      const id = newId();
+      await store().uploads.create(id);
+      const source = streamOf(bytes(10_000));
+      const error = await store().uploads.append(id, 5, source).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UploadOffsetError);
+      expect(source.destroyed).toBe(false);
+      expect(await store().uploads.size(id)).toBe(0);
+    });
+
     it('drops a chunk whose source fails midway', async () => {
       const id = newId();
       const first = bytes(3_000);

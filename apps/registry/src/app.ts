@@ -9,6 +9,7 @@ import { errorHandler } from './middleware/errors.js';
 import { requestLog } from './middleware/request-log.js';
 import { requestMetrics } from './middleware/request-metrics.js';
 import { adminRouter } from './routes/admin/index.js';
+import { fallback } from './routes/fallback.js';
 import { healthRouter, type HealthDeps } from './routes/health.js';
 import { tokenRouter } from './routes/token.js';
 import { v2Router } from './routes/v2/router.js';
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps): Express {
       ...(auth !== undefined ? { guard: new V2Guard(auth) } : {}),
     }),
   );
+  app.use(fallback({ authEnabled: auth !== undefined }));
   app.use(errorHandler(deps.logger));
   return app;
 }

@@ -14,7 +14,7 @@ export type {
 } from './types.js';
 
 export { formatScope, orderActions, parseScope, parseScopes } from './scopes.js';
-export { MAX_ROBOT_NAME_LENGTH, isValidRobotName, parseRobotAccount, robotAccountName } from './robot-names.js';
+export { MAX_ROBOT_NAME_LENGTH, isValidProjectName, isValidRobotName, isValidUserName, parseRobotAccount, robotAccountName } from './robot-names.js';
 export {
   PROJECT_RIGHTS,
   accountName,

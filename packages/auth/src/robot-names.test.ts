@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { MAX_ROBOT_NAME_LENGTH, isValidRobotName, parseRobotAccount, robotAccountName } from './robot-names.js';
+import { MAX_ROBOT_NAME_LENGTH, isValidProjectName, isValidRobotName, isValidUserName, parseRobotAccount, robotAccountName } from './robot-names.js';
 
 describe('robot names', () => {
   it.each(['ci', 'a', '0', 'deploy-bot', 'ci.main', 'ci_2', 'a'.repeat(MAX_ROBOT_NAME_LENGTH)])('accepts %s', (name) => {
@@ -18,6 +18,22 @@ describe('robot names', () => {
     ['too long', 'a'.repeat(MAX_ROBOT_NAME_LENGTH + 1)],
   ])('rejects %s', (_case, name) => {
     expect(isValidRobotName(name)).toBe(false);
+  });
+});
+
+describe('user and project names', () => {
+  it('accepts the user names the configuration and the admin API accept', () => {
+    for (const name of ['admin', 'ci', 'alice.b', 'a_b-c', 'a'.repeat(64)]) expect(isValidUserName(name)).toBe(true);
+  });
+
+  it('rejects names no user can have: a NUL, empty, one character, upper case, a robot account, too long', () => {
+    for (const name of ['\u0000', '', 'a', 'Admin', 'robot$p+ci', 'a\u0000b', 'a'.repeat(65)]) expect(isValidUserName(name)).toBe(false);
+  });
+
+  it('accepts one path component as a project name, nothing else', () => {
+    expect(isValidProjectName('library')).toBe(true);
+    expect(isValidProjectName('my__proj')).toBe(true);
+    for (const name of ['\u0000', '', 'a/b', 'Lib', '.x']) expect(isValidProjectName(name)).toBe(false);
   });
 });
 

@@ -57,6 +57,15 @@ describe('parsePageParams', () => {
     expect(paginationError({ last: { a: 'b' } }).code).toBe('PAGINATION_NUMBER_INVALID');
   });
 
+  it('rejects a last with a control character (a NUL cannot even be compared by PostgreSQL), 400', () => {
+    for (const last of ['\u0000', 'v1\u0000', 'a\tb', 'a\nb', '\u007f']) {
+      const error = paginationError({ last });
+      expect(error.code).toBe('PAGINATION_NUMBER_INVALID');
+      expect(error.status).toBe(400);
+    }
+    expect(parsePageParams({ last: 'ünïcode ~ text' })).toEqual({ after: 'ünïcode ~ text' });
+  });
+
   it('refuses a nonsensical maxN', () => {
     expect(() => parsePageParams({}, -1)).toThrow(RangeError);
   });

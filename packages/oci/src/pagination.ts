@@ -23,7 +23,8 @@ function singleValue(value: unknown, name: string): string | undefined {
 
 /**
  * Reads the `n` and `last` query parameters of tag and catalog listings.
- * n must be a non-negative decimal integer; an empty n counts as absent. Values above maxN are
+ * n must be a non-negative decimal integer; an empty n counts as absent. last may be any text
+ * without control characters (it is compared, not looked up). Values above maxN are
  * clamped to maxN: the spec allows fewer than n entries when a Link header announces more.
  */
 export function parsePageParams(query: { n?: unknown; last?: unknown }, maxN = 10000): PageParams {
@@ -38,7 +39,13 @@ export function parsePageParams(query: { n?: unknown; last?: unknown }, maxN = 1
     params.limit = value > maxN ? maxN : value;
   }
   const last = singleValue(query.last, 'last');
-  if (last !== undefined && last !== '') params.after = last;
+  if (last !== undefined && last !== '') {
+    // No tag or repository name holds a control character, and PostgreSQL cannot compare a NUL.
+    if (/[\u0000-\u001f\u007f]/.test(last)) {
+      throw new OciError('PAGINATION_NUMBER_INVALID', 'last must not contain control characters', { detail: { last: last.slice(0, 50) } });
+    }
+    params.after = last;
+  }
   return params;
 }
 

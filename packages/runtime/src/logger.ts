@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { BerthConfig } from '@berth/config';
+import { serializeError } from './error-serializer.js';
 
 export type { Logger } from 'pino';
 
@@ -42,11 +43,15 @@ export const REDACTED_PATHS: readonly string[] = [
   'err.response.headers',
 ];
 
-/** The pino options of every Berth logger: level from configuration, redaction of secrets. */
+/**
+ * The pino options of every Berth logger: level from configuration, redaction of secrets, errors
+ * without the values of failed SQL statements.
+ */
 export function loggerOptions(config: BerthConfig): LoggerOptions {
   return {
     level: config.log.level,
     redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
+    serializers: { err: serializeError },
   };
 }
 

@@ -11,13 +11,16 @@ export async function readBody(req: Request, limit: number): Promise<Uint8Array>
   if (declared !== undefined && Number(declared) > limit) throw tooBig(limit);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  // Leaving the loop early must not destroy the request (that closes the connection before the
+  // 413 is sent): the rest is drained once the iterator has let go of the stream.
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      throw tooBig(limit);
-    }
+    if (size > limit) break;
     chunks.push(chunk);
+  }
+  if (size > limit) {
+    req.resume();
+    throw tooBig(limit);
   }
   return Buffer.concat(chunks, size);
 }

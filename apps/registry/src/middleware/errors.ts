@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
-import { AdminError, storageFull } from '@berth/core';
+import { AdminError, adminErrorFor, storageFull } from '@berth/core';
 import { DatabaseUnavailableError } from '@berth/db';
 import { OciError } from '@berth/oci';
 import { isNoSpaceError, StorageFullError } from '@berth/storage';
@@ -9,10 +9,11 @@ import { routeOf } from '../http/request-scope.js';
 /** The one place errors become responses: OCI errors as the spec's JSON body, anything else as a 500. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    if (error instanceof AdminError && !res.headersSent) {
+    const admin = error instanceof AdminError ? error : routeOf(res) === 'admin' ? asAdminError(error) : undefined;
+    if (admin !== undefined && !res.headersSent) {
       // The admin API's own catalogue (/api/v1), written in the same {"errors":[...]} shape.
-      for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-      res.status(error.status).json(error.toBody());
+      for (const [name, value] of Object.entries(admin.headers)) res.setHeader(name, value);
+      res.status(admin.status).json(admin.toBody());
       return;
     }
     const oci = error instanceof OciError ? error : toOciError(error);
@@ -43,6 +44,18 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 function where(req: Request, res: Response): Record<string, unknown> {
   const route = routeOf(res);
   return { reqId: res.getHeader('x-request-id'), method: req.method, route, url: route === 'token' ? req.path : req.originalUrl };
+}
+
+/**
+ * An /api/v1 request answers in the admin catalogue even when the client error came from outside
+ * the admin services (the lockout's 429 from the shared login, a path Express could not decode).
+ * Server errors stay INTERNAL_ERROR.
+ */
+function asAdminError(error: unknown): AdminError | undefined {
+  if (error instanceof OciError) return error.status < 500 ? adminErrorFor(error.status, error.message, error.headers) : undefined;
+  const status = (error as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) return adminErrorFor(status, error instanceof Error ? error.message : 'bad request');
+  return undefined;
 }
 
 function toOciError(error: unknown): OciError {

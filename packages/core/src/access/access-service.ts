@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   grantAccess,
+  isValidUserName,
   parseRobotAccount,
   repositoryActions,
   robotAccountName,
@@ -121,8 +122,9 @@ export class AccessService {
   /** How many times the account was unlocked by administrators; null when there is no such account. */
   private async loginUnlocksOf(account: string): Promise<number | null> {
     const robot = parseRobotAccount(account);
-    const row = robot !== null ? await this.metadata.accounts.getRobot(robot.project, robot.name) : await this.metadata.accounts.getUser(account);
-    return row?.loginUnlocks ?? null;
+    if (robot !== null) return (await this.metadata.accounts.getRobot(robot.project, robot.name))?.loginUnlocks ?? null;
+    // A name no user can have is not looked up (a NUL cannot even be compared by the database).
+    return isValidUserName(account) ? ((await this.metadata.accounts.getUser(account))?.loginUnlocks ?? null) : null;
   }
 
   /**
@@ -198,6 +200,10 @@ export class AccessService {
   }
 
   private async checkPassword(account: string, password: string): Promise<{ principal: Principal; expiresAt?: Date } | null> {
+    // No stored password holds a NUL (the admin API refuses them), and scrypt would take `pw\0` for
+    // `pw` (HMAC pads its key with zeros), so a password with a NUL is simply wrong. Like a name no
+    // account can have, it is refused without hashing: that reveals nothing about any account.
+    if (password.includes('\u0000')) return null;
     const robot = parseRobotAccount(account);
     if (robot !== null) {
       const row = await this.metadata.accounts.getRobot(robot.project, robot.name);
@@ -206,6 +212,10 @@ export class AccessService {
       if (!valid || !this.robotUsable(row)) return null;
       return { principal: robotPrincipal(row), ...(row.expiresAt !== null ? { expiresAt: row.expiresAt } : {}) };
     }
+    // A name no user can have (a NUL, upper case, a bad robot name) is not looked up (the database
+    // could not even compare some of them) nor hashed: the grammar is public, so a quick answer
+    // tells nothing, and garbage credentials cost no scrypt.
+    if (!isValidUserName(account)) return null;
     const user = await this.metadata.accounts.getUser(account);
     if (user === null) return verifyAgainstDummy(password).then(() => null);
     const valid = await verifySecret(password, user.passwordHash);

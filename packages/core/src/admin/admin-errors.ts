@@ -12,6 +12,7 @@ export const ADMIN_ERRORS = {
   DENIED: { status: 403, message: 'you may not do this' },
   NOT_FOUND: { status: 404, message: 'not found' },
   CONFLICT: { status: 409, message: 'conflicts with the current state' },
+  TOOMANYREQUESTS: { status: 429, message: 'too many requests' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type AdminErrorCode = keyof typeof ADMIN_ERRORS;
@@ -34,11 +35,13 @@ export class AdminError extends Error {
     readonly code: AdminErrorCode,
     message: string = ADMIN_ERRORS[code].message,
     readonly detail?: unknown,
+    /** Response headers besides the 401 challenge (Retry-After on 429). */
+    headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = 'AdminError';
     this.status = ADMIN_ERRORS[code].status;
-    this.headers = code === 'UNAUTHORIZED' ? { 'WWW-Authenticate': ADMIN_CHALLENGE } : {};
+    this.headers = code === 'UNAUTHORIZED' ? { ...headers, 'WWW-Authenticate': ADMIN_CHALLENGE } : { ...headers };
   }
 
   toBody(): ErrorBody {
@@ -48,6 +51,16 @@ export class AdminError extends Error {
 
 export function isAdminError(value: unknown): value is AdminError {
   return value instanceof AdminError;
+}
+
+const CODE_BY_STATUS: Readonly<Record<number, AdminErrorCode>> = { 401: 'UNAUTHORIZED', 403: 'DENIED', 404: 'NOT_FOUND', 409: 'CONFLICT', 429: 'TOOMANYREQUESTS' };
+
+/**
+ * A client error raised outside the admin services (a login lockout, a path Express could not
+ * decode) as the admin API answers it; INVALID_INPUT for a 4xx without a code of its own here.
+ */
+export function adminErrorFor(status: number, message: string, headers: Readonly<Record<string, string>> = {}): AdminError {
+  return new AdminError(CODE_BY_STATUS[status] ?? 'INVALID_INPUT', message, undefined, headers);
 }
 
 /** 400 INVALID_INPUT listing every problem. */

@@ -24,7 +24,16 @@ const permissions = z
   .array(z.enum(['pull', 'push', 'delete']))
   .min(1)
   .transform((list) => (['pull', 'push', 'delete'] as const).filter((action) => list.includes(action)));
-const expiresAt = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2030-01-31T00:00:00Z' }).nullable();
+/** Instants PostgreSQL and Date both hold (year 0000 is neither's); before 1970 means nothing as an expiry. */
+const EARLIEST_EXPIRY = Date.UTC(1970, 0, 1);
+const LATEST_EXPIRY = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const expiresAt = z.iso
+  .datetime({ offset: true, abort: true, error: 'must be an ISO 8601 date-time, e.g. 2030-01-31T00:00:00Z' })
+  .refine((text) => {
+    const at = Date.parse(text);
+    return at >= EARLIEST_EXPIRY && at <= LATEST_EXPIRY;
+  }, 'must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z')
+  .nullable();
 
 /** Same rule as auth.admin.username in the configuration. */
 export const userNameSchema = z

@@ -1,6 +1,6 @@
 export { createAdminServices, type AdminServices } from './admin-services.js';
 export type { AdminDeps, CacheCounts, JobsStatus, LoginUnlocker, ProxyMemory } from './admin-deps.js';
-export { ADMIN_CHALLENGE, ADMIN_ERRORS, AdminError, isAdminError, type AdminErrorCode, type FieldProblem } from './admin-errors.js';
+export { ADMIN_CHALLENGE, ADMIN_ERRORS, AdminError, adminErrorFor, invalidInput, isAdminError, type AdminErrorCode, type FieldProblem } from './admin-errors.js';
 export { maySeeProject } from './admin-access.js';
 export * from './admin-schemas.js';
 export * from './admin-views.js';

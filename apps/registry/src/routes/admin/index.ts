@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
 import { AdminError, type AdminServices } from '@berth/core';
 import { identityOf } from '../../http/identity.js';
+import { checkBodyText, checkPathNames } from './input-checks.js';
 import { ADMIN_ROUTES, type AdminRoute } from './route-table.js';
 
 export { ADMIN_ROUTES, type AdminRoute, type AdminRight } from './route-table.js';
@@ -34,6 +35,8 @@ function handle(route: AdminRoute, services: AdminServices) {
       throw new AdminError('UNAUTHORIZED', 'the admin API needs an account (Basic credentials or a Bearer token)');
     }
     const params = Object.fromEntries(Object.entries(req.params).map(([key, value]) => [key, String(value)]));
+    checkPathNames(params);
+    checkBodyText(req.body);
     const answer = await route.handler(services, { principal, params, query: req.query, body: req.body });
     res.setHeader('Cache-Control', 'no-store');
     if (route.status === 204) res.status(204).end();
@@ -52,5 +55,6 @@ const bodyErrors: ErrorRequestHandler = (error: unknown, _req, _res, next) => {
   if (type === 'entity.parse.failed') next(new AdminError('INVALID_INPUT', 'the body is not valid JSON', [{ field: '', message: 'not valid JSON' }]));
   else if (type === 'entity.too.large') next(new AdminError('INVALID_INPUT', 'the body is too large', [{ field: '', message: 'too large' }]));
   else if (typeof type === 'string' && type.startsWith('encoding.')) next(new AdminError('INVALID_INPUT', 'unsupported body encoding'));
+  else if (type === 'charset.unsupported') next(new AdminError('INVALID_INPUT', 'unsupported charset: send UTF-8 JSON', [{ field: '', message: 'not UTF-8' }]));
   else next(error);
 };
