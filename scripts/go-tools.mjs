@@ -103,7 +103,11 @@ export async function ensureGoTools({ jobs = 3, root = toolsCacheRoot(), env = p
         log(`${tool.name} ${tool.version}: building`);
         await buildInto(tool, work, env);
         await rm(join(path, '..'), { recursive: true, force: true });
-        await rename(work, join(path, '..'));
+        // Another clone's test-prereqs may have put the same version in place meanwhile: keep theirs.
+        await rename(work, join(path, '..')).catch(async (error) => {
+          if (!isExecutable(path)) throw error;
+          await rm(work, { recursive: true, force: true });
+        });
         const seconds = (performance.now() - started) / 1000;
         results.push({ tool, path, seconds });
         log(`${tool.name} ${tool.version}: built in ${seconds.toFixed(1)} s`);
