@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { GO_TOOLS, ensureGoTools } from './go-tools.mjs';
 
 const PG_VERSION = '15';
 const PG_CLUSTER = 'main';
@@ -167,11 +168,26 @@ function ensureSendfileAddon() {
   report(true, 'sendfile addon', 'packages/sendfile/build/Release/berth_sendfile.node');
 }
 
+/** The pinned Go clients and conformance suite (scripts/go-tools.json), built once per machine. */
+async function ensureGoToolsBuilt() {
+  if (findBinary('go') === undefined) {
+    throw new PrereqError(`the go command is not on PATH; the test tools (${GO_TOOLS.map((tool) => tool.name).join(', ')}) are built with it (Go 1.26 or newer)`);
+  }
+  const started = performance.now();
+  const jobs = Number(process.env.BERTH_GO_TOOLS_JOBS ?? 3);
+  const log = (line) => console.log(`[test-prereqs]         go tool ${line}`);
+  const results = await ensureGoTools({ jobs, log }).catch((error) => { throw new PrereqError(error.message); });
+  for (const { tool, path } of results) report(true, `go tool ${tool.name} ${tool.version}`, path);
+  const built = results.filter((result) => result.seconds !== undefined).length;
+  if (built > 0) console.log(`[test-prereqs] built ${built} Go test tool(s) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
 try {
   ensurePackages();
   ensureCluster();
   ensureRole();
   ensureSendfileAddon();
+  await ensureGoToolsBuilt();
   console.log('[test-prereqs] all prerequisites present');
 } catch (error) {
   const message = error instanceof PrereqError ? error.message : (error instanceof Error ? error.stack : String(error));

@@ -148,6 +148,19 @@ describe('streamed and chunked uploads', () => {
     await expectCreated(await put(location, blob.digest, blob.bytes.subarray(3000), `3000-${blob.size - 1}`), blob);
   });
 
+  it('a final chunk out of order on the closing PUT is 416 and the session stays, so the upload can resume', async () => {
+    const blob = randomBlob(5000);
+    const location = expectProgress(await patch(await startUpload(base, repo), blob.bytes.subarray(0, 2000), '0-1999'), 1999);
+    // The last bytes, sent as if 3000 bytes had been received (1000 are missing).
+    const early = await put(location, blob.digest, blob.bytes.subarray(3000), `3000-${blob.size - 1}`);
+    expect(early.status).toBe(416);
+    const status = await call(base, 'GET', location);
+    expect(status.status).toBe(204);
+    expect(status.headers.get('range')).toBe('0-1999');
+    const next = expectProgress(await patch(status.headers.get('location') ?? location, blob.bytes.subarray(2000, 3000), '2000-2999'), 2999);
+    await expectCreated(await put(next, blob.digest, blob.bytes.subarray(3000), `3000-${blob.size - 1}`), blob);
+  });
+
   it('a first chunk that does not start at 0 is 416', async () => {
     const blob = randomBlob(2000);
     const result = await patch(await startUpload(base, repo), blob.bytes.subarray(1000), `1000-${blob.size - 1}`);

@@ -7,6 +7,7 @@ import { MEDIA, randomBlob } from '../api/content.js';
 import { createSigningKeyFile, mintToken, otherSigningKey, tamperPayload, tamperSignature, unsignedToken, type MintOptions, type TestSigningKey } from './minted-tokens.js';
 import { basicHeader, describeResult, expectError, parseBearerChallenge, send, type Credentials, type HttpResult } from './registry-http.js';
 import { danceGetManifest, dancePushBlob, dancePushImage, tokenFetch, type DancePushedImage } from './token-dance.js';
+import { createUser, setMember } from './accounts.js';
 
 // /v2 authorization: tokens Berth must refuse (minted by the test with Berth's own key from
 // auth.signingKeyFile, or made wrong on purpose), the token dance for push and pull, no existence
@@ -195,15 +196,14 @@ describe('cross-repository mount', () => {
     expect(head.status).toBe(200);
   });
 
-  it('an administrator token for both repositories mounts; one for the target only starts an upload', async () => {
+  it('the challenge of a mount names pull on the source too, so a client that follows it mounts', async () => {
     const blob = randomBlob(300);
     await dancePushBlob(berth.url, 'private/source', blob, ADMIN);
     const path = (target: string) => `/v2/other/${target}/blobs/uploads/?mount=${blob.digest}&from=private/source`;
-    // The challenge names only the target, so a dance that asks for just that scope gets no pull on the source.
     const danced = await tokenFetch(berth.url, 'POST', path('copy'), { headers: { 'Content-Length': '0' } }, ADMIN);
-    expect(danced.challenge?.scope).toBe('repository:other/copy:pull,push');
-    expect(danced.status).toBe(202);
-    // docker asks for the source's pull scope too when it mounts.
+    expect(danced.challenge?.scope).toBe('repository:other/copy:pull,push repository:private/source:pull');
+    if (danced.status !== 201) throw new Error(`mount: ${describeResult(danced)}`);
+    // docker asks for both scopes as two parameters; the same token results.
     const url = new URL('/token', berth.url);
     url.searchParams.append('service', SERVICE);
     url.searchParams.append('scope', 'repository:other/copy2:pull,push');
@@ -211,5 +211,34 @@ describe('cross-repository mount', () => {
     const issued = await send(berth.url, 'GET', url.toString(), { headers: { Authorization: basicHeader(ADMIN) } });
     const mounted = await withBearer(issued.json<{ token: string }>().token, 'POST', path('copy2'), { 'Content-Length': '0' });
     if (mounted.status !== 201) throw new Error(`mount: ${describeResult(mounted)}`);
+  });
+
+  it('a token for the target alone, held by someone who may read the source, is challenged for both; the answer mounts', async () => {
+    // A client reusing the token it pushed to the target with (the conformance suite caches them).
+    const token = await mint({ subject: ADMIN.username, access: [{ type: 'repository', name: 'other/reused', actions: ['pull', 'push'] }] });
+    const path = `/v2/other/reused/blobs/uploads/?mount=${privateImage.layer.digest}&from=private/app`;
+    const challenged = await withBearer(token, 'POST', path, { 'Content-Length': '0' });
+    expectChallenge(challenged, 'insufficient_scope', 'repository:other/reused:pull,push repository:private/app:pull');
+    const followed = await tokenFetch(berth.url, 'POST', path, { headers: { 'Content-Length': '0' } }, ADMIN);
+    if (followed.status !== 201) throw new Error(`mount: ${describeResult(followed)}`);
+  });
+
+  it('a token for the target alone, held by someone who may not read the source, starts a plain upload: no challenge says the source exists', async () => {
+    const outsider = await createUser(berth.url, ADMIN, 'mount-outsider');
+    await setMember(berth.url, ADMIN, 'other', outsider.username, 'developer');
+    const token = await mint({ subject: outsider.username, access: [{ type: 'repository', name: 'other/outsider', actions: ['pull', 'push'] }] });
+    for (const from of ['private/app', 'private/missing']) {
+      const result = await withBearer(token, 'POST', `/v2/other/outsider/blobs/uploads/?mount=${privateImage.layer.digest}&from=${from}`, { 'Content-Length': '0' });
+      expect([from, result.status]).toEqual([from, 202]);
+    }
+    const head = await withBearer(token, 'HEAD', `/v2/other/outsider/blobs/${privateImage.layer.digest}`);
+    expect(head.status).toBe(404);
+  });
+
+  it('a source that is no repository name adds nothing to the challenge (no smuggled scopes)', async () => {
+    const from = encodeURIComponent('private/app registry:catalog:*');
+    const result = await send(berth.url, 'POST', `/v2/other/smuggle/blobs/uploads/?mount=${privateImage.layer.digest}&from=${from}`, { headers: { 'Content-Length': '0' } });
+    expectError(result, 401, 'UNAUTHORIZED');
+    expect(parseBearerChallenge(result.headers.get('www-authenticate')).scope).toBe('repository:other/smuggle:pull,push');
   });
 });

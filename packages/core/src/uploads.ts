@@ -96,12 +96,21 @@ export class UploadService {
     return { id, offset: size };
   }
 
-  /** PUT: optional last chunk, then verify the digest and publish the blob. */
-  async finish(name: string, id: string, digest: string | undefined, body?: Readable): Promise<{ digest: string; size: number }> {
+  /**
+   * PUT: optional last chunk (with the client's Content-Range, when sent: one out of order is refused
+   * like a PATCH and the session stays), then verify the digest and publish the blob.
+   */
+  async finish(
+    name: string,
+    id: string,
+    digest: string | undefined,
+    body?: Readable,
+    range?: { start: number; end: number },
+  ): Promise<{ digest: string; size: number }> {
     if (digest === undefined) throw new OciError('DIGEST_INVALID', 'the digest query parameter is required to finish an upload');
     parseDigest(digest);
     const row = await this.session(name, id);
-    const offset = body === undefined ? row.offset : (await this.append(name, id, body)).offset;
+    const offset = body === undefined ? row.offset : (await this.append(name, id, body, range)).offset;
     // The commit holds the session too: no chunk may land while its bytes are hashed and published.
     const claim = await this.claim(id, offset);
     try {

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
-import { claimAllows, TokenInvalidError, type RepositoryAction, type TokenService } from '@berth/auth';
+import { claimAllows, TokenInvalidError, type RepositoryAction, type TokenService, type TokenSubject } from '@berth/auth';
 import { ANONYMOUS_ACCOUNT, type AccessService } from '@berth/core';
-import { assertRepositoryName, OciError } from '@berth/oci';
+import { assertRepositoryName, isRepositoryName, OciError } from '@berth/oci';
 import { setAccount } from '../http/identity.js';
 import { unauthorized } from './challenge.js';
 import { baseUrlOf, readCredentials } from './credentials.js';
@@ -54,7 +54,15 @@ export class V2Guard {
       const allows = (type: 'repository' | 'registry', name: string, action: string) => claimAllows(access, type, name, action);
       if (need.kind === 'base') return;
       if (need.kind === 'catalog' ? allows('registry', 'catalog', '*') : need.actions.every((a) => allows('repository', need.name, a))) {
-        if (need.kind === 'repository' && need.mountFrom !== undefined && !allows('repository', need.mountFrom, 'pull')) res.locals[MOUNT_REFUSED] = true;
+        if (need.kind === 'repository' && need.mountFrom !== undefined && !allows('repository', need.mountFrom, 'pull')) {
+          // A token asked for the target alone (a client reusing the one it pushed with). When its
+          // subject may read the source, a challenge naming both gets the client a token that
+          // mounts; otherwise the mount quietly becomes an upload and says nothing about the source.
+          if (await this.subjectMayPull(subject, need.mountFrom)) {
+            throw unauthorized({ ...challenge, error: 'insufficient_scope' }, 'mounting needs a token that also grants pull on the source repository', detailOf(need));
+          }
+          res.locals[MOUNT_REFUSED] = true;
+        }
         return;
       }
       throw unauthorized({ ...challenge, error: 'insufficient_scope' }, 'the token does not grant the access this request needs', detailOf(need));
@@ -77,6 +85,12 @@ export class V2Guard {
     throw new OciError('DENIED', `requested access to ${need.name} is denied`, { detail: detailOf(need) });
   }
 
+  private async subjectMayPull(subject: TokenSubject, repository: string): Promise<boolean> {
+    if (!isRepositoryName(repository)) return false;
+    const principal = await this.auth.access.principalForSubject(subject);
+    return principal !== null && (await this.auth.access.repositoryActions(principal, repository)).includes('pull');
+  }
+
   private async allowed(principal: Parameters<AccessService['repositoryActions']>[0], need: Extract<V2Requirement, { kind: 'repository' }>, res: Response): Promise<boolean> {
     const actions = await this.auth.access.repositoryActions(principal, need.name);
     if (!need.actions.every((a) => actions.includes(a))) return false;
@@ -85,10 +99,18 @@ export class V2Guard {
   }
 }
 
+/**
+ * The scope a 401 names. A mount also names pull on its source (space-separated scopes, as
+ * distribution does): a client asks /token for exactly what the challenge names, so without it the
+ * token never covers the source and the mount always falls back to an upload. A source that is no
+ * valid name is left out (it could smuggle scopes of its own into the challenge).
+ */
 function scopeOf(need: V2Requirement): { scope?: string } {
   if (need.kind === 'catalog') return { scope: 'registry:catalog:*' };
-  if (need.kind === 'repository') return { scope: `repository:${need.name}:${need.actions.join(',')}` };
-  return {};
+  if (need.kind !== 'repository') return {};
+  const scope = `repository:${need.name}:${need.actions.join(',')}`;
+  if (need.mountFrom === undefined || need.mountFrom === need.name || !isRepositoryName(need.mountFrom)) return { scope };
+  return { scope: `${scope} repository:${need.mountFrom}:pull` };
 }
 
 /** distribution's detail shape for access errors: what was asked for. */

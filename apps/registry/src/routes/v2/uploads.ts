@@ -22,6 +22,11 @@ function sendCreated({ res, link }: RouteContext, name: string, digest: string):
   res.end();
 }
 
+function contentRange({ req }: RouteContext): { start: number; end: number } | undefined {
+  const header = req.headers['content-range'];
+  return header === undefined ? undefined : parseContentRange(header);
+}
+
 /** POST /v2/<name>/blobs/uploads/ : start a session, upload monolithically, or mount. */
 export const uploadRoutes: MethodTable = {
   async POST(ctx) {
@@ -56,14 +61,14 @@ export const uploadSessionRoutes: MethodTable = {
   },
   async PATCH(ctx) {
     const [name = '', id = ''] = ctx.params;
-    const header = ctx.req.headers['content-range'];
-    const range = header === undefined ? undefined : parseContentRange(header);
-    sendProgress(ctx, name, await ctx.services.uploads.append(name, id, uploadBody(ctx.req), range), 202);
+    sendProgress(ctx, name, await ctx.services.uploads.append(name, id, uploadBody(ctx.req), contentRange(ctx)), 202);
   },
   async PUT(ctx) {
     const [name = '', id = ''] = ctx.params;
+    // A final chunk may carry its Content-Range like a PATCH; one out of order is refused (416) the same way.
     const body = hasBody(ctx.req) ? uploadBody(ctx.req) : undefined;
-    const blob = await ctx.services.uploads.finish(name, id, queryValue(ctx.req, 'digest'), body);
+    const range = body === undefined ? undefined : contentRange(ctx);
+    const blob = await ctx.services.uploads.finish(name, id, queryValue(ctx.req, 'digest'), body, range);
     sendCreated(ctx, name, blob.digest);
   },
   async DELETE({ res, services, params: [name = '', id = ''] }) {
