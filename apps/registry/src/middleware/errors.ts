@@ -29,7 +29,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     // A write that failed midway (disk full) left part of the body unread: it is read into nothing,
     // so the client, still sending, is not reset and gets to read the answer.
-    if (!req.complete && !req.destroyed) req.resume();
+    // Unpiped first: a body handed to a service as uploadBody's stream that nobody reads any more
+    // would stop the request again as soon as that stream's buffer is full.
+    if (!req.complete && !req.destroyed) {
+      req.unpipe();
+      req.resume();
+    }
     for (const [name, value] of Object.entries(oci.headers)) res.setHeader(name, value);
     res.status(oci.status);
     if (req.method === 'HEAD') {

@@ -132,16 +132,18 @@ export class AccessService {
    * when its credential stamp changed since the token was issued (new password or secret, disabled
    * at some point, deleted and re-created).
    */
-  async principalForSubject(subject: TokenSubject): Promise<Principal | null> {
+  async principalForSubject(subject: TokenSubject, options: { stamp: 'required' | 'ignored' } = { stamp: 'required' }): Promise<Principal | null> {
     if (subject.kind === 'anonymous') return { kind: 'anonymous' };
-    if (subject.credentialStamp === undefined) return null;
+    // A registry access token carries no credential stamp: it lives to its short expiry (see
+    // docs/authentication.md). Its subject is looked up without one only to decide a challenge.
+    const stampMatches = (stamp: string) => options.stamp === 'ignored' || (subject.credentialStamp !== undefined && stamp === subject.credentialStamp);
     if (subject.kind === 'robot') {
       const parsed = parseRobotAccount(subject.name);
       const row = parsed === null ? null : await this.metadata.accounts.getRobot(parsed.project, parsed.name);
-      return row !== null && this.robotUsable(row) && row.credentialStamp === subject.credentialStamp ? robotPrincipal(row) : null;
+      return row !== null && this.robotUsable(row) && stampMatches(row.credentialStamp) ? robotPrincipal(row) : null;
     }
     const user = await this.metadata.accounts.getUser(subject.name);
-    return user !== null && !user.disabled && user.credentialStamp === subject.credentialStamp ? this.userPrincipal(user) : null;
+    return user !== null && !user.disabled && stampMatches(user.credentialStamp) ? this.userPrincipal(user) : null;
   }
 
   /** What the caller may do on a repository (by its project's visibility and the caller's rights). */
