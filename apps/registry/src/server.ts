@@ -39,6 +39,7 @@ export async function startServer(config: BerthConfig, logger: Logger = createLo
       : createAdminServices({
           metadata,
           proxy: services.proxy,
+          referrers: services.referrers,
           cacheCounts: (project) => metrics.cacheCounts(project),
           ...(runtime.queue !== undefined ? { jobs: runtime.queue } : {}),
           bootstrapAdmin: config.auth.admin.username,

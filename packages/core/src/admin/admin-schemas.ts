@@ -76,6 +76,19 @@ export const auditQuerySchema = z.object({
   before: z.coerce.number().int().min(1).optional(),
 });
 
+/** GET /projects/{project}/repositories: `last` is the previous page's `next`, `q` a substring of the name. */
+export const repositoryQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  last: z.string().min(1).max(255).optional(),
+  q: z.string().max(255).optional(),
+});
+
+/** GET .../tags: `last` is the previous page's `next`. */
+export const tagQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  last: z.string().min(1).max(128).optional(),
+});
+
 export type ProjectPatch = z.infer<typeof projectPatchSchema>;
 export type RobotCreate = z.infer<typeof robotCreateSchema>;
 export type RobotPatchInput = z.infer<typeof robotPatchSchema>;
