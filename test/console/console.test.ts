@@ -156,8 +156,13 @@ describe('the web console', () => {
 
   it("purges one repository's cache from the repositories list", async () => {
     await page.goto(`${setup.berth.url}/#/projects/hub/repositories`);
-    const row = page.getByRole('row', { name: /hub\/library\/app/ });
+    const row = page.getByRole('row', { name: /^hub\/library\/app/ });
     await row.waitFor();
+    await page.getByText('How to pull hub/library/app').click();
+    const host = new URL(setup.berth.url).host;
+    await page.getByText(`docker pull ${host}/hub/library/app:latest`).waitFor();
+    await page.getByText(`podman pull --tls-verify=false ${host}/hub/library/app:latest`).waitFor();
+    await page.getByText(`/etc/containerd/certs.d/${host}/hosts.toml`).waitFor();
     await screenshot('repositories');
     await row.getByRole('button', { name: 'Purge cache' }).click();
     await page.getByRole('status').filter({ hasText: 'Purged the cache of hub/library/app' }).waitFor();
@@ -176,7 +181,7 @@ describe('the web console', () => {
     await expect(page.getByRole('switch', { name: 'Merge upstream referrers in hub' }).isDisabled()).resolves.toBe(true);
     expect(await page.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
     await page.goto(`${setup.berth.url}/#/projects/hub/repositories`);
-    await page.getByRole('row', { name: /hub\/library\/app/ }).waitFor();
+    await page.getByRole('row', { name: /^hub\/library\/app/ }).waitFor();
     const tabs = await page.getByRole('navigation', { name: 'Project sections' }).getByRole('link').allTextContents();
     expect(tabs).toEqual(['Repositories', 'Proxy settings', 'Cache']);
     expect(await page.getByRole('button', { name: /Delete|Purge/ }).count()).toBe(0);

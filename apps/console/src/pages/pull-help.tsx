@@ -8,6 +8,8 @@ import { CopyButton } from '../ui';
 export function PullHelp({ project, repository, reference = 'latest' }: { project: Project; repository: string; reference?: string }) {
   const host = location.host;
   const plain = location.protocol === 'http:';
+  // Docker already treats loopback registries as insecure.
+  const loopback = /^(localhost|127\.|\[::1\])/.test(location.hostname);
   const ref = reference.includes(':') ? `${host}/${repository}@${reference}` : `${host}/${repository}:${reference}`;
   const ns = project.kind === 'proxy' ? project.ns?.[0] : undefined;
   const upstreamPath = repository.slice(project.name.length + 1);
@@ -22,7 +24,7 @@ export function PullHelp({ project, repository, reference = 'latest' }: { projec
   return (
     <details class="pull-help">
       <summary>How to pull {repository}</summary>
-      {plain && <p class="muted">Berth is served over plain HTTP here: docker needs <code>{host}</code> in <code>insecure-registries</code> (daemon.json).</p>}
+      {plain && !loopback && <p class="muted">Berth is served over plain HTTP here: docker needs <code>{host}</code> in <code>insecure-registries</code> (daemon.json).</p>}
       <dl>
         {lines.map(([client, text]) => (
           <div key={client}>

@@ -43,11 +43,10 @@ export function RepositoriesTab({ me, project }: { me: Me; project: Project }) {
             </tr>
           </thead>
           <tbody>
-            {list.data.repositories.map((r) => (
-              <tr key={r.name}>
+            {list.data.repositories.map((r) => [
+              <tr key={r.name} class="with-detail">
                 <th scope="row">
                   <a href={href('projects', project.name, 'repositories', r.path)}>{r.name}</a>
-                  <PullHelp project={project} repository={r.name} />
                 </th>
                 <td>{r.tagCount}</td>
                 <td>{bytes(r.sizeBytes)}</td>
@@ -77,8 +76,13 @@ export function RepositoriesTab({ me, project }: { me: Me; project: Project }) {
                     </button>
                   </td>
                 )}
-              </tr>
-            ))}
+              </tr>,
+              <tr key={`${r.name} pull`} class="detail">
+                <td colSpan={maintainer ? 7 : 6}>
+                  <PullHelp project={project} repository={r.name} />
+                </td>
+              </tr>,
+            ])}
           </tbody>
         </table>
       )}
