@@ -175,6 +175,22 @@ describe('the web console', () => {
     await screenshot('proxy-settings');
   });
 
+  it('filters the audit log by action, and shows the job queue', async () => {
+    await page.goto(`${setup.berth.url}/#/audit`);
+    await page.getByRole('cell', { name: 'robot.create' }).waitFor();
+    const filter = page.getByRole('form', { name: 'Filter events' });
+    await filter.getByLabel('Action').selectOption('cache.purge');
+    await filter.getByRole('button', { name: 'Filter' }).click();
+    await page.getByRole('cell', { name: 'robot.create' }).waitFor({ state: 'detached' });
+    const actions = await page.locator('table tbody tr td:nth-child(3)').allTextContents();
+    expect(actions).toEqual(['cache.purge']);
+    await page.getByRole('cell', { name: 'repository:hub/library/app' }).waitFor();
+    await screenshot('audit');
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.getByRole('heading', { name: 'Background jobs' }).waitFor();
+    await page.getByText('Waiting').waitFor();
+  });
+
   it('shows a guest no admin controls, and the API refuses the guest anyway', async () => {
     await logOut();
     await logIn(VIEWER);

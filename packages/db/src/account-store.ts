@@ -95,6 +95,15 @@ export class AlreadyExistsError extends Error {
   }
 }
 
+export interface AuditPage {
+  limit: number;
+  beforeId?: number;
+  actor?: string;
+  action?: string;
+  /** Events whose target contains this text. */
+  target?: string;
+}
+
 export interface AccountStore {
   // Users
   getUser(name: string): Promise<UserRow | null>;
@@ -130,8 +139,8 @@ export interface AccountStore {
 
   // Audit
   recordAudit(event: NewAuditEvent): Promise<AuditEventRow>;
-  /** Newest first; `beforeId` pages backwards. */
-  listAudit(page: { limit: number; beforeId?: number }): Promise<AuditEventRow[]>;
+  /** Newest first; `beforeId` pages backwards; `actor`, `action` (exact) and `target` (substring) filter. */
+  listAudit(page: AuditPage): Promise<AuditEventRow[]>;
 
   // Token signing key (one per installation, shared by replicas)
   /**

@@ -74,6 +74,12 @@ export const auditQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   /** Only events older than this id (the last id of the previous page). */
   before: z.coerce.number().int().min(1).optional(),
+  /** Only this account's events (`config` for configuration-as-code). */
+  actor: z.string().min(1).max(255).optional(),
+  /** Only this action, e.g. `project.update`. */
+  action: z.string().min(1).max(64).optional(),
+  /** Only targets containing this text, e.g. `project:hub` or `hub/library`. */
+  target: z.string().min(1).max(255).optional(),
 });
 
 /** GET /projects/{project}/repositories: `last` is the previous page's `next`, `q` a substring of the name. */

@@ -24,11 +24,17 @@ export class AuditTrail {
     await this.accounts.recordAudit({ actor: typeof actor === 'string' ? actor : accountName(actor), action, target, before, after });
   }
 
-  /** Newest first; `?limit=` (1–1000, default 100) and `?before=<id>` to page back. */
+  /** Newest first; `?limit=` (1–1000, default 100), `?before=<id>` to page back, `actor`, `action`, `target` to filter. */
   async list(principal: Principal, query: unknown): Promise<{ events: AuditEventView[] }> {
     requireSystemAdmin(principal);
-    const { limit, before } = parseInput(auditQuerySchema, query);
-    const rows = await this.accounts.listAudit(before === undefined ? { limit } : { limit, beforeId: before });
+    const { limit, before, actor, action, target } = parseInput(auditQuerySchema, query);
+    const rows = await this.accounts.listAudit({
+      limit,
+      ...(before !== undefined ? { beforeId: before } : {}),
+      ...(actor !== undefined ? { actor } : {}),
+      ...(action !== undefined ? { action } : {}),
+      ...(target !== undefined ? { target } : {}),
+    });
     return { events: rows.map(auditEventView) };
   }
 }
