@@ -175,6 +175,40 @@ describe('the web console', () => {
     await screenshot('proxy-settings');
   });
 
+  it('creates a user and a proxy project, and makes the user a member, without curl', async () => {
+    await page.getByRole('link', { name: 'Users' }).click();
+    const userForm = page.getByRole('form', { name: 'New user' });
+    await userForm.getByLabel('Name').fill('newbie');
+    await userForm.getByLabel('Password').fill('newbie-password-1');
+    await userForm.getByRole('button', { name: 'Create user' }).click();
+    await page.getByRole('row', { name: /^newbie/ }).waitFor();
+
+    await page.getByRole('link', { name: 'Projects' }).click();
+    await page.getByText('New project').click();
+    const projectForm = page.getByRole('form', { name: 'New project' });
+    await projectForm.getByLabel('Kind').selectOption('proxy');
+    await projectForm.getByLabel('Name').fill('mirror');
+    await projectForm.getByLabel('Upstream URL').fill(setup.relay.url);
+    await projectForm.getByLabel('Mirror of (ns, optional)').fill(setup.upstream.host);
+    await projectForm.getByRole('button', { name: 'Create project' }).click();
+    await page.getByRole('heading', { name: /^mirror/ }).waitFor();
+
+    await page.getByRole('link', { name: 'Members' }).click();
+    const memberForm = page.getByRole('form', { name: 'Add a member' });
+    await memberForm.getByLabel('User').fill('newbie');
+    await memberForm.getByLabel('Role').selectOption('developer');
+    await memberForm.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('row', { name: /^newbie/ }).waitFor();
+
+    const project = await api.expect<{ kind: string; upstream: { url: string }; ns: string[] }>(200, 'GET', '/projects/mirror', { as: ADMIN });
+    expect(project).toMatchObject({ kind: 'proxy', upstream: { url: setup.relay.url }, ns: [setup.upstream.host] });
+    const members = await api.expect<{ members: Array<{ user: string; role: string }> }>(200, 'GET', '/projects/mirror/members', { as: ADMIN });
+    expect(members.members).toEqual([{ project: 'mirror', user: 'newbie', role: 'developer' }]);
+    // The new member pulls through the new project with the credentials made in the console.
+    const pulled = await danceGetManifest(setup.berth.url, 'mirror/library/app', 'v1', { username: 'newbie', password: 'newbie-password-1' });
+    expect(pulled.status).toBe(200);
+  });
+
   it('filters the audit log by action, and shows the job queue', async () => {
     await page.goto(`${setup.berth.url}/#/audit`);
     await page.getByRole('cell', { name: 'robot.create' }).waitFor();
@@ -196,6 +230,8 @@ describe('the web console', () => {
     await logIn(VIEWER);
     await expect(page.getByRole('switch', { name: 'Merge upstream referrers in hub' }).isDisabled()).resolves.toBe(true);
     expect(await page.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Users' }).count()).toBe(0);
+    expect(await page.getByText('New project').count()).toBe(0);
     await page.goto(`${setup.berth.url}/#/projects/hub/repositories`);
     await page.getByRole('row', { name: /^hub\/library\/app/ }).waitFor();
     const tabs = await page.getByRole('navigation', { name: 'Project sections' }).getByRole('link').allTextContents();

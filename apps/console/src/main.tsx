@@ -8,6 +8,7 @@ import { LoginPage } from './pages/login';
 import { ProjectPage } from './pages/project';
 import { ProjectsPage } from './pages/projects';
 import { RepositoryPage } from './pages/repository';
+import { UsersPage } from './pages/users';
 import { href, useRoute } from './router';
 import type { Me } from './types';
 import { ErrorNote, useLoad } from './ui';
@@ -33,6 +34,7 @@ function Signed({ session }: { session: Session }) {
           <a href="#/" aria-current={route.page === 'projects' ? 'page' : undefined}>Projects</a>
           {me.data?.admin && (
             <>
+              <a href={href('users')} aria-current={route.page === 'users' ? 'page' : undefined}>Users</a>
               <a href={href('audit')} aria-current={route.page === 'audit' ? 'page' : undefined}>Audit log</a>
               <a href={href('jobs')} aria-current={route.page === 'jobs' ? 'page' : undefined}>Jobs</a>
             </>
@@ -65,6 +67,8 @@ function Page({ me, route }: { me: Me; route: ReturnType<typeof useRoute> }) {
       return <AuditPage />;
     case 'jobs':
       return <JobsPage />;
+    case 'users':
+      return <UsersPage me={me} />;
   }
 }
 

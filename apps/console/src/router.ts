@@ -8,6 +8,7 @@ export type Route =
   | { page: 'repository'; project: string; repository: string }
   | { page: 'artifact'; project: string; repository: string; reference: string }
   | { page: 'audit' }
+  | { page: 'users' }
   | { page: 'jobs' };
 
 export function parseRoute(hash: string): Route {
@@ -15,6 +16,7 @@ export function parseRoute(hash: string): Route {
   const [first, project, second, repository, third, reference] = parts;
   if (first === 'audit') return { page: 'audit' };
   if (first === 'jobs') return { page: 'jobs' };
+  if (first === 'users') return { page: 'users' };
   if (first === 'projects' && project) {
     if (second === 'repositories' && repository) {
       if (third === 'artifacts' && reference) return { page: 'artifact', project, repository, reference };

@@ -3,6 +3,7 @@ import { can } from '../roles';
 import { href } from '../router';
 import type { CacheStats, Me, Project } from '../types';
 import { Badge, ErrorNote, Switch, bytes, useAction, useLoad } from '../ui';
+import { NewProjectForm } from './new-project';
 
 export function ProjectsPage({ me }: { me: Me }) {
   const projects = useLoad(() => api<{ projects: Project[] }>('GET', '/projects'), []);
@@ -11,6 +12,7 @@ export function ProjectsPage({ me }: { me: Me }) {
     <section aria-labelledby="projects-title">
       <h1 id="projects-title">Projects</h1>
       <ErrorNote error={projects.error ?? error} />
+      {me.admin && <NewProjectForm onCreated={projects.reload} />}
       {projects.data && (
         <table>
           <thead>
