@@ -175,6 +175,22 @@ describe('the web console', () => {
     await screenshot('proxy-settings');
   });
 
+  it('changes proxy settings: TTLs, push policy and write-only upstream credentials', async () => {
+    await page.goto(`${setup.berth.url}/#/projects/hub/settings`);
+    const form = page.getByRole('form', { name: 'Project settings' });
+    await form.getByLabel('Tag TTL (seconds)').fill('120');
+    await form.getByLabel('Push policy').selectOption('none');
+    await form.getByLabel('User name').fill('mirror-user');
+    await form.getByLabel('Password or token').fill('mirror-secret-1');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    expect(await form.getByLabel('Password or token').inputValue()).toBe('');
+    const stored = await api.expect<Record<string, unknown>>(200, 'GET', '/projects/hub', { as: ADMIN });
+    expect(stored).toMatchObject({ tagTtlSeconds: 120, pushPolicy: 'none', referrersProxy: true, upstream: { url: setup.relay.url, credentials: 'basic' } });
+    expect(JSON.stringify(stored)).not.toContain('mirror-secret-1');
+    await form.getByText('Credentials: basic').waitFor();
+  });
+
   it('creates a user and a proxy project, and makes the user a member, without curl', async () => {
     await page.getByRole('link', { name: 'Users' }).click();
     const userForm = page.getByRole('form', { name: 'New user' });
