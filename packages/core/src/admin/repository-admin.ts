@@ -20,9 +20,13 @@ import {
   type TagList,
 } from './repository-views.js';
 
-/** Referrer trees go this deep (an image's signature's own signature) and this wide per level. */
+/**
+ * Referrer trees go this deep (an image's SBOM's own signature), and only the first referrers of a
+ * level are expanded: each expansion is one more referrers lookup, upstream too when the project
+ * merges the upstream's lists (cached like any referrers answer).
+ */
 const TREE_DEPTH = 2;
-const TREE_CHILDREN_EXPANDED = 32;
+const TREE_CHILDREN_EXPANDED = 8;
 
 /**
  * Browsing a project's repositories, tags and artifacts (whoever may see the project: what they
@@ -149,9 +153,10 @@ export class RepositoryAdmin {
 
   /** The merged referrers list with each entry's origin, and the first entries' own referrers. */
   private async referrerTree(repository: RepositoryRow, subject: string, depth: number): Promise<{ nodes: ReferrerNode[]; upstream: string }> {
-    const origins = this.deps.referrers === undefined
-      ? { local: (await this.deps.metadata.listReferrers(repository.id, subject)).map((m) => referrerDescriptor(m)), upstream: null }
-      : await this.deps.referrers.origins(repository.name, subject);
+    const origins: { local: Descriptor[]; upstream: Descriptor[] | null; outcome?: { kind: string } } =
+      this.deps.referrers === undefined
+        ? { local: (await this.deps.metadata.listReferrers(repository.id, subject)).map((m) => referrerDescriptor(m)), upstream: null }
+        : await this.deps.referrers.origins(repository.name, subject);
     const local = new Set(origins.local.map((d) => d.digest));
     const upstream = new Set((origins.upstream ?? []).map((d) => d.digest));
     const merged = mergeReferrers(origins.local, origins.upstream ?? []);
@@ -161,8 +166,7 @@ export class RepositoryAdmin {
       const below = depth > 1 && i < TREE_CHILDREN_EXPANDED ? (await this.referrerTree(repository, d.digest, depth - 1)).nodes : [];
       nodes.push({ ...descriptorView(d), origin, referrers: below });
     }
-    const outcome = 'outcome' in origins && origins.outcome !== undefined ? origins.outcome.kind : undefined;
-    return { nodes, upstream: origins.upstream === null ? 'off' : (outcome ?? 'on') };
+    return { nodes, upstream: origins.upstream === null ? 'off' : (origins.outcome?.kind ?? 'on') };
   }
 }
 
