@@ -27,6 +27,7 @@ let key: TestSigningKey;
 let image: ManifestDoc;
 let localSignature: ManifestDoc;
 let cosignSignature: ManifestDoc;
+let signatureOfSignature: ManifestDoc;
 const users: Record<'guest' | 'maintainer' | 'outsider', Account> = {} as never;
 const credentials = { username: ADMIN.name, password: ADMIN.password };
 
@@ -61,6 +62,7 @@ beforeAll(async () => {
   expect((await danceGetManifest(setup.berth.url, 'hub/library/multi', 'v2', credentials)).status).toBe(200);
   const token = (await bearerFor(setup.berth.url, ['repository:hub/library/app:pull,push']))!;
   localSignature = await pushArtifact(setup.berth.url, 'hub/library/app', image, NOTATION_SIGNATURE, token);
+  signatureOfSignature = await pushArtifact(setup.berth.url, 'hub/library/app', localSignature, NOTATION_SIGNATURE, token);
   await dancePushImage(setup.berth.url, 'apps/web', '1.0', credentials);
   await dancePushImage(setup.berth.url, 'apps/web', '1.1', credentials);
   await dancePushImage(setup.berth.url, 'apps/tools/cli', 'latest', credentials);
@@ -126,6 +128,8 @@ describe('the artifact and its referrers', () => {
     expect(off).toMatchObject({ digest: image.digest, kind: 'image', tags: ['v1'], source: 'cached', upstreamReferrers: 'off' });
     expect(off.layers).toHaveLength(1);
     expect(off.referrers.map((r) => [r.digest, r.origin])).toEqual([[localSignature.digest, 'local']]);
+    // The tree: the signature's own signature under it.
+    expect(off.referrers[0]!.referrers.map((r) => [r.digest, r.origin, r.referrers])).toEqual([[signatureOfSignature.digest, 'local', []]]);
 
     await api.expect(200, 'PATCH', '/projects/hub', { as: users.maintainer, body: { referrersProxy: true } });
     const on = await api.expect<Artifact>(200, 'GET', `/projects/hub/repositories/${REPO}/artifacts/${image.digest}`, { as: users.guest });
