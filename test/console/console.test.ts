@@ -1,7 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { AUTH_ADMIN, bearerFor } from '../api/bearer.js';
 import type { ManifestDoc } from '../api/content.js';
@@ -32,7 +34,15 @@ let localSignature: ManifestDoc;
 let cosignSignature: ManifestDoc;
 const credentials = { username: ADMIN.name, password: ADMIN.password };
 
+/** Build the console from its sources (Vite alone, a few seconds), so the test never runs a stale dist/. */
+async function buildConsole(): Promise<void> {
+  const dir = fileURLToPath(new URL('../../apps/console/', import.meta.url));
+  const vite = fileURLToPath(new URL('../../node_modules/vite/bin/vite.js', import.meta.url));
+  await promisify(execFile)(process.execPath, [vite, 'build', '--logLevel', 'error'], { cwd: dir, timeout: 120_000 });
+}
+
 beforeAll(async () => {
+  await buildConsole();
   setup = await startProxySetup([{ kind: 'proxy', name: 'hub' }, { kind: 'hosted', name: 'apps' }], { auth: { admin: { password: ADMIN.password } } });
   api = new AdminApi(setup.berth.url);
   image = (await pushImage(setup.upstream.url, 'library/app', 'v1', [2048])).manifest;
