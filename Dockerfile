@@ -20,6 +20,7 @@ COPY packages/jobs/package.json packages/jobs/
 COPY packages/runtime/package.json packages/runtime/
 COPY apps/registry/package.json apps/registry/
 COPY apps/worker/package.json apps/worker/
+COPY apps/console/package.json apps/console/
 # @berth/sendfile builds its native addon when installed: its install script and C source come along.
 COPY packages/sendfile/binding.gyp packages/sendfile/build-addon.mjs packages/sendfile/
 COPY packages/sendfile/src/sendfile.c packages/sendfile/src/
@@ -57,6 +58,8 @@ COPY --from=build /app/packages/jobs/dist packages/jobs/dist
 COPY --from=build /app/packages/runtime/dist packages/runtime/dist
 COPY --from=build /app/apps/registry/dist apps/registry/dist
 COPY --from=build /app/apps/worker/dist apps/worker/dist
+# The web console: static files the registry serves at / (built by Vite in the build stage).
+COPY --from=build /app/apps/console/dist apps/console/dist
 COPY migrations migrations
 # dataDir (./data): spool files of blob fills; the embedded database and blobs when run without
 # Postgres and S3. Owned by the unprivileged user the processes run as.

@@ -22,6 +22,8 @@ const PACKAGES = [
   { name: `postgresql-${PG_VERSION}`, binaries: [`/usr/lib/postgresql/${PG_VERSION}/bin/postgres`] },
   // `docker-compose config` validates docker-compose.yml without a Docker engine (test/deploy/).
   { name: 'docker-compose', binaries: ['docker-compose'] },
+  // Headless browser for the web console's end-to-end test (driven by playwright-core, test/console/).
+  { name: 'chromium', binaries: ['/usr/bin/chromium'] },
 ];
 
 const SEARCH_PATH = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin']

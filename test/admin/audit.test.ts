@@ -92,6 +92,20 @@ describe('audit events', () => {
     expect(await events(`?limit=6`)).toEqual([...firstPage, ...secondPage]);
   });
 
+  it('filters by actor and action exactly and by a substring of the target, and pages within the filter', async () => {
+    const byDev = await events('?actor=dev');
+    expect(byDev.length).toBeGreaterThan(0);
+    expect(byDev.every((e) => e.actor === 'dev')).toBe(true);
+    const updates = await events('?action=project.update&actor=dev');
+    expect(updates.map((e) => [e.actor, e.action, e.target])).toEqual([['dev', 'project.update', 'project:audited']]);
+    const robots = await events('?target=robot%24audited');
+    expect(robots.map((e) => e.action)).toEqual(['robot.delete', 'robot.update', 'robot.create']);
+    const [newestRobot] = robots;
+    expect((await events(`?target=robot%24audited&before=${newestRobot!.id}`)).map((e) => e.action)).toEqual(['robot.update', 'robot.create']);
+    expect(await events('?target=%25')).toEqual([]);
+    expect(await events('?actor=nobody')).toEqual([]);
+  });
+
   it('validates limit and before', async () => {
     for (const query of ['?limit=0', '?limit=1001', '?limit=many', '?before=-3']) {
       const answer = await api.call('GET', `/audit${query}`, { as: ADMIN });

@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { ADMIN_ROUTES } from '../../apps/registry/src/routes/admin/index.js';
+import { dancePushImage } from '../auth/token-dance.js';
 import type { BerthUnderTest } from '../harness/berth.js';
 import { ADMIN, AdminApi, startBerthWithAuth } from './api.js';
 import { ROLES, addFixtureMembers, createRoleFixture, createUser, type Role, type RoleFixture } from './fixtures.js';
@@ -47,6 +48,23 @@ const MATRIX: Record<string, MatrixCase> = {
     },
     // The robot belongs to another project: this one is invisible to it.
     expect: [401, 204, 204, 403, 403, 403, 404, 404],
+  },
+  'GET /projects/{project}/repositories': { request: fixed(`/projects/${P}/repositories`), expect: ANYONE_WHO_SEES(200) },
+  'GET /projects/{project}/repositories/{repository}/tags': { request: fixed(`/projects/${P}/repositories/app/tags`), expect: ANYONE_WHO_SEES(200) },
+  'GET /projects/{project}/repositories/{repository}/artifacts/{reference}': { request: fixed(`/projects/${P}/repositories/app/artifacts/v1`), expect: ANYONE_WHO_SEES(200) },
+  'DELETE /projects/{project}/repositories/{repository}/tags/{tag}': {
+    request: async ({ n }) => {
+      await dancePushImage(berth.url, `${P}/app`, `t${n}`, { username: ADMIN.name, password: ADMIN.password });
+      return { path: `/projects/${P}/repositories/app/tags/t${n}` };
+    },
+    expect: MAINTAINER(204),
+  },
+  'DELETE /projects/{project}/repositories/{repository}': {
+    request: async ({ n }) => {
+      await dancePushImage(berth.url, `${P}/doomed/r${n}`, 'v1', { username: ADMIN.name, password: ADMIN.password });
+      return { path: `/projects/${P}/repositories/doomed%2Fr${n}` };
+    },
+    expect: MAINTAINER(204),
   },
   'GET /projects/{project}/members': { request: fixed(`/projects/${P}/members`), expect: MAINTAINER(200) },
   'PUT /projects/{project}/members/{user}': { request: fixed(`/projects/${P}/members/${SPARE_USER}`, { role: 'guest' }), expect: PROJECT_ADMIN(200) },
@@ -98,6 +116,7 @@ beforeAll(async () => {
   api = new AdminApi(berth.url);
   fixture = await createRoleFixture(api, P);
   await createUser(api, SPARE_USER);
+  await dancePushImage(berth.url, `${P}/app`, 'v1', { username: ADMIN.name, password: ADMIN.password });
   await api.expect(201, 'POST', `/projects/${P}/robots`, { as: ADMIN, body: { name: SPARE_ROBOT } });
 });
 

@@ -3,6 +3,7 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import type { MetadataStore } from '@berth/db';
 import { byteOrder, freshRepository, sha256 } from './fixtures.js';
 import { registerAccountCases } from './account-contract-cases.js';
+import { registerBrowseCases } from './browse-contract-cases.js';
 import { registerLifecycleCases } from './lifecycle-contract-cases.js';
 import { registerManifestCases } from './manifest-contract-cases.js';
 import { registerMergeRepositoryCases } from './merge-repository-contract-cases.js';
@@ -138,6 +139,7 @@ export function describeMetadataStoreContract(name: string, open: () => Promise<
     registerProjectAdminCases(getStore);
     registerManifestCases(getStore);
     registerMergeRepositoryCases(getStore);
+    registerBrowseCases(getStore);
 
     describe('uploads', () => {
       it('creates, advances through claims, and deletes', async () => {

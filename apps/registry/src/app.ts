@@ -10,6 +10,7 @@ import { requestLog } from './middleware/request-log.js';
 import { requestMetrics } from './middleware/request-metrics.js';
 import { adminRouter } from './routes/admin/index.js';
 import { fallback } from './routes/fallback.js';
+import { consoleRouter } from './routes/console.js';
 import { healthRouter, type HealthDeps } from './routes/health.js';
 import { tokenRouter } from './routes/token.js';
 import { v2Router } from './routes/v2/router.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
   auth?: AuthRuntime;
   /** The admin API's services (with auth only: every route needs an account). */
   admin?: AdminServices;
+  /** Where the built web console is (served at `/` with the admin API); apps/console/dist by default. */
+  consoleDir?: string;
 }
 
 /** The HTTP application, without listening: main.ts and the tests both start it. */
@@ -59,7 +62,10 @@ export function createApp(deps: AppDeps): Express {
       next();
     });
     app.use('/api/v1', authenticate(auth));
-    if (deps.admin !== undefined) app.use('/api/v1', adminRouter({ services: deps.admin }));
+    if (deps.admin !== undefined) {
+      app.use('/api/v1', adminRouter({ services: deps.admin }));
+      app.use(consoleRouter(deps.consoleDir));
+    }
   }
   app.use(
     '/v2',

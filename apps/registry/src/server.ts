@@ -87,6 +87,7 @@ async function buildApp(
       : createAdminServices({
           metadata,
           proxy: services.proxy,
+          referrers: services.referrers,
           cacheCounts: (project) => metrics.cacheCounts(project),
           ...(runtime.queue !== undefined ? { jobs: runtime.queue } : {}),
           bootstrapAdmin: config.auth.admin.username,

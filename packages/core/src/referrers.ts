@@ -74,6 +74,19 @@ export class ReferrersService {
     return { ...answer, ...outcome };
   }
 
+  /**
+   * The two lists a merged answer is made of, for the admin API's referrers tree: the local one,
+   * and the upstream's when the project merges it (`null` otherwise). Same caches as `list`.
+   */
+  async origins(name: string, subject: string): Promise<{ local: Descriptor[]; upstream: Descriptor[] | null; outcome?: CacheOutcome }> {
+    parseDigest(subject);
+    const ctx = this.proxy === undefined ? null : await this.proxy.contextFor(name);
+    const local = await this.local(name, subject);
+    if (ctx === null || !ctx.settings.referrersProxy) return { local, upstream: null };
+    const upstream = await this.proxy!.referrers.upstreamList(ctx, subject);
+    return { local, upstream: upstream.descriptors, outcome: upstream.outcome };
+  }
+
   /** One page of `all`, filtered, as the image index to send. */
   private answer(all: Descriptor[], query: ReferrersQuery): ReferrersPage {
     const filtered = query.artifactTypes !== undefined && query.artifactTypes.length > 0;

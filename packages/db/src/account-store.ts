@@ -112,6 +112,8 @@ export interface AuditQuery {
   repository?: string;
   action?: string;
   actor?: string;
+  /** Events whose target contains this text. */
+  target?: string;
 }
 
 /** A unique constraint refused the write (a user, robot or member that already exists). */
@@ -161,7 +163,7 @@ export interface AccountStore {
 
   // Audit
   recordAudit(event: NewAuditEvent): Promise<AuditEventRow>;
-  /** Newest first; `beforeId` pages backwards; the other fields filter (exact match). */
+  /** Newest first; `beforeId` pages backwards; the other fields filter (`target` as a substring, the rest exactly). */
   listAudit(query: AuditQuery): Promise<AuditEventRow[]>;
 
   // Token signing key (one per installation, shared by replicas)

@@ -11,6 +11,7 @@ import { evictCachedImage } from './queries/evict-cached-image.js';
 import { unlinkOrphanBlobs } from './queries/orphan-links.js';
 import * as manifests from './queries/manifests.js';
 import * as mergeRepositories from './queries/merge-repositories.js';
+import * as browse from './queries/browse.js';
 import * as projectStats from './queries/project-stats.js';
 import * as projects from './queries/projects.js';
 import * as purge from './queries/purge-cached-content.js';
@@ -68,6 +69,12 @@ export function createDrizzleMetadataStore(db: Database, close: () => Promise<vo
     listRepositories: (page) => repositories.listRepositories(db, page),
     projectRepositoryNames: (projectId) => mergeRepositories.projectRepositoryNames(db, projectId),
     mergeRepositoryInto: (projectId, fromName, intoName) => mergeRepositories.mergeRepositoryInto(db, projectId, fromName, intoName),
+
+    browseRepositories: (projectId, page) => browse.browseRepositories(db, projectId, page),
+    tagDetails: (repositoryId, page) => browse.tagDetails(db, repositoryId, page),
+    deleteRepository: (repositoryId) => browse.deleteRepository(db, repositoryId),
+    getManifests: (repositoryId, digests) => browse.getManifests(db, repositoryId, digests),
+    manifestPulledAt: (repositoryId, digest) => browse.manifestPulledAt(db, repositoryId, digest),
 
     linkBlob: (repositoryId, blob) => blobs.linkBlob(db, repositoryId, blob),
     getLinkedBlob: (repositoryId, digest) => blobs.getLinkedBlob(db, repositoryId, digest),

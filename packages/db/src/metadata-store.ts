@@ -143,6 +143,42 @@ export interface Page {
   after?: string;
 }
 
+/** One row of a project's repository listing. */
+export interface RepositorySummary {
+  name: string;
+  createdAt: Date;
+  tagCount: number;
+  manifestCount: number;
+  /** Total size of the distinct blobs the repository links. */
+  sizeBytes: number;
+  /** Newest manifest pushed to Berth (`local`); null when none. */
+  lastPushedAt: Date | null;
+  /** Newest manifest cached from the upstream; null when none. */
+  lastCachedAt: Date | null;
+  lastPulledAt: Date | null;
+}
+
+export interface RepositoryPage extends Page {
+  /** Only names containing this text. */
+  contains?: string;
+}
+
+/** A tag with the manifest it points at. */
+export interface TagDetail {
+  name: string;
+  digest: string;
+  source: 'local' | 'cached';
+  checkedAt: Date | null;
+  updatedAt: Date;
+  mediaType: string;
+  artifactType: string | null;
+  configMediaType: string | null;
+  size: number;
+  content: Uint8Array;
+  createdAt: Date;
+  lastPulledAt: Date | null;
+}
+
 export interface MetadataStore {
   /** Users, memberships, robots, audit and the signing key, in the same database. */
   readonly accounts: AccountStore;
@@ -222,6 +258,16 @@ export interface MetadataStore {
   listRepositories(page: Page): Promise<string[]>;
   /** One project's repository names, in lexical order. */
   projectRepositoryNames(projectId: number): Promise<string[]>;
+  /** A project's repositories with tag counts, sizes, last push and last pull (the admin API's listing). */
+  browseRepositories(projectId: number, page: RepositoryPage): Promise<RepositorySummary[]>;
+  /** Tags with their manifests, in lexical order; `digest` keeps only the tags pointing at it. */
+  tagDetails(repositoryId: number, page: Page & { digest?: string }): Promise<TagDetail[]>;
+  /** Delete a repository with its manifests, tags, blob links and uploads (blob bytes stay for GC). */
+  deleteRepository(repositoryId: number): Promise<boolean>;
+  /** Several manifests of a repository with their bytes; absent digests are left out. */
+  getManifests(repositoryId: number, digests: string[]): Promise<ManifestRow[]>;
+  /** When a manifest was last pulled; null when never (or absent). */
+  manifestPulledAt(repositoryId: number, digest: string): Promise<Date | null>;
   /**
    * Fold repository `fromName` into `intoName` of the same project (renamed when `intoName` does not
    * exist): links, manifests, tags and uploads move; a pushed manifest or tag wins over a cached one.

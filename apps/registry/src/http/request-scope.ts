@@ -16,6 +16,7 @@ export type RouteName =
   | 'v2_referrers'
   | 'token'
   | 'admin'
+  | 'console'
   | 'metrics'
   | 'healthz'
   | 'readyz'

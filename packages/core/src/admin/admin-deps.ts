@@ -1,5 +1,6 @@
 import type { MetadataStore } from '@berth/db';
 import type { SecretSealer } from '../proxy/sealed-secrets.js';
+import type { ReferrersService } from '../referrers.js';
 
 /** The pull-through service's in-process memory of a project (ProxyService implements it). */
 export interface ProxyMemory {
@@ -33,6 +34,8 @@ export interface AdminDeps {
   sealer?: SecretSealer;
   /** Forgotten after a purge, a settings change or a delete, so this process serves the new state at once. */
   proxy?: ProxyMemory;
+  /** Local and upstream referrers of an artifact (the registry's referrers service); local only when absent. */
+  referrers?: Pick<ReferrersService, 'origins'>;
   /** Hit and miss counts for cache statistics (from the process metrics); zeros when absent. */
   cacheCounts?: CacheCounts;
   /** The background job queue; absent when this deployment runs no jobs. */

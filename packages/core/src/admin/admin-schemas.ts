@@ -91,6 +91,23 @@ export const auditQuerySchema = z.object({
   action: z.string().min(1).max(64).optional(),
   /** Only events by this account (`alice`, `robot$library+ci`, `anonymous`, `config`). */
   account: z.string().min(1).max(256).optional(),
+  /** The same as `account` (the console's name for it). */
+  actor: z.string().min(1).max(256).optional(),
+  /** Only events whose target contains this text, e.g. `project:hub` or `hub/library`. */
+  target: z.string().min(1).max(255).optional(),
+});
+
+/** GET /projects/{project}/repositories: `last` is the previous page's `next`, `q` a substring of the name. */
+export const repositoryQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  last: z.string().min(1).max(255).optional(),
+  q: z.string().max(255).optional(),
+});
+
+/** GET .../tags: `last` is the previous page's `next`. */
+export const tagQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  last: z.string().min(1).max(128).optional(),
 });
 
 export type ProjectPatch = z.infer<typeof projectPatchSchema>;

@@ -4,6 +4,7 @@ import { CacheAdmin } from './cache-admin.js';
 import { JobsAdmin } from './jobs-admin.js';
 import { MemberAdmin } from './member-admin.js';
 import { ProjectAdmin } from './project-admin.js';
+import { RepositoryAdmin } from './repository-admin.js';
 import { RobotAdmin } from './robot-admin.js';
 import { UserAdmin } from './user-admin.js';
 
@@ -15,6 +16,7 @@ import { UserAdmin } from './user-admin.js';
 export interface AdminServices {
   projects: ProjectAdmin;
   members: MemberAdmin;
+  repositories: RepositoryAdmin;
   robots: RobotAdmin;
   users: UserAdmin;
   cache: CacheAdmin;
@@ -27,6 +29,7 @@ export function createAdminServices(deps: AdminDeps): AdminServices {
   return {
     projects: new ProjectAdmin(deps, audit),
     members: new MemberAdmin(deps, audit),
+    repositories: new RepositoryAdmin(deps, audit),
     robots: new RobotAdmin(deps, audit),
     users: new UserAdmin(deps, audit),
     cache: new CacheAdmin(deps, audit),

@@ -26,18 +26,21 @@ export class AuditTrail {
 
   /**
    * Newest first; `?limit=` (1–1000, default 100) and `?before=<id>` to page back; `?project=`,
-   * `?repository=`, `?action=` and `?account=` keep only the events matching each one given.
+   * `?repository=`, `?action=` and `?account=` (or `?actor=`) keep only the events matching each
+   * one given; `?target=` those whose target contains the text.
    */
   async list(principal: Principal, query: unknown): Promise<{ events: AuditEventView[] }> {
     requireSystemAdmin(principal);
-    const { limit, before, project, repository, action, account } = parseInput(auditQuerySchema, query);
+    const { limit, before, project, repository, action, account, actor: actorAlias, target } = parseInput(auditQuerySchema, query);
+    const actor = account ?? actorAlias;
     const rows = await this.accounts.listAudit({
       limit,
       ...(before !== undefined ? { beforeId: before } : {}),
       ...(project !== undefined ? { project } : {}),
       ...(repository !== undefined ? { repository } : {}),
       ...(action !== undefined ? { action } : {}),
-      ...(account !== undefined ? { actor: account } : {}),
+      ...(actor !== undefined ? { actor } : {}),
+      ...(target !== undefined ? { target } : {}),
     });
     return { events: rows.map(auditEventView) };
   }

@@ -12,3 +12,5 @@ export { UserAdmin } from './user-admin.js';
 export { CacheAdmin } from './cache-admin.js';
 export { JobsAdmin } from './jobs-admin.js';
 export { storedProjectSettings, sameSettings, type SettingsOptions } from './project-settings.js';
+export { RepositoryAdmin } from './repository-admin.js';
+export * from './repository-views.js';

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { AuditEventRow, AuditQuery, NewAuditEvent } from '../account-store.js';
 import type { Database } from '../database.js';
 import { auditEvents } from '../schema.js';
@@ -10,7 +10,10 @@ export async function recordAudit(db: Database, event: NewAuditEvent): Promise<A
   return row;
 }
 
-/** Newest first by id (ids grow with insertion order); `beforeId` continues below the last page. */
+/**
+ * Newest first by id (ids grow with insertion order); `beforeId` continues below the last page.
+ * Filters: `project`, `repository`, `action` and `actor` exactly, `target` as a substring.
+ */
 export async function listAudit(db: Database, query: AuditQuery): Promise<AuditEventRow[]> {
   const conditions: SQL[] = [];
   if (query.beforeId !== undefined) conditions.push(lt(auditEvents.id, query.beforeId));
@@ -18,6 +21,8 @@ export async function listAudit(db: Database, query: AuditQuery): Promise<AuditE
   if (query.repository !== undefined) conditions.push(eq(auditEvents.repository, query.repository));
   if (query.action !== undefined) conditions.push(eq(auditEvents.action, query.action));
   if (query.actor !== undefined) conditions.push(eq(auditEvents.actor, query.actor));
+  // A substring, found with strpos: no wildcards to escape.
+  if (query.target !== undefined) conditions.push(sql`strpos(${auditEvents.target}, ${query.target}) > 0`);
   return db
     .select()
     .from(auditEvents)

@@ -79,7 +79,7 @@ describe('the admin API OpenAPI document', () => {
     const createProject = JSON.stringify(doc.paths['/projects']?.post?.requestBody);
     for (const field of ['upstream', 'tagTtlSeconds', 'pushPolicy', 'referrersProxy', 'public', 'ns']) expect(createProject).toContain(`"${field}"`);
     const audit = doc.paths['/audit']?.get?.parameters.filter((p) => p.in === 'query').map((p) => p.name);
-    expect(audit).toEqual(['limit', 'before', 'project', 'repository', 'action', 'account']);
+    expect(audit).toEqual(['limit', 'before', 'project', 'repository', 'action', 'account', 'actor', 'target']);
     // Write-only: no answer has a field for credentials or secrets, except the robot's one-time `secret`.
     const fields = new Set<string>();
     const collect = (node: unknown): void => {

@@ -13,6 +13,11 @@ import {
   projectPatchSchema,
   projectViewSchema,
   purgeResultSchema,
+  artifactViewSchema,
+  repositoryListSchema,
+  repositoryQuerySchema,
+  tagListSchema,
+  tagQuerySchema,
   robotCreateSchema,
   robotPatchSchema,
   robotViewSchema,
@@ -50,7 +55,7 @@ export interface AdminRoute {
   path: string;
   operationId: string;
   summary: string;
-  tag: 'projects' | 'members' | 'robots' | 'cache' | 'jobs' | 'users' | 'audit' | 'account' | 'meta';
+  tag: 'projects' | 'repositories' | 'members' | 'robots' | 'cache' | 'jobs' | 'users' | 'audit' | 'account' | 'meta';
   right: AdminRight;
   query?: z.ZodObject;
   body?: z.ZodType;
@@ -79,6 +84,17 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     handler: (s, c) => s.projects.update(c.principal, param(c, 'project'), c.body) },
   { method: 'delete', path: '/projects/{project}', operationId: 'deleteProject', summary: 'Delete a project with its repositories, members and robots; 409 for a project declared in the configuration', tag: 'projects', right: 'project-admin', status: 204, conflict: true,
     handler: (s, c) => s.projects.remove(c.principal, param(c, 'project')) },
+  // Repositories (`{repository}` is the name within the project, URL-encoded: library%2Fnginx)
+  { method: 'get', path: '/projects/{project}/repositories', operationId: 'listRepositories', summary: 'Repositories of the project (paged with limit and last, filtered with q) with tag count, size, last push and last pull', tag: 'repositories', right: 'project-guest', query: repositoryQuerySchema, response: repositoryListSchema, status: 200,
+    handler: (s, c) => s.repositories.list(c.principal, param(c, 'project'), c.query) },
+  { method: 'delete', path: '/projects/{project}/repositories/{repository}', operationId: 'deleteRepository', summary: "Delete a repository: its pushed content, or in a proxy project Berth's copy (the next pull fetches it again)", tag: 'repositories', right: 'project-maintainer', status: 204,
+    handler: (s, c) => s.repositories.deleteRepository(c.principal, param(c, 'project'), param(c, 'repository')) },
+  { method: 'get', path: '/projects/{project}/repositories/{repository}/tags', operationId: 'listRepositoryTags', summary: 'Tags with digest, media type, platforms, size, pushed or cached, last pull', tag: 'repositories', right: 'project-guest', query: tagQuerySchema, response: tagListSchema, status: 200,
+    handler: (s, c) => s.repositories.tags(c.principal, param(c, 'project'), param(c, 'repository'), c.query) },
+  { method: 'delete', path: '/projects/{project}/repositories/{repository}/tags/{tag}', operationId: 'deleteRepositoryTag', summary: 'Delete a tag (a pushed tag, or the cached copy of an upstream tag); its manifest stays', tag: 'repositories', right: 'project-maintainer', status: 204,
+    handler: (s, c) => s.repositories.deleteTag(c.principal, param(c, 'project'), param(c, 'repository'), param(c, 'tag')) },
+  { method: 'get', path: '/projects/{project}/repositories/{repository}/artifacts/{reference}', operationId: 'getArtifact', summary: 'One manifest by tag or digest: layers, platforms, and its referrers as a tree (local and upstream marked)', tag: 'repositories', right: 'project-guest', response: artifactViewSchema, status: 200,
+    handler: (s, c) => s.repositories.artifact(c.principal, param(c, 'project'), param(c, 'repository'), param(c, 'reference')) },
   // Members
   { method: 'get', path: '/projects/{project}/members', operationId: 'listMembers', summary: 'Members and their roles', tag: 'members', right: 'project-maintainer', response: list('members', memberViewSchema), status: 200,
     handler: (s, c) => s.members.list(c.principal, param(c, 'project')) },
