@@ -46,13 +46,12 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'berth-browse-'));
   key = await createSigningKeyFile(work);
   setup = await startProxySetup(
-    [
-      { kind: 'proxy', name: 'hub' },
-      { kind: 'hosted', name: 'apps' },
-    ],
+    [{ kind: 'hosted', name: 'apps' }],
     { auth: { service: SERVICE, issuer: ISSUER, signingKeyFile: key.file, admin: { password: ADMIN.password } } },
   );
   api = new AdminApi(setup.berth.url);
+  // Owned by the admin API (a project declared in configuration refuses the referrersProxy switch).
+  await api.expect(201, 'POST', '/projects', { as: ADMIN, body: { kind: 'proxy', name: 'hub', upstream: { url: setup.relay.url } } });
   // Upstream: an image with a cosign-style signature, and a two-platform index.
   image = (await pushImage(setup.upstream.url, 'library/app', 'v1', [300])).manifest;
   cosignSignature = await pushCosignSignature(setup.upstream.url, 'library/app', image);
@@ -176,12 +175,23 @@ describe('who may browse and delete', () => {
     }
   });
 
+  /** A token the token endpoint issued to the account (it carries the account's credential stamp). */
+  const issued = async (account: Account) => {
+    const answer = await fetch(`${setup.berth.url}/token?service=${SERVICE}`, {
+      headers: { Authorization: `Basic ${Buffer.from(`${account.name}:${account.password}`).toString('base64')}` },
+    });
+    expect(answer.status).toBe(200);
+    return ((await answer.json()) as { token: string }).token;
+  };
+
   it('refuses forged and expired tokens (401) and accepts a valid one', async () => {
-    expect(await bearer('GET', reads[0]!, await token())).toBe(200);
+    expect(await bearer('GET', reads[0]!, await issued(users.maintainer))).toBe(200);
+    // Signed with Berth's key but minted without the account's credential stamp: refused.
+    expect(await bearer('GET', reads[0]!, await token())).toBe(401);
     expect(await bearer('DELETE', deletes[0]!, await token({ key: await otherSigningKey() }))).toBe(401);
     expect(await bearer('DELETE', deletes[0]!, await token({ key: { ...(await otherSigningKey()), kid: key.kid } }))).toBe(401);
     expect(await bearer('DELETE', deletes[0]!, await token({ issuedAt: -900, notBefore: -900, expiresIn: -600 }))).toBe(401);
-    expect(await bearer('GET', reads[0]!, await token({ subject: 'outsider' }))).toBe(404);
+    expect(await bearer('GET', reads[0]!, await issued(users.outsider))).toBe(404);
     // Nothing was deleted by the refused requests.
     const tags = await api.expect<{ tags: Tag[] }>(200, 'GET', '/projects/apps/repositories/web/tags', { as: users.guest });
     expect(tags.tags.map((t) => t.name)).toEqual(['1.0', '1.1']);

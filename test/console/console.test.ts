@@ -43,8 +43,10 @@ async function buildConsole(): Promise<void> {
 
 beforeAll(async () => {
   await buildConsole();
-  setup = await startProxySetup([{ kind: 'proxy', name: 'hub' }, { kind: 'hosted', name: 'apps' }], { auth: { admin: { password: ADMIN.password } } });
+  setup = await startProxySetup([{ kind: 'hosted', name: 'apps' }], { auth: { admin: { password: ADMIN.password } } });
   api = new AdminApi(setup.berth.url);
+  // Owned by the admin API, so the console may change its settings (configuration owns the projects it declares).
+  await api.expect(201, 'POST', '/projects', { as: ADMIN, body: { kind: 'proxy', name: 'hub', upstream: { url: setup.relay.url } } });
   image = (await pushImage(setup.upstream.url, 'library/app', 'v1', [2048])).manifest;
   cosignSignature = await pushCosignSignature(setup.upstream.url, 'library/app', image);
   expect((await danceGetManifest(setup.berth.url, 'hub/library/app', 'v1', credentials)).status).toBe(200);

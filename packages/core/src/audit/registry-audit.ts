@@ -18,6 +18,14 @@ export const ANONYMOUS_ACCOUNT = 'anonymous';
 const MAX_ACCOUNT_LENGTH = 256;
 
 /**
+ * A name as a row can hold it: at most MAX_ACCOUNT_LENGTH characters, control characters (a NUL,
+ * which PostgreSQL text cannot store, among them) shown as U+FFFD. Failed logins try any name.
+ */
+function storableName(name: string): string {
+  return name.slice(0, MAX_ACCOUNT_LENGTH).replace(/[\u0000-\u001f\u007f]/g, '\ufffd');
+}
+
+/**
  * Audit rows for what happens on the registry API (pushes, deletes, projects created by a push,
  * failed logins): one insert each, never for reads. Admin API changes go through AuditTrail.
  */
@@ -36,12 +44,12 @@ export class RegistryAudit {
 
   /** A login that failed or locked the account; the account is the name that was tried. */
   async loginEvent(actor: Actor, action: 'login.failed' | 'login.lockout', after: Record<string, unknown>): Promise<void> {
-    await this.write(actor, action, `account:${actor.account.slice(0, MAX_ACCOUNT_LENGTH)}`, {}, after);
+    await this.write(actor, action, `account:${storableName(actor.account)}`, {}, after);
   }
 
   private async write(actor: Actor, action: string, target: string, scope: { project?: string; repository?: string }, after: Record<string, unknown>): Promise<void> {
     await this.accounts.recordAudit({
-      actor: actor.account.slice(0, MAX_ACCOUNT_LENGTH),
+      actor: storableName(actor.account),
       action,
       target,
       before: null,
