@@ -1,3 +1,4 @@
+import { asErrorLike } from '@berth/oci';
 /**
  * The metadata database cannot be reached (server stopped, restarting, network cut, connection
  * limit): an operating condition the registry answers with 503, unlike a failed query (a bug or
@@ -46,17 +47,6 @@ export function connectionFailureReason(error: unknown): string | undefined {
   return undefined;
 }
 
-interface ErrorLike {
-  message?: unknown;
-  code?: unknown;
-  cause?: unknown;
-  /** AggregateError (a connection attempt to each address of a host). */
-  errors?: unknown;
-}
-
-function asErrorLike(value: unknown): ErrorLike | undefined {
-  return value !== null && typeof value === 'object' ? (value as ErrorLike) : undefined;
-}
 
 /**
  * The same object with every method (and those of nested objects such as `accounts`) throwing

@@ -65,3 +65,4 @@ export {
   referrersTagFor,
 } from './referrers.js';
 export type { DescriptorPage, PageLimits, ReferrerSource, ReferrersIndexDocument } from './referrers.js';
+export { asErrorLike, type ErrorLike } from './error-like.js';

@@ -1,3 +1,4 @@
+import { asErrorLike } from '@berth/oci';
 /**
  * What a failed connection to an upstream says in words an operator acts on: refused, DNS,
  * unreachable, timeout, TLS certificate, reset. Socket errors are read by shape (code, message,
@@ -27,16 +28,6 @@ const WORDS: Record<string, string> = {
 /** OpenSSL's certificate verification codes as Node names them, and Node's own host-name check. */
 const CERTIFICATE_CODE = /^(CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|ERR_TLS_CERT_ALTNAME_INVALID|INVALID_CA|INVALID_PURPOSE|HOSTNAME_MISMATCH)/;
 
-interface ErrorLike {
-  message?: unknown;
-  code?: unknown;
-  cause?: unknown;
-  errors?: unknown;
-}
-
-function asErrorLike(value: unknown): ErrorLike | undefined {
-  return value !== null && typeof value === 'object' ? (value as ErrorLike) : undefined;
-}
 
 /** The code and message that say most: the error's own, else its first attempt's, else its cause's. */
 function essentials(error: unknown): { code: string; message: string } {
