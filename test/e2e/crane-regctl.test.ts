@@ -3,6 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBerth, type BerthUnderTest } from '../harness/berth.js';
+import { skopeoCopy } from '../harness/clients.js';
+import { buildImageLayout } from '../harness/oci-image.js';
 import { pushArtifact } from '../proxy/referrers-fixtures.js';
 import { pushImage } from '../upstream/push.js';
 import { clientHome, runTool, type ClientHome } from './go-clients.js';
@@ -29,6 +31,8 @@ beforeAll(async () => {
         { name: 'team', kind: 'hosted' },
         { name: 'mirror', kind: 'proxy', referrersProxy: true, nameMapping: { prefix: 'pub/' }, upstream: { url: upstream.url } },
       ],
+      // one referrer per page: the clients must follow the Link header to see the whole list
+      limits: { referrersPageMaxDescriptors: 1 },
     },
   });
 }, 60_000);
@@ -78,6 +82,24 @@ describe('crane and regctl', () => {
     await regctl('image', 'copy', `${berth.host}/mirror/app:v1`, `${upstream.host}/pub/back:v1`);
     expect((await regctl('image', 'digest', `${upstream.host}/pub/back:v1`)).trim()).toBe(image.digest);
     expect((await crane('digest', `${upstream.host}/pub/back:v1`)).trim()).toBe(image.digest);
+  });
+
+  it('copy a multi-platform index out of a proxy project, every platform, digests unchanged', async () => {
+    const image = await buildImageLayout(join(work, 'layout-multi'), {
+      tag: 'v1',
+      platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }],
+      layerSizes: [64 * 1024],
+      seed: 'crane-regctl-multi',
+    });
+    await skopeoCopy(`oci:${image.dir}:v1`, `docker://${upstream.host}/pub/multi:v1`, { all: true, preserveDigests: true });
+
+    await crane('copy', `${berth.host}/mirror/multi:v1`, `${berth.host}/team/multi:v1`);
+    await regctl('image', 'copy', `${berth.host}/mirror/multi:v1`, `${berth.host}/team/multi-regctl:v1`);
+    for (const repository of ['mirror/multi', 'team/multi', 'team/multi-regctl']) {
+      expect((await crane('digest', `${berth.host}/${repository}:v1`)).trim()).toBe(image.topDigest);
+      expect((await regctl('image', 'digest', `${berth.host}/${repository}:v1`)).trim()).toBe(image.topDigest);
+      expect((await crane('digest', '--platform', 'linux/arm64', `${berth.host}/${repository}:v1`)).trim()).toBe(image.manifestDigests[1]);
+    }
   });
 
   it('a proxy project refuses an image copied into it', async () => {

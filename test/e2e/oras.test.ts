@@ -32,6 +32,8 @@ beforeAll(async () => {
         { name: 'mirror', kind: 'proxy', referrersProxy: true, nameMapping: { prefix: 'pub/' }, upstream: { url: upstream.url } },
         { name: 'plain', kind: 'proxy', referrersProxy: true, upstream: { url: plain.url } },
       ],
+      // one referrer per page: the clients must follow the Link header to see the whole list
+      limits: { referrersPageMaxDescriptors: 1 },
     },
   });
 }, 60_000);
