@@ -29,6 +29,7 @@ beforeAll(async () => {
   berth = await startBerth({
     config: {
       projects: [
+        { name: 'team', kind: 'hosted' },
         { name: 'mirror', kind: 'proxy', referrersProxy: true, nameMapping: { prefix: 'pub/' }, upstream: { url: upstream.url } },
         { name: 'plain', kind: 'proxy', referrersProxy: true, upstream: { url: plain.url } },
       ],
@@ -82,6 +83,13 @@ describe('oras through a proxy project whose upstream has the referrers API', ()
     expect(await discover(`${berth.host}/mirror/app@${image.digest}`, ['--artifact-type', SBOM])).toEqual([{ digest: mine, artifactType: SBOM }]);
     // the upstream never saw our SBOM
     expect(await discover(`${upstream.host}/pub/app@${image.digest}`)).toEqual([{ digest: theirs, artifactType: UPSTREAM_SIGNATURE }]);
+
+    // deleting ours (oras manifest delete) leaves the upstream's
+    await runTool('oras', ['manifest', 'delete', '--plain-http', '--force', `${berth.host}/mirror/app@${mine}`], home);
+    expect(await discover(`${berth.host}/mirror/app@${image.digest}`)).toEqual([{ digest: theirs, artifactType: UPSTREAM_SIGNATURE }]);
+    // copying the image with its referrers (oras cp -r) out of the proxy project into a hosted one
+    await runTool('oras', ['cp', '-r', '--from-plain-http', '--to-plain-http', `${berth.host}/mirror/app:v1`, `${berth.host}/team/app:v1`], home);
+    expect(await discover(`${berth.host}/team/app@${image.digest}`)).toEqual([{ digest: theirs, artifactType: UPSTREAM_SIGNATURE }]);
   });
 });
 
@@ -110,5 +118,11 @@ describe('oras with the referrers tag schema (--distribution-spec v1.1-referrers
     expect(byDigest(await discover(`${berth.host}/plain/library/app@${image.digest}`))).toEqual(expected);
     // the upstream's index is unchanged
     expect(await discover(`${plain.host}/library/app@${image.digest}`, TAG_SCHEMA)).toEqual([{ digest: theirs, artifactType: UPSTREAM_SIGNATURE }]);
+
+    // deleting ours through the tag schema (oras rewrites the sha256-<hex> index without it)
+    await runTool('oras', ['manifest', 'delete', '--plain-http', ...TAG_SCHEMA, '--force', `${berth.host}/plain/library/app@${mine}`], home);
+    const left = [{ digest: theirs, artifactType: UPSTREAM_SIGNATURE }];
+    expect(await discover(`${berth.host}/plain/library/app@${image.digest}`, TAG_SCHEMA)).toEqual(left);
+    expect(await discover(`${berth.host}/plain/library/app@${image.digest}`)).toEqual(left);
   });
 });
