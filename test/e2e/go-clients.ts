@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { toolPath } from '../harness/go-tools.js';
@@ -15,8 +14,9 @@ export interface ClientHome {
   env: NodeJS.ProcessEnv;
 }
 
+/** A fresh home under `work` (the caller removes `work`). */
 export async function clientHome(work: string, name: string): Promise<ClientHome> {
-  const dir = await mkdtemp(join(work ?? tmpdir(), `home-${name}-`));
+  const dir = await mkdtemp(join(work, `home-${name}-`));
   for (const sub of ['docker', 'config', 'cache']) await mkdir(join(dir, sub), { recursive: true });
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
