@@ -3,10 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBerth, type BerthUnderTest } from '../harness/berth.js';
+import { startDockerRegistry, type DockerRegistryUnderTest } from '../harness/docker-registry.js';
 import { writeContainerdHostsToml } from '../harness/clients.js';
 import { startFaultRelay, type FaultRelay } from '../harness/fault-relay.js';
 import { freePort } from '../harness/ports.js';
-import { NOTATION_SIGNATURE, pushArtifact } from '../proxy/referrers-fixtures.js';
+import { COSIGN_SIG_ARTIFACT, NOTATION_SIGNATURE, pushArtifact, pushCosignSignature } from '../proxy/referrers-fixtures.js';
 import { pushImage } from '../upstream/push.js';
 import { clientHome, runTool, type ClientHome } from './go-clients.js';
 
@@ -19,6 +20,8 @@ import { clientHome, runTool, type ClientHome } from './go-clients.js';
 const SBOM = 'application/spdx+json';
 
 let upstream: BerthUnderTest;
+/** registry.example: an upstream without the referrers API (cosign-style `.sig` tags). */
+let plain: DockerRegistryUnderTest;
 let berth: BerthUnderTest;
 let front: FaultRelay;
 let work: string;
@@ -30,9 +33,13 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'berth-e2e-containerd-referrers-'));
   home = await clientHome(work, 'containerd');
   upstream = await startBerth({ config: { projects: [{ name: 'library', kind: 'hosted' }] } });
+  plain = await startDockerRegistry();
   berth = await startBerth({
     config: {
-      projects: [{ name: 'hub', kind: 'proxy', ns: ['docker.io'], referrersProxy: true, nameMapping: { dockerHubLibrary: 'on' }, upstream: { url: upstream.url } }],
+      projects: [
+        { name: 'hub', kind: 'proxy', ns: ['docker.io'], referrersProxy: true, nameMapping: { dockerHubLibrary: 'on' }, upstream: { url: upstream.url } },
+        { name: 'example', kind: 'proxy', ns: ['registry.example'], referrersProxy: true, upstream: { url: plain.url } },
+      ],
     },
   });
   front = await startFaultRelay(berth.url);
@@ -43,6 +50,7 @@ afterAll(async () => {
   await front?.stop();
   await berth?.stop();
   await upstream?.stop();
+  await plain?.stop();
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
 
@@ -52,10 +60,10 @@ interface Listed {
 }
 
 /** A hosts dir whose docker.io/hosts.toml names Berth (through the relay) as a mirror with `capabilities`. */
-async function hostsDir(capabilities: string[]): Promise<string> {
+async function hostsDir(capabilities: string[], registry = 'docker.io'): Promise<string> {
   const dir = await mkdtemp(join(work, 'certs.d-'));
   const caps = capabilities.map((c) => `"${c}"`).join(', ');
-  await writeContainerdHostsToml(dir, 'docker.io', [`server = "http://${deadHost}"`, `[host."http://${front.host}"]`, `  capabilities = [${caps}]`, ''].join('\n'));
+  await writeContainerdHostsToml(dir, registry, [`server = "http://${deadHost}"`, `[host."http://${front.host}"]`, `  capabilities = [${caps}]`, ''].join('\n'));
   return dir;
 }
 
@@ -93,5 +101,20 @@ describe('containerd 2 resolver with a hosts.toml mirror', () => {
     const sent = front.requests().slice(before).map((r) => r.path);
     expect(sent.some((path) => path.includes('/manifests/v1'))).toBe(true);
     expect(sent.filter((path) => path.includes('/referrers/'))).toEqual([]);
+  });
+});
+
+describe('containerd 2 resolver, upstream without the referrers API', () => {
+  it('gets the upstream cosign signature (a .sig tag) merged with a referrer attached in Berth', async () => {
+    const image = (await pushImage(plain.url, 'team/app', 'v1', [1024])).manifest;
+    const signature = (await pushCosignSignature(plain.url, 'team/app', image)).digest;
+    const mine = (await pushArtifact(berth.url, 'example/team/app', image, SBOM)).digest;
+    const dir = await hostsDir(['pull', 'resolve', 'referrers'], 'registry.example');
+
+    const all = await referrersOf(dir, 'registry.example/team/app:v1');
+    expect(all.digest).toBe(image.digest);
+    expect(all.referrers).toEqual([{ digest: mine, artifactType: SBOM }, { digest: signature, artifactType: COSIGN_SIG_ARTIFACT }].sort((a, b) => a.digest.localeCompare(b.digest)));
+    expect((await referrersOf(dir, 'registry.example/team/app:v1', COSIGN_SIG_ARTIFACT)).referrers).toEqual([{ digest: signature, artifactType: COSIGN_SIG_ARTIFACT }]);
+    expect(front.requests().map((r) => r.path)).toContain(`/v2/team/app/referrers/${image.digest}?ns=registry.example`);
   });
 });

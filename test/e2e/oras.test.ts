@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBerth, type BerthUnderTest } from '../harness/berth.js';
@@ -124,5 +124,25 @@ describe('oras with the referrers tag schema (--distribution-spec v1.1-referrers
     const left = [{ digest: theirs, artifactType: UPSTREAM_SIGNATURE }];
     expect(await discover(`${berth.host}/plain/library/app@${image.digest}`, TAG_SCHEMA)).toEqual(left);
     expect(await discover(`${berth.host}/plain/library/app@${image.digest}`)).toEqual(left);
+  });
+});
+
+describe('oras artifacts through a proxy project', () => {
+  it('pulls an artifact pushed upstream (empty config, two files), byte for byte, and lists its tags', async () => {
+    const dir = join(home.dir, 'artifact');
+    await mkdir(dir, { recursive: true });
+    const files = { 'chart.tgz': Buffer.alloc(200 * 1024, 7), 'values.yaml': Buffer.from('replicas: 3\n') };
+    for (const [name, bytes] of Object.entries(files)) await writeFile(join(dir, name), bytes);
+    const pushed = JSON.parse(
+      await runTool('oras', ['push', '--plain-http', '--artifact-type', 'application/vnd.example.chart', '--format', 'json', `${upstream.host}/pub/chart:1.0.0`, 'chart.tgz', 'values.yaml:application/yaml'], home, dir),
+    ) as { digest: string };
+
+    const out = join(home.dir, 'pulled');
+    await runTool('oras', ['pull', '--plain-http', '-o', out, `${berth.host}/mirror/chart:1.0.0`], home);
+    for (const [name, bytes] of Object.entries(files)) expect((await readFile(join(out, name))).equals(bytes)).toBe(true);
+    expect((await runTool('oras', ['resolve', '--plain-http', `${berth.host}/mirror/chart:1.0.0`], home)).trim()).toBe(pushed.digest);
+    expect((await runTool('oras', ['repo', 'tags', '--plain-http', `${berth.host}/mirror/chart`], home)).split('\n')).toContain('1.0.0');
+    const fetched = await runTool('oras', ['manifest', 'fetch', '--plain-http', `${berth.host}/mirror/chart@${pushed.digest}`], home);
+    expect(JSON.parse(fetched)).toMatchObject({ artifactType: 'application/vnd.example.chart' });
   });
 });
