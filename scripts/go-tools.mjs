@@ -2,15 +2,39 @@
 // distribution-spec conformance suite) into a cache outside the repository, so later runs and other
 // clones on the same machine reuse them. Go is test tooling only; nothing here ships with Berth.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** @typedef {{ name: string, kind: 'build' | 'test', module: string, package: string, version: string }} GoTool */
+/**
+ * A pinned tool. `build`/`test` tools come from `module` at `version`; `local` tools are our own
+ * programs in `dir` (relative to the repository root), whose version is a hash of their source.
+ * @typedef {{ name: string, kind: 'build' | 'test' | 'local', module?: string, dir?: string, package: string, version: string }} GoTool
+ */
+
+const REPO_ROOT = new URL('..', import.meta.url).pathname;
+
+/**
+ * `src-<12 hex>`: sha256 over the sorted names and contents of the files directly in `dir` (go.mod,
+ * go.sum, *.go), so any change to a local tool's source builds it anew. test/harness/go-tools.ts
+ * computes the same.
+ */
+export function localSourceVersion(dir) {
+  const hash = createHash('sha256');
+  const files = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && (entry.name.endsWith('.go') || entry.name === 'go.mod' || entry.name === 'go.sum'))
+    .map((entry) => entry.name)
+    .sort();
+  for (const file of files) hash.update(`${file}\0`).update(readFileSync(join(dir, file))).update('\0');
+  return `src-${hash.digest('hex').slice(0, 12)}`;
+}
 
 /** @type {GoTool[]} */
-export const GO_TOOLS = JSON.parse(readFileSync(new URL('./go-tools.json', import.meta.url), 'utf8')).tools;
+export const GO_TOOLS = JSON.parse(readFileSync(new URL('./go-tools.json', import.meta.url), 'utf8')).tools.map((tool) =>
+  tool.kind === 'local' ? { ...tool, version: localSourceVersion(join(REPO_ROOT, tool.dir)) } : tool,
+);
 
 /** Where built tools live: $BERTH_TEST_TOOLS_DIR, else ~/.cache/berth-test-tools (test/harness/go-tools.ts agrees). */
 export function toolsCacheRoot(env = process.env) {
@@ -58,7 +82,9 @@ const BUILD_FLAGS = ['-trimpath', '-ldflags=-s -w'];
  * a package's tests compiled into one binary (`go test -c`).
  */
 async function buildInto(tool, work, env) {
-  const { Dir } = JSON.parse(await go(['mod', 'download', '-json', `${tool.module}@${tool.version}`], { env, cwd: work }));
+  const Dir = tool.kind === 'local'
+    ? join(REPO_ROOT, tool.dir)
+    : JSON.parse(await go(['mod', 'download', '-json', `${tool.module}@${tool.version}`], { env, cwd: work })).Dir;
   const source = join(work, 'src');
   await cp(Dir, source, { recursive: true });
   await makeWritable(source);

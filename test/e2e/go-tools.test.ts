@@ -17,7 +17,7 @@ const VERSION_ARGS: Record<string, string[]> = {
 
 describe('pinned Go test tools', () => {
   it('lists every client with a version command, and nothing else besides the conformance builds', () => {
-    const clients = GO_TOOLS.filter((tool) => !tool.name.startsWith('conformance')).map((tool) => tool.name);
+    const clients = GO_TOOLS.filter((tool) => !tool.name.startsWith('conformance') && tool.kind !== 'local').map((tool) => tool.name);
     expect(clients.sort()).toEqual(Object.keys(VERSION_ARGS).sort());
   });
 
@@ -29,6 +29,12 @@ describe('pinned Go test tools', () => {
   it('cosign offers the OCI 1.1 referrers mode', async () => {
     const { stdout, stderr } = await run(toolPath('cosign'), ['sign', '--help']);
     expect(`${stdout}${stderr}`).toMatch(/--registry-referrers-mode[\s\S]*oci-1-1/);
+  });
+
+  it('our own programs are built under a version naming their source hash', () => {
+    const local = GO_TOOLS.filter((tool) => tool.kind === 'local');
+    expect(local.map((tool) => tool.name)).toEqual(['containerd-referrers']);
+    for (const tool of local) expect(toolPath(tool.name)).toMatch(new RegExp(`${tool.name}@src-[0-9a-f]{12}/${tool.name}$`));
   });
 
   it('both conformance builds are there', () => {
