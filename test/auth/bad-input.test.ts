@@ -161,12 +161,16 @@ describe('admin API bodies the database cannot store', () => {
 });
 
 describe('unknown paths', () => {
-  it('GET / and an unknown path answer a JSON error body, not an HTML page', async () => {
-    for (const path of ['/', '/nothing/here', '/v1/']) {
+  it('an unknown path answers a JSON error body, not an HTML page; / is the web console', async () => {
+    for (const path of ['/nothing/here', '/v1/', '/index.htm']) {
       const answer = await send(berth.url, 'GET', path);
       expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
       expectAdmin(answer, 404, 'NOT_FOUND');
     }
+    // With authentication on, / serves the console (a JSON 404 with it off: test/ops/unknown-paths).
+    const console = await send(berth.url, 'GET', '/');
+    expect(console.status).toBe(200);
+    expect(console.headers.get('content-type')).toMatch(/^text\/html/);
   });
 });
 
