@@ -12,6 +12,7 @@ import {
 } from '@berth/oci';
 import type { MetadataStore } from '@berth/db';
 import type { CacheOutcome } from './proxy/cache-status.js';
+import { COSIGN_TAG_ANNOTATION, COSIGN_TAG_SUFFIXES } from './proxy/cosign-tags.js';
 import type { ProxyService } from './proxy/proxy-service.js';
 import { ReferrersMemory } from './proxy/referrers-memory.js';
 import type { RepositoryResolver } from './repositories.js';
@@ -89,12 +90,13 @@ export class ReferrersService {
   }
 
   private async localDescriptors(repositoryId: number, subject: string): Promise<Descriptor[]> {
-    const [indexed, tagIndex] = await Promise.all([
+    const [indexed, tagIndex, cosign] = await Promise.all([
       this.metadata.listReferrers(repositoryId, subject),
       this.metadata.getManifestByTag(repositoryId, referrersTagFor(subject)),
+      this.cosignTagged(repositoryId, subject),
     ]);
     const fromSubject = indexed.map((m) => referrerDescriptor(m));
-    if (tagIndex === null || !isIndexMediaType(tagIndex.mediaType)) return fromSubject;
+    if (tagIndex === null || !isIndexMediaType(tagIndex.mediaType)) return mergeReferrers(fromSubject, cosign);
     let listed: Descriptor[] = [];
     try {
       listed = parseManifest(tagIndex.content, tagIndex.mediaType).manifests;
@@ -107,6 +109,23 @@ export class ReferrersService {
     // here are taken as the index says.
     const stored = await this.metadata.getManifestSummaries(repositoryId, listed.map((d) => d.digest));
     const excluded = new Set(stored.filter((m) => m.subject !== null).map((m) => m.digest));
-    return mergeReferrers(fromSubject, listed.filter((d) => !excluded.has(d.digest)));
+    return mergeReferrers(mergeReferrers(fromSubject, listed.filter((d) => !excluded.has(d.digest))), cosign);
+  }
+
+  /**
+   * Cosign's legacy tags pushed here (`sha256-<hex>.sig`, `.att`, `.sbom`), described as the
+   * upstream's are when read through its tag schema: the artifactType of the suffix and the
+   * annotation naming the tag. Manifests with a subject are listed by it already.
+   */
+  private async cosignTagged(repositoryId: number, subject: string): Promise<Descriptor[]> {
+    const base = referrersTagFor(subject);
+    const rows = await Promise.all(COSIGN_TAG_SUFFIXES.map((kind) => this.metadata.getManifestByTag(repositoryId, `${base}.${kind.suffix}`)));
+    const found: Descriptor[] = [];
+    rows.forEach((row, i) => {
+      const kind = COSIGN_TAG_SUFFIXES[i]!;
+      if (row === null || row.subject !== null) return;
+      found.push({ mediaType: row.mediaType, digest: row.digest, size: row.size, artifactType: kind.artifactType, annotations: { [COSIGN_TAG_ANNOTATION]: `${base}.${kind.suffix}` } });
+    });
+    return found;
   }
 }

@@ -8,6 +8,7 @@ import type { ContentVersions } from './content-versions.js';
 import type { BackgroundWork } from '../lifecycle/background-work.js';
 import type { ManifestPulls } from '../lifecycle/manifest-pulls.js';
 import { ManifestMemory } from './manifest-memory.js';
+import { isCosignTag, withUpstreamLayers } from './cosign-tags.js';
 import { isReferrerTag } from './push-policy.js';
 import { NegativeCache } from './negative-cache.js';
 import type { ProxyContext } from './proxy-context.js';
@@ -99,7 +100,10 @@ export class ProxyManifests {
     const cached = repository !== null && tagRow !== null ? await this.metadata.getManifest(repository.id, tagRow.digest) : null;
     if (tagRow !== null && cached !== null) {
       // A tag pushed to Berth is Berth's own: it is never replaced by (or checked against) the upstream.
-      if (tagRow.source === 'local') return this.hit(ctx, toStored(cached));
+      // (Cosign's tags are the exception: the upstream's signatures under the same tag are merged in.)
+      if (tagRow.source === 'local') {
+        return repository !== null && isCosignTag(tag) ? this.withUpstreamSignatures(ctx, repository, tagRow, cached) : this.hit(ctx, toStored(cached));
+      }
       const ageSeconds = this.ageSeconds(tagRow);
       if (ageSeconds < ctx.settings.tagTtlSeconds) {
         this.rememberTag(ctx, tag, toStored(cached), tagRow.checkedAt?.getTime() ?? 0);
@@ -142,6 +146,51 @@ export class ProxyManifests {
     this.rememberTag(ctx, tag, manifest, this.now());
     if (!fetched.joined) this.prefetch(ctx, manifest.digest);
     return { manifest, outcome: fetched.joined ? { kind: 'coalesced' } : { kind: 'miss', stored: true } };
+  }
+
+  /**
+   * A cosign tag pushed to Berth, once per tag TTL joined with the upstream's manifest under the
+   * same tag: its signature layers the local one lacks are appended (cosign-tags.ts), the result is
+   * stored as a local manifest and the tag moved to it. So the team's signatures never hide the
+   * publisher's, including ones the publisher adds later. While the upstream is unavailable, or has
+   * nothing new, the local manifest is served as it is; checkedAt records the last look.
+   */
+  private async withUpstreamSignatures(ctx: ProxyContext, repository: RepositoryRow, tagRow: TagRow, local: ManifestRow): Promise<ProxiedManifest> {
+    const ageSeconds = this.ageSeconds(tagRow);
+    if (ageSeconds < ctx.settings.tagTtlSeconds) return this.hit(ctx, toStored(local), ctx.settings.tagTtlSeconds - ageSeconds);
+    let theirs: FetchedManifest | null = null;
+    try {
+      const head = await ctx.upstream.headManifest(ctx.upstreamName, tagRow.name, UPSTREAM_MANIFEST_ACCEPT);
+      if (head !== null && head.digest !== local.digest) {
+        const known = await this.metadata.getManifest(repository.id, head.digest);
+        theirs = known !== null ? fromRow(known) : (await this.fetch(ctx, head.digest)).manifest;
+      }
+    } catch {
+      return this.hit(ctx, toStored(local)); // the upstream cannot say: what was pushed here still answers
+    }
+    const merged = theirs === null ? null : withUpstreamLayers(local.content, theirs.bytes);
+    if (merged === null) {
+      await this.metadata.markTagChecked(repository.id, tagRow.name, local.digest);
+      return this.hit(ctx, toStored(local));
+    }
+    const parsed = parseManifest(merged.bytes, local.mediaType);
+    await this.metadata.putManifest({
+      repositoryId: repository.id,
+      digest: merged.digest,
+      mediaType: local.mediaType,
+      content: merged.bytes,
+      subject: parsed.subject?.digest ?? null,
+      artifactType: parsed.artifactType ?? null,
+      annotations: parsed.annotations ?? null,
+      configMediaType: parsed.config?.mediaType ?? null,
+      source: 'local',
+      blobRefs: referencedBlobs(parsed),
+      manifestRefs: referencedManifests(parsed),
+      tags: [tagRow.name],
+    });
+    await this.metadata.markTagChecked(repository.id, tagRow.name, merged.digest);
+    await this.versions?.bump(ctx.project.id, ctx.name).catch(() => undefined);
+    return { manifest: { digest: merged.digest, mediaType: local.mediaType, content: merged.bytes, subject: parsed.subject?.digest ?? null }, outcome: { kind: 'revalidated' } };
   }
 
   /** One upstream GET per (project, repository, digest) at a time in this process. */
