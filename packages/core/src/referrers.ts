@@ -57,7 +57,7 @@ export class ReferrersService {
   async list(name: string, subject: string, query: ReferrersQuery): Promise<ReferrersPage> {
     parseDigest(subject);
     const ctx = this.proxy === undefined ? null : await this.proxy.contextFor(name);
-    if (ctx === null) return this.answer(await this.local(name, subject), query);
+    if (ctx === null) return this.answer(legacyCosignTagsFirst(await this.local(name, subject)), query);
     const proxy = this.proxy!;
     const [version, upstream] = await Promise.all([
       proxy.versions.current(ctx.project.id).catch(() => undefined),
@@ -70,7 +70,7 @@ export class ReferrersService {
     const remembered = basis === undefined ? undefined : this.memory.get(key, basis);
     if (remembered !== undefined) return { ...remembered, ...outcome };
     const local = await this.local(name, subject);
-    const answer = this.answer(upstream === undefined ? local : mergeReferrers(local, upstream.descriptors), query);
+    const answer = this.answer(legacyCosignTagsFirst(upstream === undefined ? local : mergeReferrers(local, upstream.descriptors)), query);
     if (basis !== undefined) this.memory.set(key, basis, answer);
     return { ...answer, ...outcome };
   }
@@ -128,4 +128,15 @@ export class ReferrersService {
     });
     return found;
   }
+}
+
+/**
+ * Entries standing for cosign's legacy tags (`.sig`, `.att`, `.sbom`) first, every other entry
+ * after them in its order. Cosign reads those through the tag itself; its OCI 1.1 verification
+ * (`cosign verify --experimental-oci11`) checks only the LAST entry of its artifactType, which must
+ * then be a real OCI 1.1 signature when there is one, not a legacy tag that shares the type.
+ */
+function legacyCosignTagsFirst(descriptors: Descriptor[]): Descriptor[] {
+  const isLegacy = (d: Descriptor) => d.annotations?.[COSIGN_TAG_ANNOTATION] !== undefined;
+  return [...descriptors.filter(isLegacy), ...descriptors.filter((d) => !isLegacy(d))];
 }
