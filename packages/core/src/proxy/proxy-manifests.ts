@@ -8,7 +8,8 @@ import type { ContentVersions } from './content-versions.js';
 import type { BackgroundWork } from '../lifecycle/background-work.js';
 import type { ManifestPulls } from '../lifecycle/manifest-pulls.js';
 import { ManifestMemory } from './manifest-memory.js';
-import { isCosignTag, withUpstreamLayers } from './cosign-tags.js';
+import { CosignTagMerge } from './cosign-tag-merge.js';
+import { isCosignTag } from './cosign-tags.js';
 import { isReferrerTag } from './push-policy.js';
 import { NegativeCache } from './negative-cache.js';
 import type { ProxyContext } from './proxy-context.js';
@@ -31,6 +32,7 @@ export class ProxyManifests {
   private readonly fetches = new SingleFlight<FetchedManifest | null>();
   private readonly absent = new NegativeCache();
   private readonly memory = new ManifestMemory();
+  private readonly cosignTags: CosignTagMerge;
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -40,7 +42,9 @@ export class ProxyManifests {
     /** Told when a cached manifest may change referrers answers (it has a subject, or a referrers tag). */
     private readonly versions?: ContentVersions,
     private readonly lifecycle?: { pulls: ManifestPulls; background?: BackgroundWork },
-  ) {}
+  ) {
+    this.cosignTags = new CosignTagMerge(metadata, async (ctx, digest) => (await this.fetch(ctx, digest)).manifest, versions);
+  }
 
   async get(ctx: ProxyContext, reference: string): Promise<ProxiedManifest> {
     const result = await this.lookup(ctx, reference);
@@ -148,49 +152,17 @@ export class ProxyManifests {
     return { manifest, outcome: fetched.joined ? { kind: 'coalesced' } : { kind: 'miss', stored: true } };
   }
 
-  /**
-   * A cosign tag pushed to Berth, once per tag TTL joined with the upstream's manifest under the
-   * same tag: its signature layers the local one lacks are appended (cosign-tags.ts), the result is
-   * stored as a local manifest and the tag moved to it. So the team's signatures never hide the
-   * publisher's, including ones the publisher adds later. While the upstream is unavailable, or has
-   * nothing new, the local manifest is served as it is; checkedAt records the last look.
-   */
+  /** A local cosign tag: merged with the upstream's tag of the same name once per tag TTL (cosign-tag-merge.ts). */
   private async withUpstreamSignatures(ctx: ProxyContext, repository: RepositoryRow, tagRow: TagRow, local: ManifestRow): Promise<ProxiedManifest> {
     const ageSeconds = this.ageSeconds(tagRow);
     if (ageSeconds < ctx.settings.tagTtlSeconds) return this.hit(ctx, toStored(local), ctx.settings.tagTtlSeconds - ageSeconds);
-    let theirs: FetchedManifest | null = null;
+    let merged;
     try {
-      const head = await ctx.upstream.headManifest(ctx.upstreamName, tagRow.name, UPSTREAM_MANIFEST_ACCEPT);
-      if (head !== null && head.digest !== local.digest) {
-        const known = await this.metadata.getManifest(repository.id, head.digest);
-        theirs = known !== null ? fromRow(known) : (await this.fetch(ctx, head.digest)).manifest;
-      }
+      merged = await this.cosignTags.merge(ctx, repository, tagRow.name, local);
     } catch {
       return this.hit(ctx, toStored(local)); // the upstream cannot say: what was pushed here still answers
     }
-    const merged = theirs === null ? null : withUpstreamLayers(local.content, theirs.bytes);
-    if (merged === null) {
-      await this.metadata.markTagChecked(repository.id, tagRow.name, local.digest);
-      return this.hit(ctx, toStored(local));
-    }
-    const parsed = parseManifest(merged.bytes, local.mediaType);
-    await this.metadata.putManifest({
-      repositoryId: repository.id,
-      digest: merged.digest,
-      mediaType: local.mediaType,
-      content: merged.bytes,
-      subject: parsed.subject?.digest ?? null,
-      artifactType: parsed.artifactType ?? null,
-      annotations: parsed.annotations ?? null,
-      configMediaType: parsed.config?.mediaType ?? null,
-      source: 'local',
-      blobRefs: referencedBlobs(parsed),
-      manifestRefs: referencedManifests(parsed),
-      tags: [tagRow.name],
-    });
-    await this.metadata.markTagChecked(repository.id, tagRow.name, merged.digest);
-    await this.versions?.bump(ctx.project.id, ctx.name).catch(() => undefined);
-    return { manifest: { digest: merged.digest, mediaType: local.mediaType, content: merged.bytes, subject: parsed.subject?.digest ?? null }, outcome: { kind: 'revalidated' } };
+    return merged === null ? this.hit(ctx, toStored(local)) : { manifest: merged, outcome: { kind: 'revalidated' } };
   }
 
   /** One upstream GET per (project, repository, digest) at a time in this process. */
