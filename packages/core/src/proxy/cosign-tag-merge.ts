@@ -38,6 +38,8 @@ export class CosignTagMerge {
       await this.metadata.markTagChecked(repository.id, tag, local.digest);
       return null;
     }
+    // A push of the tag since `local` was read wins (this narrows the race; it does not close it).
+    if ((await this.metadata.getTag(repository.id, tag))?.digest !== local.digest) return null;
     const parsed = parseManifest(merged.bytes, local.mediaType);
     await this.metadata.putManifest({
       repositoryId: repository.id,
