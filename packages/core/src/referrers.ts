@@ -12,6 +12,7 @@ import {
 } from '@berth/oci';
 import type { MetadataStore } from '@berth/db';
 import type { CacheOutcome } from './proxy/cache-status.js';
+import { COSIGN_TAG_ANNOTATION, COSIGN_TAG_SUFFIXES } from './proxy/cosign-tags.js';
 import type { ProxyService } from './proxy/proxy-service.js';
 import { ReferrersMemory } from './proxy/referrers-memory.js';
 import type { RepositoryResolver } from './repositories.js';
@@ -56,7 +57,7 @@ export class ReferrersService {
   async list(name: string, subject: string, query: ReferrersQuery): Promise<ReferrersPage> {
     parseDigest(subject);
     const ctx = this.proxy === undefined ? null : await this.proxy.contextFor(name);
-    if (ctx === null) return this.answer(await this.local(name, subject), query);
+    if (ctx === null) return this.answer(legacyCosignTagsFirst(await this.local(name, subject)), query);
     const proxy = this.proxy!;
     const [version, upstream] = await Promise.all([
       proxy.versions.current(ctx.project.id).catch(() => undefined),
@@ -69,7 +70,7 @@ export class ReferrersService {
     const remembered = basis === undefined ? undefined : this.memory.get(key, basis);
     if (remembered !== undefined) return { ...remembered, ...outcome };
     const local = await this.local(name, subject);
-    const answer = this.answer(upstream === undefined ? local : mergeReferrers(local, upstream.descriptors), query);
+    const answer = this.answer(legacyCosignTagsFirst(upstream === undefined ? local : mergeReferrers(local, upstream.descriptors)), query);
     if (basis !== undefined) this.memory.set(key, basis, answer);
     return { ...answer, ...outcome };
   }
@@ -102,12 +103,13 @@ export class ReferrersService {
   }
 
   private async localDescriptors(repositoryId: number, subject: string): Promise<Descriptor[]> {
-    const [indexed, tagIndex] = await Promise.all([
+    const [indexed, tagIndex, cosign] = await Promise.all([
       this.metadata.listReferrers(repositoryId, subject),
       this.metadata.getManifestByTag(repositoryId, referrersTagFor(subject)),
+      this.cosignTagged(repositoryId, subject),
     ]);
     const fromSubject = indexed.map((m) => referrerDescriptor(m));
-    if (tagIndex === null || !isIndexMediaType(tagIndex.mediaType)) return fromSubject;
+    if (tagIndex === null || !isIndexMediaType(tagIndex.mediaType)) return mergeReferrers(fromSubject, cosign);
     let listed: Descriptor[] = [];
     try {
       listed = parseManifest(tagIndex.content, tagIndex.mediaType).manifests;
@@ -120,6 +122,34 @@ export class ReferrersService {
     // here are taken as the index says.
     const stored = await this.metadata.getManifestSummaries(repositoryId, listed.map((d) => d.digest));
     const excluded = new Set(stored.filter((m) => m.subject !== null).map((m) => m.digest));
-    return mergeReferrers(fromSubject, listed.filter((d) => !excluded.has(d.digest)));
+    return mergeReferrers(mergeReferrers(fromSubject, listed.filter((d) => !excluded.has(d.digest))), cosign);
   }
+
+  /**
+   * Cosign's legacy tags pushed here (`sha256-<hex>.sig`, `.att`, `.sbom`), described as the
+   * upstream's are when read through its tag schema: the artifactType of the suffix and the
+   * annotation naming the tag. Manifests with a subject are listed by it already.
+   */
+  private async cosignTagged(repositoryId: number, subject: string): Promise<Descriptor[]> {
+    const base = referrersTagFor(subject);
+    const rows = await Promise.all(COSIGN_TAG_SUFFIXES.map((kind) => this.metadata.getManifestByTag(repositoryId, `${base}.${kind.suffix}`)));
+    const found: Descriptor[] = [];
+    rows.forEach((row, i) => {
+      const kind = COSIGN_TAG_SUFFIXES[i]!;
+      if (row === null || row.subject !== null) return;
+      found.push({ mediaType: row.mediaType, digest: row.digest, size: row.size, artifactType: kind.artifactType, annotations: { [COSIGN_TAG_ANNOTATION]: `${base}.${kind.suffix}` } });
+    });
+    return found;
+  }
+}
+
+/**
+ * Entries standing for cosign's legacy tags (`.sig`, `.att`, `.sbom`) first, every other entry
+ * after them in its order. Cosign reads those through the tag itself; its OCI 1.1 verification
+ * (`cosign verify --experimental-oci11`) checks only the LAST entry of its artifactType, which must
+ * then be a real OCI 1.1 signature when there is one, not a legacy tag that shares the type.
+ */
+function legacyCosignTagsFirst(descriptors: Descriptor[]): Descriptor[] {
+  const isLegacy = (d: Descriptor) => d.annotations?.[COSIGN_TAG_ANNOTATION] !== undefined;
+  return [...descriptors.filter(isLegacy), ...descriptors.filter((d) => !isLegacy(d))];
 }

@@ -98,7 +98,7 @@ export interface TagRow {
   name: string;
   digest: string;
   source: 'local' | 'cached';
-  /** When the upstream last confirmed the digest (cached tags); null for local tags. */
+  /** When the upstream last confirmed the digest (cached tags), or was last merged into a local cosign tag; else null for local tags. */
   checkedAt: Date | null;
 }
 

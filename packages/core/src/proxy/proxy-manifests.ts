@@ -8,6 +8,8 @@ import type { ContentVersions } from './content-versions.js';
 import type { BackgroundWork } from '../lifecycle/background-work.js';
 import type { ManifestPulls } from '../lifecycle/manifest-pulls.js';
 import { ManifestMemory } from './manifest-memory.js';
+import { CosignTagMerge } from './cosign-tag-merge.js';
+import { isCosignTag } from './cosign-tags.js';
 import { isReferrerTag } from './push-policy.js';
 import { NegativeCache } from './negative-cache.js';
 import type { ProxyContext } from './proxy-context.js';
@@ -30,6 +32,7 @@ export class ProxyManifests {
   private readonly fetches = new SingleFlight<FetchedManifest | null>();
   private readonly absent = new NegativeCache();
   private readonly memory = new ManifestMemory();
+  private readonly cosignTags: CosignTagMerge;
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -39,7 +42,9 @@ export class ProxyManifests {
     /** Told when a cached manifest may change referrers answers (it has a subject, or a referrers tag). */
     private readonly versions?: ContentVersions,
     private readonly lifecycle?: { pulls: ManifestPulls; background?: BackgroundWork },
-  ) {}
+  ) {
+    this.cosignTags = new CosignTagMerge(metadata, async (ctx, digest) => (await this.fetch(ctx, digest)).manifest, versions);
+  }
 
   async get(ctx: ProxyContext, reference: string): Promise<ProxiedManifest> {
     const result = await this.lookup(ctx, reference);
@@ -99,7 +104,10 @@ export class ProxyManifests {
     const cached = repository !== null && tagRow !== null ? await this.metadata.getManifest(repository.id, tagRow.digest) : null;
     if (tagRow !== null && cached !== null) {
       // A tag pushed to Berth is Berth's own: it is never replaced by (or checked against) the upstream.
-      if (tagRow.source === 'local') return this.hit(ctx, toStored(cached));
+      // (Cosign's tags are the exception: the upstream's signatures under the same tag are merged in.)
+      if (tagRow.source === 'local') {
+        return repository !== null && isCosignTag(tag) ? this.withUpstreamSignatures(ctx, repository, tagRow, cached) : this.hit(ctx, toStored(cached));
+      }
       const ageSeconds = this.ageSeconds(tagRow);
       if (ageSeconds < ctx.settings.tagTtlSeconds) {
         this.rememberTag(ctx, tag, toStored(cached), tagRow.checkedAt?.getTime() ?? 0);
@@ -142,6 +150,19 @@ export class ProxyManifests {
     this.rememberTag(ctx, tag, manifest, this.now());
     if (!fetched.joined) this.prefetch(ctx, manifest.digest);
     return { manifest, outcome: fetched.joined ? { kind: 'coalesced' } : { kind: 'miss', stored: true } };
+  }
+
+  /** A local cosign tag: merged with the upstream's tag of the same name once per tag TTL (cosign-tag-merge.ts). */
+  private async withUpstreamSignatures(ctx: ProxyContext, repository: RepositoryRow, tagRow: TagRow, local: ManifestRow): Promise<ProxiedManifest> {
+    const ageSeconds = this.ageSeconds(tagRow);
+    if (ageSeconds < ctx.settings.tagTtlSeconds) return this.hit(ctx, toStored(local), ctx.settings.tagTtlSeconds - ageSeconds);
+    let merged;
+    try {
+      merged = await this.cosignTags.merge(ctx, repository, tagRow.name, local);
+    } catch {
+      return this.hit(ctx, toStored(local)); // the upstream cannot say: what was pushed here still answers
+    }
+    return merged === null ? this.hit(ctx, toStored(local)) : { manifest: merged, outcome: { kind: 'revalidated' } };
   }
 
   /** One upstream GET per (project, repository, digest) at a time in this process. */
