@@ -19,7 +19,7 @@ const REPO_ROOT = new URL('..', import.meta.url).pathname;
 /**
  * `src-<12 hex>`: sha256 over the sorted names and contents of the files directly in `dir` (go.mod,
  * go.sum, *.go), so any change to a local tool's source builds it anew. test/harness/go-tools.ts
- * computes the same.
+ * reads it from here.
  */
 export function localSourceVersion(dir) {
   const hash = createHash('sha256');
@@ -36,7 +36,7 @@ export const GO_TOOLS = JSON.parse(readFileSync(new URL('./go-tools.json', impor
   tool.kind === 'local' ? { ...tool, version: localSourceVersion(join(REPO_ROOT, tool.dir)) } : tool,
 );
 
-/** Where built tools live: $BERTH_TEST_TOOLS_DIR, else ~/.cache/berth-test-tools (test/harness/go-tools.ts agrees). */
+/** Where built tools live: $BERTH_TEST_TOOLS_DIR, else ~/.cache/berth-test-tools. */
 export function toolsCacheRoot(env = process.env) {
   if (env.BERTH_TEST_TOOLS_DIR) return env.BERTH_TEST_TOOLS_DIR;
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'berth-test-tools');
