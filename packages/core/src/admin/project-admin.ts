@@ -12,6 +12,7 @@ import { projectCreateSchema, projectPatchSchema } from './admin-schemas.js';
 import { projectView, type ProjectView } from './admin-views.js';
 import type { AuditTrail } from './audit-trail.js';
 import { proxyInputOf, storedProjectSettings, type SettingsOptions } from './project-settings.js';
+import { mergeAliasRepositories } from '../proxy/merge-alias-repositories.js';
 
 /** Projects: list and get (whoever may see them), create (system admin), update (maintainer), delete (project admin). */
 export class ProjectAdmin {
@@ -77,6 +78,8 @@ export class ProjectAdmin {
     const after = this.view(updated);
     const credentialsChanged = (settings.upstream as ProxyUpstreamSettings | undefined)?.sealedCredentials !== storedUpstream?.sealedCredentials;
     await this.audit.record(caller, 'project.update', `project:${row.name}`, this.view(row), credentialsChanged ? { ...after, upstreamCredentials: 'changed' } : after);
+    // A new name mapping or upstream may give repositories another canonical name.
+    await mergeAliasRepositories(this.deps.metadata, updated);
     await this.deps.proxy?.forgetProject(row.id);
     return after;
   }

@@ -1,7 +1,6 @@
 import { OciError, assertRepositoryName, projectOf } from '@berth/oci';
 import { isDatabaseUnavailable, type MetadataStore, type ProjectRow } from '@berth/db';
 import type { ListPage } from '../listing.js';
-import { mergeAliasRepositories } from './merge-alias-repositories.js';
 import type { CacheOutcome } from './cache-status.js';
 import type { ContentVersions } from './content-versions.js';
 import { canonicalRepositoryName, pathInProject, upstreamRepository } from './name-mapping.js';
@@ -175,9 +174,6 @@ export class ProxyService {
       : undefined;
     await this.referrers.forget(projectId, upstreamName);
     await this.bumpVersion(projectId, repositoryName);
-    // New settings (name mapping, upstream) may give repositories another canonical name.
-    const changed = repositoryName === undefined ? (await this.loadProjects()).proxies.get(proxy?.project.name ?? '') : undefined;
-    if (changed !== undefined) await mergeAliasRepositories(this.metadata, changed.project);
   }
 
   /** The upstream's tags merged with the cached and pushed ones, in lexical order, paged. */
