@@ -11,10 +11,11 @@ import { createFsBlobStore } from '@berth/storage';
 
 // A chunk that streams for longer than the claim's lease keeps the session (its claim is renewed):
 // a second chunk at the same offset meanwhile waits a lease and more, then gets 416 without ever
-// taking the session. The lease is short here so "longer than a lease" comes quickly; the first
-// chunk ends only after the second writer has given up, whatever the clock says.
+// taking the session. The lease is short here so "longer than a lease" comes quickly, yet 49
+// renewals long, so only an event-loop stall of almost 5 s (not a merely busy machine) could let
+// it lapse; the first chunk ends only after the second writer has given up, whatever the clock says.
 
-const TIMING: UploadClaimTiming = { leaseMs: 1_000, renewMs: 100, pollMs: 20 };
+const TIMING: UploadClaimTiming = { leaseMs: 5_000, renewMs: 100, pollMs: 20 };
 
 let base: string;
 let metadata: MetadataStore;
