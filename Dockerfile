@@ -18,6 +18,7 @@ COPY packages/redis/package.json packages/redis/
 COPY packages/core/package.json packages/core/
 COPY packages/jobs/package.json packages/jobs/
 COPY packages/runtime/package.json packages/runtime/
+COPY packages/signatures/package.json packages/signatures/
 COPY apps/registry/package.json apps/registry/
 COPY apps/worker/package.json apps/worker/
 COPY apps/console/package.json apps/console/
@@ -56,6 +57,7 @@ COPY --from=build /app/packages/redis/dist packages/redis/dist
 COPY --from=build /app/packages/core/dist packages/core/dist
 COPY --from=build /app/packages/jobs/dist packages/jobs/dist
 COPY --from=build /app/packages/runtime/dist packages/runtime/dist
+COPY --from=build /app/packages/signatures/dist packages/signatures/dist
 COPY --from=build /app/apps/registry/dist apps/registry/dist
 COPY --from=build /app/apps/worker/dist apps/worker/dist
 # The web console: static files the registry serves at / (built by Vite in the build stage).

@@ -11,7 +11,7 @@ const shared = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
-    '^@berth/(oci|config|sendfile|storage|db|core|upstream|redis|auth|jobs|runtime)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@berth/(oci|config|sendfile|storage|db|core|upstream|redis|auth|jobs|runtime|signatures)$': '<rootDir>/packages/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

@@ -1,0 +1,2 @@
+export type { CreateSignatureVerifier, SignatureCandidate, SignatureCheck, SignatureKind, SignatureVerifier, TrustMaterial, Verdict } from './types.js';
+export { TrustMaterialError } from './types.js';
