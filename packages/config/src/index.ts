@@ -18,6 +18,7 @@ export type {
   FsStorageConfig,
   HostedProjectConfig,
   ProxyProjectConfig,
+  SignaturePolicyConfig,
   SecretsConfig,
   UpstreamConfig,
   UpstreamTimeoutsConfig,

@@ -1,11 +1,14 @@
 import * as z from 'zod';
 import { byteSize, nonEmpty, projectName, proxyUrl, publicUrl, secret, whenArray, whenObject } from './primitives.js';
 import { isRecord } from './records.js';
+import { signaturePolicySchema } from './signature-policy-schema.js';
 
 const hostedProjectSchema = z.strictObject({
   kind: z.literal('hosted'),
   name: projectName,
   public: z.boolean().default(false),
+  /** Which signatures the project trusts, and whether unsigned images are served (absent: not checked). */
+  signaturePolicy: signaturePolicySchema.optional(),
 });
 
 /** A host name as written in `?ns=` (docker.io, ghcr.io, registry.example.com:5000). */
@@ -86,6 +89,8 @@ const proxyProjectSchema = z.strictObject({
   quota: quotaSchema.optional(),
   /** Evict cached images nobody pulled for this many days (Harbor's default rule is 7). */
   retentionDays: z.int().min(1).optional(),
+  /** As for hosted projects; signatures listed by the upstream count too. */
+  signaturePolicy: signaturePolicySchema.optional(),
 });
 
 /** Add a project kind by adding its schema here and its type to ProjectConfig. */

@@ -132,6 +132,15 @@ export interface HostedProjectConfig {
   name: string;
   /** Anyone may pull without an account (when auth is enabled and auth.anonymousPull is on). */
   public: boolean;
+  /** Which signatures the project trusts, and what happens to images without one (absent: not checked). */
+  signaturePolicy?: SignaturePolicyConfig;
+}
+
+/** A project's signature policy (see docs/signatures.md). */
+export interface SignaturePolicyConfig {
+  mode: 'off' | 'audit' | 'enforce';
+  cosign: { keys: { name: string; publicKey: string }[] };
+  notation: { trustStore: string[]; trustedIdentities: string[] };
 }
 
 /** A pull-through cache of one upstream registry. */
@@ -162,6 +171,8 @@ export interface ProxyProjectConfig {
   quota?: { maxBytes: number; lowWaterPercent: number };
   /** Evict cached images not pulled for this many days. */
   retentionDays?: number;
+  /** As for hosted projects; signatures listed by the upstream count too. */
+  signaturePolicy?: SignaturePolicyConfig;
 }
 
 export interface UpstreamTimeoutsConfig {

@@ -3,6 +3,7 @@ import { robotAccountName } from '@berth/auth';
 import type { AuditEventRow, MembershipRow, ProjectRow, ProjectStats, RobotRow, UserRow } from '@berth/db';
 import { proxySettingsOf } from '../proxy/proxy-settings.js';
 import type { SecretSealer } from '../proxy/sealed-secrets.js';
+import { signaturePolicyOf } from '../signatures/signature-policy.js';
 import { credentialsKind } from './project-settings.js';
 
 /**
@@ -27,6 +28,14 @@ const projectBase = {
   declaredIn: z.string().optional(),
   createdAt: timestamp,
   updatedAt: timestamp,
+  /** Which signatures the project trusts (public keys and certificates, not secrets); absent: not checked. */
+  signaturePolicy: z
+    .object({
+      mode: z.enum(['off', 'audit', 'enforce']),
+      cosign: z.object({ keys: z.array(z.object({ name: z.string(), publicKey: z.string() })) }),
+      notation: z.object({ trustStore: z.array(z.string()), trustedIdentities: z.array(z.string()) }),
+    })
+    .optional(),
 };
 
 export const upstreamViewSchema = z.object({
@@ -160,6 +169,7 @@ export type MeView = z.infer<typeof meViewSchema>;
 
 /** `declaredIn`: where the configuration's projects are declared (shown for configuration-owned ones). */
 export function projectView(row: ProjectRow, sealer: SecretSealer | undefined, declaredIn?: string): ProjectView {
+  const policy = signaturePolicyOf(row);
   const base = {
     name: row.name,
     public: row.public,
@@ -167,6 +177,7 @@ export function projectView(row: ProjectRow, sealer: SecretSealer | undefined, d
     ...(row.managedBy === 'configuration' && declaredIn !== undefined ? { declaredIn } : {}),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
+    ...(policy !== undefined ? { signaturePolicy: policy } : {}),
   };
   if (row.kind === 'hosted') return { ...base, kind: 'hosted' };
   const { upstream, ...settings } = proxySettingsOf(row);

@@ -11,7 +11,7 @@ import { AdminError, invalidInput, parseInput } from './admin-errors.js';
 import { projectCreateSchema, projectPatchSchema } from './admin-schemas.js';
 import { projectView, type ProjectView } from './admin-views.js';
 import type { AuditTrail } from './audit-trail.js';
-import { proxyInputOf, storedProjectSettings, type SettingsOptions } from './project-settings.js';
+import { hostedInputOf, proxyInputOf, storedProjectSettings, type SettingsOptions } from './project-settings.js';
 import { mergeAliasRepositories } from '../proxy/merge-alias-repositories.js';
 
 /** Projects: list and get (whoever may see them), create (system admin), update (maintainer), delete (project admin). */
@@ -61,10 +61,10 @@ export class ProjectAdmin {
     const patch = presentFields(parseInput(projectPatchSchema, body), body);
     this.assertManagedByApi(row, Object.keys(patch));
     if (row.kind === 'hosted') {
-      const foreign = Object.keys(patch).filter((key) => key !== 'public');
+      const foreign = Object.keys(patch).filter((key) => key !== 'public' && key !== 'signaturePolicy');
       if (foreign.length > 0) throw invalidInput(foreign.map((field) => ({ field, message: 'not a setting of a hosted project' })));
     }
-    const base = row.kind === 'hosted' ? { kind: 'hosted', name: row.name, public: row.public } : proxyInputOf(row);
+    const base = row.kind === 'hosted' ? hostedInputOf(row) : proxyInputOf(row);
     const input = parseInput(projectSchema, { ...base, ...patch });
     await this.assertNsFree(input, row.id);
     this.assertSealable(input);

@@ -26,10 +26,11 @@ type UpstreamCredentials = { username: string; password: string } | { token: str
 
 export type CredentialsKind = 'none' | 'basic' | 'token' | 'unreadable';
 
-/** `{}` for a hosted project; a proxy project's settings with its credentials sealed and its CA file read in. */
+/** A hosted project's signature policy (if any); a proxy project's settings with its credentials sealed and its CA file read in. */
 export async function storedProjectSettings(project: ProjectConfig, options: SettingsOptions = {}): Promise<Record<string, unknown>> {
-  if (project.kind === 'hosted') return {};
-  return { ...(await proxySettings(project, options)) };
+  const policy = project.signaturePolicy !== undefined ? { signaturePolicy: project.signaturePolicy } : {};
+  if (project.kind === 'hosted') return policy;
+  return { ...(await proxySettings(project, options)), ...policy };
 }
 
 async function proxySettings(project: ProxyProjectConfig, options: SettingsOptions): Promise<ProxySettings> {
@@ -110,6 +111,12 @@ export function proxyInputOf(row: ProjectRow): Record<string, unknown> {
       ...(upstream.noProxy !== undefined ? { noProxy: upstream.noProxy } : {}),
     },
   };
+}
+
+/** A stored hosted project as configuration input (the base a PATCH is merged onto). */
+export function hostedInputOf(row: ProjectRow): Record<string, unknown> {
+  const policy = row.settings.signaturePolicy;
+  return { kind: 'hosted', name: row.name, public: row.public, ...(policy !== undefined ? { signaturePolicy: policy } : {}) };
 }
 
 /** True when two settings objects hold the same JSON (jsonb does not keep key order). */
