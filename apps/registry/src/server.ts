@@ -87,6 +87,7 @@ async function buildApp(
       : createAdminServices({
           metadata,
           proxy: services.proxy,
+          signatures: services.signatures,
           referrers: services.referrers,
           cacheCounts: (project) => metrics.cacheCounts(project),
           ...(runtime.queue !== undefined ? { jobs: runtime.queue } : {}),

@@ -12,6 +12,7 @@ import {
 } from '@berth/oci';
 import type { ManifestRow, MetadataStore } from '@berth/db';
 import type { Actor, RegistryAudit } from './audit/registry-audit.js';
+import type { ContentVersions } from './proxy/content-versions.js';
 import type { RepositoryResolver } from './repositories.js';
 import type { CoreSettings } from './settings.js';
 
@@ -55,6 +56,8 @@ export class ManifestService {
     private readonly proxyGuard?: ProxyPushGuard,
     private readonly pulls?: ProjectPulls,
     private readonly audit?: RegistryAudit,
+    /** Changed by every write in a hosted project too, so verdicts over its referrers are recomputed. */
+    private readonly versions?: Pick<ContentVersions, 'bump'>,
   ) {}
 
   async get(name: string, reference: string): Promise<StoredManifest> {
@@ -118,6 +121,7 @@ export class ManifestService {
       tags,
     });
     if (project.kind === 'proxy') await this.proxyGuard?.afterChange(name);
+    else await this.versions?.bump(project.id, name).catch(() => undefined);
     // One row per push: by tag it is `tag.push` (the manifest came with it), by digest `manifest.push`.
     await this.audit?.repositoryEvent(push.actor, tags.length > 0 ? 'tag.push' : 'manifest.push', name, `manifest:${name}@${digest}`, {
       digest,
@@ -139,6 +143,8 @@ export class ManifestService {
         : await this.metadata.deleteManifest(repository.id, ref.digest);
     if (!deleted) throw manifestUnknown(name, reference);
     await this.proxyGuard?.afterChange(name);
+    // A proxy project's version was changed by afterChange already; a second change costs nothing.
+    await this.versions?.bump(repository.projectId, name).catch(() => undefined);
     if (ref.kind === 'tag') await this.audit?.repositoryEvent(actor, 'tag.delete', name, `tag:${name}:${ref.tag}`, { tag: ref.tag });
     else await this.audit?.repositoryEvent(actor, 'manifest.delete', name, `manifest:${name}@${ref.digest}`, { digest: ref.digest });
   }

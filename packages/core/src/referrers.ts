@@ -13,6 +13,7 @@ import {
 import type { MetadataStore } from '@berth/db';
 import type { CacheOutcome } from './proxy/cache-status.js';
 import { COSIGN_TAG_ANNOTATION, COSIGN_TAG_SUFFIXES } from './proxy/cosign-tags.js';
+import type { ProxyContext } from './proxy/proxy-context.js';
 import type { ProxyService } from './proxy/proxy-service.js';
 import { ReferrersMemory } from './proxy/referrers-memory.js';
 import type { RepositoryResolver } from './repositories.js';
@@ -27,6 +28,15 @@ export interface ReferrersPage {
   next?: string;
   /** Proxy projects merging upstream referrers: what the cache did for the upstream's list. */
   upstream?: CacheOutcome;
+}
+
+/** See ReferrersService.snapshot. */
+export interface ReferrersSnapshot {
+  basis: string | undefined;
+  /** The repository's pull-through context, when it is in a proxy project. */
+  proxy?: ProxyContext;
+  /** The merged list, and the digests of entries only the upstream listed. */
+  descriptors: () => Promise<{ descriptors: Descriptor[]; fromUpstream: Set<string> }>;
 }
 
 export interface ReferrersQuery {
@@ -73,6 +83,32 @@ export class ReferrersService {
     const answer = this.answer(legacyCosignTagsFirst(upstream === undefined ? local : mergeReferrers(local, upstream.descriptors)), query);
     if (basis !== undefined) this.memory.set(key, basis, answer);
     return { ...answer, ...outcome };
+  }
+
+  /**
+   * What `list` would answer for the subject, unfiltered and unpaged, for the signature policy. The
+   * basis names what the list was made from (the project's content version, and the cached upstream
+   * list's storedAt): it changes when a referrer is pushed or deleted through any replica, and when
+   * the upstream list is refreshed. Undefined when that cannot be told (no content version, an
+   * upstream list that was not cached): then nothing derived from the list may be remembered.
+   * `descriptors` reads the local half only when called, so a caller holding a result for the
+   * same basis spends no database query.
+   */
+  async snapshot(projectId: number, name: string, subject: string): Promise<ReferrersSnapshot> {
+    parseDigest(subject);
+    const ctx = this.proxy === undefined ? null : await this.proxy.contextFor(name);
+    const [version, upstream] = await Promise.all([
+      this.proxy === undefined ? undefined : this.proxy.versions.current(projectId).catch(() => undefined),
+      ctx !== null && ctx.settings.referrersProxy ? this.proxy!.referrers.upstreamList(ctx, subject) : undefined,
+    ]);
+    const basis = version === undefined || (upstream !== undefined && upstream.storedAt === undefined) ? undefined : `${version} ${upstream?.storedAt ?? '-'}`;
+    const descriptors = async () => {
+      const local = await this.local(name, subject);
+      const merged = legacyCosignTagsFirst(upstream === undefined ? local : mergeReferrers(local, upstream.descriptors));
+      const localDigests = new Set(local.map((d) => d.digest));
+      return { descriptors: merged, fromUpstream: new Set(merged.map((d) => d.digest).filter((digest) => !localDigests.has(digest))) };
+    };
+    return { basis, ...(ctx !== null ? { proxy: ctx } : {}), descriptors };
   }
 
   /**

@@ -24,6 +24,12 @@ import { ReferrersService } from './referrers.js';
 import { RepositoryResolver } from './repositories.js';
 import { DEFAULT_CORE_SETTINGS, type CoreSettings } from './settings.js';
 import { UploadService } from './uploads.js';
+import type { CreateSignatureVerifier } from '@berth/signatures';
+import { ProjectPolicies } from './signatures/project-policies.js';
+import { SignatureEvidence } from './signatures/signature-evidence.js';
+import { SignatureGate, type SignatureGateLogger, type SignatureMetrics } from './signatures/signature-gate.js';
+import { VerdictCache } from './signatures/verdict-cache.js';
+import { createSignatureVerifier } from './signatures/no-verifier.js';
 
 export interface RegistryServices {
   settings: CoreSettings;
@@ -36,6 +42,8 @@ export interface RegistryServices {
   listing: ListingService;
   referrers: ReferrersService;
   proxy: ProxyService;
+  /** The projects' signature policies, applied to manifest GET and HEAD. */
+  signatures: SignatureGate;
   metadata: MetadataStore;
   store: BlobStore;
   /** Wait for blob fills in flight, then close upstream connections. */
@@ -67,12 +75,23 @@ export interface ProxyDeps {
   upstreamProxy?: UpstreamProxySettings;
 }
 
+/** What the signature policy needs beyond the registry services. */
+export interface SignatureDeps {
+  /** Builds a verifier from a project's trust material (@berth/signatures'; tests pass their own). */
+  createVerifier?: CreateSignatureVerifier;
+  /** Verdicts shared by the replicas (Redis, under its own key prefix); in process memory only when absent. */
+  verdictCache?: ReferrersCache;
+  logger?: SignatureGateLogger;
+  metrics?: SignatureMetrics;
+}
+
 /** Wire the registry services over a metadata store and a blob store. */
 export function createRegistryServices(deps: {
   metadata: MetadataStore;
   store: BlobStore;
   proxy: ProxyDeps;
   settings?: Partial<CoreSettings>;
+  signatures?: SignatureDeps;
 }): RegistryServices {
   const settings: CoreSettings = { ...DEFAULT_CORE_SETTINGS, ...deps.settings };
   const { metadata, store } = deps;
@@ -112,16 +131,31 @@ export function createRegistryServices(deps: {
   );
   const audit = new RegistryAudit(metadata.accounts);
   const repositories = new RepositoryResolver(metadata, settings, audit);
+  const manifests = new ManifestService(metadata, repositories, settings, proxy, pulls, audit, versions);
+  const blobs = new BlobService(metadata, store, repositories);
+  const referrersService = new ReferrersService(metadata, repositories, settings, proxy);
+  const sig = deps.signatures ?? {};
+  const signatures = new SignatureGate({
+    policies: new ProjectPolicies(metadata, sig.createVerifier ?? createSignatureVerifier),
+    referrers: referrersService,
+    evidence: new SignatureEvidence({ manifests, blobs, proxy }),
+    repositories,
+    metadata,
+    cache: new VerdictCache(sig.verdictCache, sig.logger !== undefined ? { logger: sig.logger } : {}),
+    ...(sig.logger !== undefined ? { logger: sig.logger } : {}),
+    ...(sig.metrics !== undefined ? { metrics: sig.metrics } : {}),
+  });
   return {
     settings,
     repositories,
     audit,
-    manifests: new ManifestService(metadata, repositories, settings, proxy, pulls, audit),
-    blobs: new BlobService(metadata, store, repositories),
+    manifests,
+    blobs,
     uploads: new UploadService(metadata, store, repositories, settings),
     listing: new ListingService(metadata, repositories),
-    referrers: new ReferrersService(metadata, repositories, settings, proxy),
+    referrers: referrersService,
     proxy,
+    signatures,
     metadata,
     store,
     async close() {

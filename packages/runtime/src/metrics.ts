@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ProxyMetrics, ReferrersCache } from '@berth/core';
+import type { ProxyMetrics, ReferrersCache, SignatureMetrics } from '@berth/core';
 import type { UpstreamHooks } from '@berth/upstream';
 import { createJobMetrics, type JobMetrics } from './job-metrics.js';
 
@@ -17,6 +17,8 @@ export interface RegistryMetrics {
   registry: Registry;
   http: HttpMetrics;
   proxy: ProxyMetrics;
+  /** Signature policy verdicts acted on (manifest GET and HEAD in projects with a policy). */
+  signatures: SignatureMetrics;
   /** Hooks for one project's upstream client: every exchange, and breaker transitions (1 = offline). */
   upstreamHooks(project: string): UpstreamHooks;
   /** Hits and misses of one proxy project since this process started (admin API statistics). */
@@ -40,6 +42,7 @@ export function createMetrics(): RegistryMetrics {
   const stale = counter('berth_proxy_stale_served_total', 'Cached content served because the upstream was unavailable', ['project']);
   const mismatches = counter('berth_proxy_digest_mismatches_total', 'Upstream blobs discarded because their digest did not match', ['project']);
   const referrersLists = counter('berth_proxy_referrers_lists_total', 'Upstream referrers lists in referrers answers, by where they came from (hit, stale, miss, coalesced, incomplete)', ['project', 'outcome']);
+  const verdicts = counter('berth_signature_verdicts_total', 'Manifest requests checked against a signature policy, by mode (audit, enforce) and result (passed, failed)', ['project', 'mode', 'result']);
   /** A counter's total for one project, over its other labels. */
   const projectTotal = async (metric: Counter, project: string) =>
     (await metric.get()).values.filter((sample) => sample.labels.project === project).reduce((sum, sample) => sum + sample.value, 0);
@@ -56,6 +59,9 @@ export function createMetrics(): RegistryMetrics {
     http: {
       observe: ({ route, method, status }, seconds) =>
         httpDuration.observe({ route, method: HTTP_METHODS.has(method) ? method : 'other', status: String(status) }, seconds),
+    },
+    signatures: {
+      verdict: (project, mode, result) => verdicts.inc({ project, mode, result }),
     },
     proxy: {
       hit(project, kind, sent) {

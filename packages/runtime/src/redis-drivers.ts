@@ -8,6 +8,8 @@ import { referrersCacheLimits } from './referrers-cache.js';
 export interface RedisDrivers {
   client: Redis;
   referrersCache: RedisReferrersCache;
+  /** Signature verdicts shared by the replicas: the same bounded cache under its own prefix and budget. */
+  verdictCache: RedisReferrersCache;
   contentVersions: RedisContentVersions;
   /** Replicas take a lock per blob fill, so each uncached blob is fetched from upstream once. */
   fillLock: RedisFillLock;
@@ -26,6 +28,9 @@ export async function preloadRedisDrivers(config: BerthConfig): Promise<void> {
   await BullJobQueue.preload();
 }
 
+/** Verdicts are small (a line per signature); they are reached again after a day unused or when the budget is spent. */
+const VERDICT_CACHE_LIMITS = { maxEntryBytes: 256 * 1024, maxTotalBytes: 16 * 1024 * 1024, expireAfterMs: 24 * 60 * 60 * 1000 };
+
 /**
  * The Redis drivers when redis.url is set, else undefined. `@berth/redis` (with ioredis, ~20 MB
  * of resident memory) is imported only then: an embedded Berth never loads it.
@@ -39,6 +44,7 @@ export async function openRedisDrivers(config: BerthConfig, logger: Logger): Pro
   return {
     client,
     referrersCache: new RedisReferrersCache(client, { keyPrefix, limits: referrersCacheLimits(config) }),
+    verdictCache: new RedisReferrersCache(client, { keyPrefix: `${keyPrefix}sv:`, limits: VERDICT_CACHE_LIMITS }),
     contentVersions,
     fillLock: new RedisFillLock(client, { keyPrefix, ttlMs: fillLockTtlSeconds * 1000, logger }),
     async close() {

@@ -102,6 +102,11 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
       upstreamProxy: withoutUnset(config.upstreamProxy),
       ...(queue !== undefined ? { background: new QueueBackgroundWork(queue, logger) } : {}),
     },
+    signatures: {
+      logger,
+      metrics: metrics.signatures,
+      ...(redis !== undefined ? { verdictCache: redis.verdictCache } : {}),
+    },
     settings: {
       autoCreateProjects: config.autoCreateProjects,
       maxManifestBytes: config.limits.maxManifestBytes,

@@ -1,6 +1,7 @@
 import type { MetadataStore } from '@berth/db';
 import type { SecretSealer } from '../proxy/sealed-secrets.js';
 import type { ReferrersService } from '../referrers.js';
+import type { SignatureFailure } from '../signatures/recent-failures.js';
 
 /** The pull-through service's in-process memory of a project (ProxyService implements it). */
 export interface ProxyMemory {
@@ -27,6 +28,14 @@ export interface LoginUnlocker {
   unlockLogins(account: string): { unlockedAddresses: number };
 }
 
+/** The signature policy as the admin API sees it (SignatureGate implements it). */
+export interface SignaturePolicyMemory {
+  /** A project's policy changed: apply it to this process's next request. */
+  forgetPolicies(): void;
+  /** The project's latest policy failures in this process, newest first. */
+  readonly failures: { list(project: string): SignatureFailure[] };
+}
+
 export interface AdminDeps {
   /** Projects and accounts (`metadata.accounts`). */
   metadata: MetadataStore;
@@ -34,6 +43,8 @@ export interface AdminDeps {
   sealer?: SecretSealer;
   /** Forgotten after a purge, a settings change or a delete, so this process serves the new state at once. */
   proxy?: ProxyMemory;
+  /** Signature policies in force (forgotten after a project change) and their recent failures. */
+  signatures?: SignaturePolicyMemory;
   /** Local and upstream referrers of an artifact (the registry's referrers service); local only when absent. */
   referrers?: Pick<ReferrersService, 'origins'>;
   /** Hit and miss counts for cache statistics (from the process metrics); zeros when absent. */

@@ -74,6 +74,18 @@ export const projectViewSchema = z.discriminatedUnion('kind', [
 ]);
 export type ProjectView = z.infer<typeof projectViewSchema>;
 
+/** One image a project's signature policy did not pass, as GET /projects/{project}/signature-verdicts lists it. */
+export const signatureFailureViewSchema = z.object({
+  repository: z.string(),
+  digest: z.string(),
+  /** audit: served anyway; enforce: refused with 403 DENIED. */
+  mode: z.enum(['audit', 'enforce']),
+  /** Each signature found and why it failed (`<digest> (<source>, <kind>): <reason>`); empty when none was found. */
+  reasons: z.array(z.string()),
+  at: timestamp,
+});
+export type SignatureFailureView = z.infer<typeof signatureFailureViewSchema>;
+
 export const memberViewSchema = z.object({ project: z.string(), user: z.string(), role });
 export type MemberView = z.infer<typeof memberViewSchema>;
 

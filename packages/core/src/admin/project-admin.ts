@@ -9,7 +9,7 @@ import { maySeeProject, projectFor, requireCaller, requireSystemAdmin } from './
 import type { AdminDeps } from './admin-deps.js';
 import { AdminError, invalidInput, parseInput } from './admin-errors.js';
 import { projectCreateSchema, projectPatchSchema } from './admin-schemas.js';
-import { projectView, type ProjectView } from './admin-views.js';
+import { projectView, type ProjectView, type SignatureFailureView } from './admin-views.js';
 import type { AuditTrail } from './audit-trail.js';
 import { hostedInputOf, proxyInputOf, storedProjectSettings, type SettingsOptions } from './project-settings.js';
 import { mergeAliasRepositories } from '../proxy/merge-alias-repositories.js';
@@ -48,6 +48,7 @@ export class ProjectAdmin {
     const view = this.view(row);
     await this.audit.record(caller, 'project.create', `project:${row.name}`, null, view);
     await this.deps.proxy?.forgetProject(row.id);
+    this.deps.signatures?.forgetPolicies();
     return view;
   }
 
@@ -81,7 +82,19 @@ export class ProjectAdmin {
     // A new name mapping or upstream may give repositories another canonical name.
     await mergeAliasRepositories(this.deps.metadata, updated);
     await this.deps.proxy?.forgetProject(row.id);
+    this.deps.signatures?.forgetPolicies();
     return after;
+  }
+
+  /**
+   * The images this process refused (enforce) or served with a failed check (audit) under the
+   * project's signature policy, newest first, with each signature's failure. Per process: every
+   * replica keeps its own; the log and the `berth_signature_verdicts_total` metric cover them all.
+   */
+  async signatureFailures(principal: Principal, name: string): Promise<{ failures: SignatureFailureView[] }> {
+    const row = await projectFor(this.deps.metadata, principal, name);
+    const failures = this.deps.signatures?.failures.list(row.name) ?? [];
+    return { failures: failures.map((f) => ({ ...f, at: f.at.toISOString() })) };
   }
 
   /** Deletes the project with its repositories, members and robots (blob bytes stay for garbage collection). */
@@ -92,6 +105,7 @@ export class ProjectAdmin {
     if (!(await this.deps.metadata.deleteProject(row.name))) throw new AdminError('NOT_FOUND', `project ${name} not found`, { project: name });
     await this.audit.record(caller, 'project.delete', `project:${row.name}`, this.view(row), null);
     await this.deps.proxy?.forgetProject(row.id);
+    this.deps.signatures?.forgetPolicies();
   }
 
   private view(row: ProjectRow): ProjectView {

@@ -143,3 +143,14 @@ export async function getManifestSummaries(
     .from(manifests)
     .where(and(eq(manifests.repositoryId, repositoryId), inArray(manifests.digest, wanted)));
 }
+
+/** Stored indexes of the repository that list `childDigest` (the manifest_children rows naming it). */
+export async function listParentIndexes(db: Database, repositoryId: number, childDigest: string): Promise<string[]> {
+  const rows = await db
+    .select({ digest: manifestChildren.parentDigest })
+    .from(manifestChildren)
+    .where(and(eq(manifestChildren.repositoryId, repositoryId), eq(manifestChildren.childDigest, childDigest)))
+    .orderBy(asc(manifestChildren.parentDigest))
+    .limit(100);
+  return rows.map((row) => row.digest);
+}

@@ -22,6 +22,7 @@ import {
   robotPatchSchema,
   robotViewSchema,
   robotWithSecretSchema,
+  signatureFailureViewSchema,
   unlockResultSchema,
   userCreateSchema,
   userDetailSchema,
@@ -84,6 +85,8 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     handler: (s, c) => s.projects.update(c.principal, param(c, 'project'), c.body) },
   { method: 'delete', path: '/projects/{project}', operationId: 'deleteProject', summary: 'Delete a project with its repositories, members and robots; 409 for a project declared in the configuration', tag: 'projects', right: 'project-admin', status: 204, conflict: true,
     handler: (s, c) => s.projects.remove(c.principal, param(c, 'project')) },
+  { method: 'get', path: '/projects/{project}/signature-verdicts', operationId: 'listSignatureFailures', summary: "Images this process refused (enforce) or served unverified (audit) under the project's signature policy, newest first, with each signature's failure", tag: 'projects', right: 'project-guest', response: list('failures', signatureFailureViewSchema), status: 200,
+    handler: (s, c) => s.projects.signatureFailures(c.principal, param(c, 'project')) },
   // Repositories (`{repository}` is the name within the project, URL-encoded: library%2Fnginx)
   { method: 'get', path: '/projects/{project}/repositories', operationId: 'listRepositories', summary: 'Repositories of the project (paged with limit and last, filtered with q) with tag count, size, last push and last pull', tag: 'repositories', right: 'project-guest', query: repositoryQuerySchema, response: repositoryListSchema, status: 200,
     handler: (s, c) => s.repositories.list(c.principal, param(c, 'project'), c.query) },

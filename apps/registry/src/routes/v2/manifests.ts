@@ -1,4 +1,5 @@
 import { cacheStatusHeader, type StoredManifest } from '@berth/core';
+import { isDigest } from '@berth/oci';
 import type { RouteContext } from '../../http/context.js';
 import { queryValues } from '../../http/context.js';
 import { readBody } from '../../http/body.js';
@@ -15,15 +16,23 @@ function sendManifest({ res }: RouteContext, manifest: StoredManifest, withBody:
   res.end(withBody ? manifest.content : undefined);
 }
 
-/** Hosted: from the database. Proxy: through the pull-through cache, saying what it did in Cache-Status. */
+/**
+ * Hosted: from the database. Proxy: through the pull-through cache, saying what it did in Cache-Status.
+ * Either way the project's signature policy is applied before anything is sent (the /v2 guard has
+ * checked access already, so a refusal tells the caller nothing a 404 would not).
+ */
 async function getManifest(ctx: RouteContext, withBody: boolean): Promise<void> {
   const [name = '', reference = ''] = ctx.params;
+  const byDigest = isDigest(reference);
   const proxy = await ctx.services.proxy.contextFor(name);
   if (proxy === null) {
-    sendManifest(ctx, await ctx.services.manifests.get(name, reference), withBody);
+    const manifest = await ctx.services.manifests.get(name, reference);
+    await ctx.services.signatures.check(name, manifest, byDigest);
+    sendManifest(ctx, manifest, withBody);
     return;
   }
   const { manifest, outcome } = await ctx.services.proxy.manifests.get(proxy, reference);
+  await ctx.services.signatures.check(name, manifest, byDigest);
   ctx.res.setHeader('Cache-Status', cacheStatusHeader(outcome));
   sendManifest(ctx, manifest, withBody);
 }

@@ -1,0 +1,126 @@
+import { OciError, isIndexMediaType, projectOf } from '@berth/oci';
+import type { MetadataStore } from '@berth/db';
+import type { SignatureCheck, Verdict } from '@berth/signatures';
+import type { StoredManifest } from '../manifests.js';
+import { SingleFlight } from '../proxy/single-flight.js';
+import type { ReferrersService } from '../referrers.js';
+import type { RepositoryResolver } from '../repositories.js';
+import type { ProjectPolicies, ActivePolicy } from './project-policies.js';
+import { RecentFailures } from './recent-failures.js';
+import type { SignatureEvidence } from './signature-evidence.js';
+import { VerdictCache } from './verdict-cache.js';
+
+export interface SignatureGateLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface SignatureMetrics {
+  verdict(project: string, mode: 'audit' | 'enforce', result: 'passed' | 'failed'): void;
+}
+
+/** Parent indexes looked at for a platform manifest fetched by digest. */
+const MAX_PARENTS = 10;
+/** The 403 message's budget: each check's reason, and the whole. */
+const MAX_REASON_CHARS = 200;
+const MAX_MESSAGE_CHARS = 4000;
+
+/**
+ * Acts on a project's signature policy before a manifest is served (GET and HEAD, by tag or
+ * digest; called after the access checks, so a policy never tells a caller more than a 404 would).
+ * `enforce`: DENIED unless a signature over the manifest's digest verifies against the project's
+ * trust, or (fetched by digest) an index of the same repository that lists it passes. `audit`:
+ * served; a failure is logged, counted and kept for the admin API.
+ */
+export class SignatureGate {
+  private readonly computing = new SingleFlight<Verdict>();
+  readonly failures = new RecentFailures();
+
+  constructor(
+    private readonly deps: {
+      policies: ProjectPolicies;
+      referrers: Pick<ReferrersService, 'snapshot'>;
+      evidence: SignatureEvidence;
+      repositories: Pick<RepositoryResolver, 'find'>;
+      metadata: Pick<MetadataStore, 'listParentIndexes'>;
+      cache: VerdictCache;
+      logger?: SignatureGateLogger;
+      metrics?: SignatureMetrics;
+    },
+  ) {}
+
+  /** Policies changed through the admin API: read them again on the next request. */
+  forgetPolicies(): void {
+    this.deps.policies.forget();
+  }
+
+  async check(name: string, manifest: StoredManifest, byDigest: boolean): Promise<void> {
+    const active = await this.deps.policies.forProject(projectOf(name));
+    if (active === undefined) return;
+    const mode = active.policy.mode as 'audit' | 'enforce';
+    const verdict = await this.verdict(active, name, manifest.digest);
+    const passed = verdict.passed || (byDigest && !isIndexMediaType(manifest.mediaType) && (await this.listedByPassingIndex(active, name, manifest.digest)));
+    this.deps.metrics?.verdict(active.project, mode, passed ? 'passed' : 'failed');
+    if (passed) return;
+    const reasons = verdict.checks.map(describeCheck);
+    this.deps.logger?.warn({ project: active.project, repository: name, digest: manifest.digest, mode, reasons }, `signature policy: ${manifest.digest} has no trusted signature`);
+    this.failures.add(active.project, { repository: name, digest: manifest.digest, mode, reasons, at: new Date() });
+    if (mode === 'enforce') throw denied(active, name, manifest.digest, reasons);
+  }
+
+  /** The cached verdict for the subject's current referrers, or a new one. */
+  private async verdict(active: ActivePolicy, name: string, subject: string): Promise<Verdict> {
+    const snapshot = await this.deps.referrers.snapshot(active.projectId, name, subject);
+    const key = VerdictCache.key(active.projectId, name, subject, active.version);
+    const basis = snapshot.basis;
+    if (basis !== undefined) {
+      const cached = await this.deps.cache.get(key, basis);
+      if (cached !== undefined) return cached;
+    }
+    // Without a basis (no content version, upstream list not cached) nothing may be kept or shared.
+    if (basis === undefined) return this.reach(active, name, subject, snapshot);
+    const { value } = await this.computing.run(`${key} ${basis}`, async () => {
+      const verdict = await this.reach(active, name, subject, snapshot);
+      await this.deps.cache.set(key, basis, verdict);
+      return verdict;
+    });
+    return value;
+  }
+
+  private async reach(active: ActivePolicy, name: string, subject: string, snapshot: Awaited<ReturnType<ReferrersService['snapshot']>>): Promise<Verdict> {
+    if (active.verifier === undefined) return { subject, passed: false, checks: [{ digest: subject, source: 'local', kind: 'not-a-signature', passed: false, reason: active.problem ?? 'no verifier' }] };
+    const { descriptors, fromUpstream } = await snapshot.descriptors();
+    const { candidates, unreadable, skipped, maxCandidates } = await this.deps.evidence.gather(name, snapshot.proxy ?? null, descriptors, fromUpstream);
+    let verdict: Verdict;
+    try {
+      verdict = candidates.length === 0 ? { subject, passed: false, checks: [] } : await active.verifier.verify(subject, candidates);
+    } catch (error) {
+      // The verifier promises not to throw for bad input; should it, the signatures failed, the request did not.
+      const reason = `verification failed: ${error instanceof Error ? error.message : String(error)}`;
+      verdict = { subject, passed: false, checks: candidates.map((c) => ({ digest: c.digest, source: c.source, kind: 'not-a-signature' as const, passed: false, reason })) };
+    }
+    const checks = [...verdict.checks, ...unreadable];
+    if (skipped > 0) checks.push({ digest: subject, source: 'local', kind: 'not-a-signature', passed: false, reason: `${skipped} signatures listed beyond the first ${maxCandidates}, which alone are checked` });
+    return { subject, passed: verdict.passed, checks };
+  }
+
+  /** A platform manifest pulled by digest passes through a passing index of the same repository that lists it. */
+  private async listedByPassingIndex(active: ActivePolicy, name: string, digest: string): Promise<boolean> {
+    const repository = await this.deps.repositories.find(name);
+    if (repository === null) return false;
+    const parents = (await this.deps.metadata.listParentIndexes(repository.id, digest)).slice(0, MAX_PARENTS);
+    for (const parent of parents) if ((await this.verdict(active, name, parent)).passed) return true;
+    return false;
+  }
+}
+
+function describeCheck(check: SignatureCheck): string {
+  const reason = check.reason.length > MAX_REASON_CHARS ? `${check.reason.slice(0, MAX_REASON_CHARS)}…` : check.reason;
+  return `${check.digest} (${check.source}, ${check.kind}): ${reason}`;
+}
+
+function denied(active: ActivePolicy, name: string, digest: string, reasons: string[]): OciError {
+  const found = reasons.length === 0 ? 'no signatures found' : reasons.join('; ');
+  let message = `the signature policy of project ${active.project} (enforce) refuses ${name}@${digest}: no signature it trusts; ${found}`;
+  if (message.length > MAX_MESSAGE_CHARS) message = `${message.slice(0, MAX_MESSAGE_CHARS)}…`;
+  return new OciError('DENIED', message, { detail: { project: active.project, digest, policy: 'enforce' } });
+}
