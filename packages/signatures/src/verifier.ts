@@ -1,6 +1,7 @@
 import { classifyManifest, parseCandidateManifest } from './candidate-manifest.js';
 import { checkCosignSimpleSigning } from './cosign-simple-signing.js';
 import type { CheckOutcome } from './key-signature.js';
+import { checkNotationJws } from './notation-jws.js';
 import { checkSigstoreBundle } from './sigstore-bundle.js';
 import { parseTrust, type ParsedTrust } from './trust.js';
 import type { SignatureCandidate, SignatureCheck, SignatureKind, SignatureVerifier, TrustMaterial, Verdict } from './types.js';
@@ -27,7 +28,7 @@ type KindCheck = (manifest: Parameters<typeof checkCosignSimpleSigning>[0], cand
 const CHECKS: Record<Exclude<SignatureKind, 'not-a-signature'>, KindCheck> = {
   'cosign-simple-signing': (manifest, candidate, { trust, subject }) => checkCosignSimpleSigning(manifest, candidate, trust, subject),
   'cosign-bundle': (manifest, candidate, { trust, subject }) => checkSigstoreBundle(manifest, candidate, trust, subject),
-  'notation-jws': async () => ({ passed: false, reason: 'notation JWS envelopes are not verified yet' }),
+  'notation-jws': (manifest, candidate, { trust, subject, now }) => checkNotationJws(manifest, candidate, trust, subject, now),
   'notation-cose': async () => ({ passed: false, reason: 'COSE envelopes are not supported yet' }),
 };
 
