@@ -1,8 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { berthConfigSchema } from './schema.js';
 
-const KEY = '-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n';
-const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+const KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+/** A self-signed certificate made by notation (`notation cert generate-test`), kept with the e2e fixtures. */
+const CERT = readFileSync(new URL('../../../test/signatures/fixtures/notation-test.crt', import.meta.url), 'utf8');
 
 function issues(signaturePolicy: unknown, kind: 'hosted' | 'proxy' = 'hosted'): string[] {
   const project = kind === 'hosted' ? { kind, name: 'team' } : { kind, name: 'hub', upstream: { url: 'https://registry-1.docker.io' } };
@@ -23,13 +26,14 @@ describe('signaturePolicy in a project', () => {
     expect(issues(policy, 'proxy')).toEqual([]);
   });
 
-  it('names the field of a key or certificate that is not PEM text', () => {
-    expect(issues({ cosign: { keys: [{ name: 'team', publicKey: 'not a key' }] } })).toEqual([
-      'projects.1.signaturePolicy.cosign.keys.0.publicKey: must be PEM text (-----BEGIN PUBLIC KEY-----)',
+  it('names the field of a key, certificate or identity the verifier cannot use (checked at load time)', () => {
+    expect(issues({ cosign: { keys: [{ name: 'ok', publicKey: KEY }, { name: 'team', publicKey: 'not a key' }] } })).toEqual([
+      'projects.1.signaturePolicy.cosign.keys.1.publicKey: not a PEM public key (-----BEGIN PUBLIC KEY-----)',
     ]);
-    expect(issues({ notation: { trustStore: [KEY], trustedIdentities: ['*'] } })).toEqual([
-      'projects.1.signaturePolicy.notation.trustStore.0: must be PEM text (-----BEGIN CERTIFICATE-----)',
-    ]);
+    const broken = KEY.replace(/\n[A-Za-z0-9+/]{8}/, '\nAAAAAAAA');
+    expect(issues({ cosign: { keys: [{ name: 'team', publicKey: broken }] } })).toEqual(['projects.1.signaturePolicy.cosign.keys.0.publicKey: the PEM public key does not parse']);
+    expect(issues({ notation: { trustStore: [KEY], trustedIdentities: ['*'] } })[0]).toMatch(/^projects\.1\.signaturePolicy\.notation\.trustStore\.0: /);
+    expect(issues({ notation: { trustStore: [CERT], trustedIdentities: ['CN=team'] } })[0]).toMatch(/^projects\.1\.signaturePolicy\.notation\.trustedIdentities\.0: /);
   });
 
   it('refuses enforce or audit with nothing to trust, duplicate key names, a trust store without identities, unknown fields', () => {

@@ -24,12 +24,11 @@ import { ReferrersService } from './referrers.js';
 import { RepositoryResolver } from './repositories.js';
 import { DEFAULT_CORE_SETTINGS, type CoreSettings } from './settings.js';
 import { UploadService } from './uploads.js';
-import type { CreateSignatureVerifier } from '@berth/signatures';
 import { ProjectPolicies } from './signatures/project-policies.js';
 import { SignatureEvidence } from './signatures/signature-evidence.js';
 import { SignatureGate, type SignatureGateLogger, type SignatureMetrics } from './signatures/signature-gate.js';
 import { VerdictCache } from './signatures/verdict-cache.js';
-import { createSignatureVerifier } from './signatures/no-verifier.js';
+import { createSignatureVerifier, type CreateSignatureVerifier } from '@berth/signatures';
 
 export interface RegistryServices {
   settings: CoreSettings;
