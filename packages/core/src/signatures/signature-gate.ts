@@ -7,6 +7,7 @@ import type { ReferrersService } from '../referrers.js';
 import type { RepositoryResolver } from '../repositories.js';
 import type { ProjectPolicies, ActivePolicy } from './project-policies.js';
 import { RecentFailures } from './recent-failures.js';
+import { isSignatureArtifact } from './signature-artifacts.js';
 import type { SignatureEvidence } from './signature-evidence.js';
 import { VerdictCache } from './verdict-cache.js';
 
@@ -28,7 +29,8 @@ const MAX_MESSAGE_CHARS = 4000;
  * Acts on a project's signature policy before a manifest is served (GET and HEAD, by tag or
  * digest; called after the access checks, so a policy never tells a caller more than a 404 would).
  * `enforce`: DENIED unless a signature over the manifest's digest verifies against the project's
- * trust, or (fetched by digest) an index of the same repository that lists it passes. `audit`:
+ * trust, or (fetched by digest) an index of the same repository that lists it passes; signature
+ * manifests themselves (every layer an envelope) are served, so verifiers can read them. `audit`:
  * served; a failure is logged, counted and kept for the admin API.
  */
 export class SignatureGate {
@@ -58,7 +60,10 @@ export class SignatureGate {
     if (active === undefined) return;
     const mode = active.policy.mode as 'audit' | 'enforce';
     const verdict = await this.verdict(active, name, manifest.digest);
-    const passed = verdict.passed || (byDigest && !isIndexMediaType(manifest.mediaType) && (await this.listedByPassingIndex(active, name, manifest.digest)));
+    const passed =
+      verdict.passed ||
+      isSignatureArtifact(manifest) ||
+      (byDigest && !isIndexMediaType(manifest.mediaType) && (await this.listedByPassingIndex(active, name, manifest.digest)));
     this.deps.metrics?.verdict(active.project, mode, passed ? 'passed' : 'failed');
     if (passed) return;
     const reasons = verdict.checks.map(describeCheck);
