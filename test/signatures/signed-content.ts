@@ -1,6 +1,8 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { EMPTY_JSON, MEDIA, blobOf, descriptor, ociManifest, type Blob, type ManifestDoc } from '../api/content.js';
 import { pushBlob, pushManifest } from '../api/helpers.js';
+import type { Credentials } from '../auth/registry-http.js';
+import { dancePushBlob, tokenFetch } from '../auth/token-dance.js';
 
 /**
  * Cosign-format signatures made in the test with Node's crypto (the same bytes `cosign sign --key`
@@ -50,4 +52,13 @@ export async function pushCosignSignature(base: string, repo: string, key: TestK
 
 export function enforce(...keys: TestKey[]): Record<string, unknown> {
   return { mode: 'enforce', cosign: { keys: keys.map((key, i) => ({ name: `key${i}`, publicKey: key.publicPem })) } };
+}
+
+/** pushCosignSignature through the token dance, as `credentials` (authentication on). */
+export async function dancePushCosignSignature(base: string, repo: string, key: TestKey, subject: string, credentials: Credentials): Promise<ManifestDoc> {
+  const { manifest, blobs } = cosignSignature(key, subject);
+  for (const blob of blobs) await dancePushBlob(base, repo, blob, credentials);
+  const put = await tokenFetch(base, 'PUT', `/v2/${repo}/manifests/${sigTag(subject)}`, { headers: { 'Content-Type': manifest.mediaType }, body: manifest.bytes }, credentials);
+  if (put.status !== 201) throw new Error(`pushing the signature of ${subject}: ${put.status} ${put.text()}`);
+  return manifest;
 }
