@@ -16,6 +16,8 @@ const ADMIN: Credentials = { username: 'admin', password: 'signature-tests-admin
 const team = ecKey();
 const other = ecKey();
 let berth: BerthUnderTest;
+/** Pull-only (guest) in every project: what a cluster's credentials should be. */
+let cluster: Credentials;
 
 beforeAll(async () => {
   berth = await startBerth({
@@ -27,6 +29,8 @@ beforeAll(async () => {
       ],
     },
   });
+  cluster = await createUser(berth.url, ADMIN, 'cluster');
+  await setMember(berth.url, ADMIN, 'guarded', cluster.username, 'guest');
 });
 
 afterAll(async () => {
@@ -40,15 +44,15 @@ function admin(method: string, path: string, body?: unknown): Promise<HttpResult
   });
 }
 
-const asAdmin = (repo: string, reference: string) => danceGetManifest(berth.url, repo, reference, ADMIN);
+const asCluster = (repo: string, reference: string) => danceGetManifest(berth.url, repo, reference, cluster);
 
 describe('a policy does not change who learns that an image exists', () => {
   it('anonymous callers get the same 401 for an unsigned image, a signed one and a missing one', async () => {
     const unsigned = await dancePushImage(berth.url, 'guarded/app', 'unsigned', ADMIN);
     const signed = await dancePushImage(berth.url, 'guarded/app', 'signed', ADMIN);
     await dancePushCosignSignature(berth.url, 'guarded/app', team, signed.manifest.digest, ADMIN);
-    expectError(await asAdmin('guarded/app', 'unsigned'), 403, 'DENIED');
-    expect((await asAdmin('guarded/app', 'signed')).status).toBe(200);
+    expectError(await asCluster('guarded/app', 'unsigned'), 403, 'DENIED');
+    expect((await asCluster('guarded/app', 'signed')).status).toBe(200);
     const answers = new Set<string>();
     for (const reference of ['unsigned', 'signed', 'missing', unsigned.manifest.digest]) {
       const plain = await send(berth.url, 'GET', `/v2/guarded/app/manifests/${reference}`, { headers: { Accept: MANIFEST_ACCEPT } });
@@ -73,6 +77,18 @@ describe('a policy does not change who learns that an image exists', () => {
   });
 });
 
+describe('who the policy applies to', () => {
+  it('serves an unsigned image to a caller who may push there (to sign it), by token and by Basic, and refuses it to one who may only pull', async () => {
+    const image = await dancePushImage(berth.url, 'guarded/publish', 'v1', ADMIN);
+    expect((await danceGetManifest(berth.url, 'guarded/publish', 'v1', ADMIN)).status).toBe(200);
+    const basic = await send(berth.url, 'GET', `/v2/guarded/publish/manifests/${image.manifest.digest}`, { headers: { Authorization: basicHeader(ADMIN), Accept: MANIFEST_ACCEPT } });
+    expect(basic.status).toBe(200);
+    expectError(await asCluster('guarded/publish', 'v1'), 403, 'DENIED');
+    const clusterBasic = await send(berth.url, 'GET', '/v2/guarded/publish/manifests/v1', { headers: { Authorization: basicHeader(cluster), Accept: MANIFEST_ACCEPT } });
+    expectError(clusterBasic, 403, 'DENIED');
+  });
+});
+
 describe('the policy through the admin API', () => {
   it('refuses changes to a project the configuration owns (409), and shows its policy', async () => {
     const shown = await admin('GET', '/projects/guarded');
@@ -86,12 +102,13 @@ describe('the policy through the admin API', () => {
     expect(bad.status).toBe(400);
     expect(bad.text()).toContain('signaturePolicy.cosign.keys');
     expect((await admin('POST', '/projects', { kind: 'hosted', name: 'apiset', signaturePolicy: enforce(team) })).status).toBe(201);
+    await setMember(berth.url, ADMIN, 'apiset', cluster.username, 'guest');
     const image = await dancePushImage(berth.url, 'apiset/app', 'v1', ADMIN);
     await dancePushCosignSignature(berth.url, 'apiset/app', team, image.manifest.digest, ADMIN);
-    expect((await asAdmin('apiset/app', 'v1')).status).toBe(200);
+    expect((await asCluster('apiset/app', 'v1')).status).toBe(200);
     // The trusted key changes: the cached verdict is not reused (the policy version keys it).
     expect((await admin('PATCH', '/projects/apiset', { signaturePolicy: enforce(other) })).status).toBe(200);
-    expectError(await asAdmin('apiset/app', 'v1'), 403, 'DENIED');
+    expectError(await asCluster('apiset/app', 'v1'), 403, 'DENIED');
     const events = await admin('GET', '/audit?action=project.update&project=apiset');
     const [event] = events.json<{ events: Array<{ before: { signaturePolicy: { cosign: { keys: Array<{ publicKey: string }> } } }; after: { signaturePolicy: { cosign: { keys: Array<{ publicKey: string }> } } } }> }>().events;
     expect(event?.before.signaturePolicy.cosign.keys[0]?.publicKey).toBe(team.publicPem);
@@ -100,8 +117,9 @@ describe('the policy through the admin API', () => {
 
   it('audit mode serves an unsigned image and lists it, with the reason, in signature-verdicts', async () => {
     expect((await admin('POST', '/projects', { kind: 'hosted', name: 'watched', signaturePolicy: { ...enforce(team), mode: 'audit' } })).status).toBe(201);
+    await setMember(berth.url, ADMIN, 'watched', cluster.username, 'guest');
     const image = await dancePushImage(berth.url, 'watched/app', 'v1', ADMIN);
-    expect((await asAdmin('watched/app', 'v1')).status).toBe(200);
+    expect((await asCluster('watched/app', 'v1')).status).toBe(200);
     const listed = await admin('GET', '/projects/watched/signature-verdicts');
     expect(listed.status).toBe(200);
     expect(listed.json<{ failures: unknown[] }>().failures).toEqual([

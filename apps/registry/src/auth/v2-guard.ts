@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { claimAllows, TokenInvalidError, type RepositoryAction, type TokenService, type TokenSubject } from '@berth/auth';
 import { ANONYMOUS_ACCOUNT, type AccessService } from '@berth/core';
 import { assertRepositoryName, isRepositoryName, OciError } from '@berth/oci';
+import { setPublisherRight } from '../http/publisher-right.js';
 import { setAccount } from '../http/identity.js';
 import { unauthorized } from './challenge.js';
 import { baseUrlOf, readCredentials } from './credentials.js';
@@ -51,6 +52,7 @@ export class V2Guard {
         throw unauthorized({ ...challenge, error: 'invalid_token', description: error.message }, `invalid token: ${error.message}`);
       }
       setAccount(res, subject.kind === 'anonymous' ? ANONYMOUS_ACCOUNT : subject.name);
+      if (need.kind === 'repository') setPublisherRight(res, () => this.subjectMay(subject, need.name, 'push'));
       const allows = (type: 'repository' | 'registry', name: string, action: string) => claimAllows(access, type, name, action);
       if (need.kind === 'base') return;
       if (need.kind === 'catalog' ? allows('registry', 'catalog', '*') : need.actions.every((a) => allows('repository', need.name, a))) {
@@ -69,6 +71,7 @@ export class V2Guard {
     }
     if (credentials.kind === 'none') {
       setAccount(res, ANONYMOUS_ACCOUNT);
+      if (need.kind === 'repository') setPublisherRight(res, async () => (await this.auth.access.repositoryActions({ kind: 'anonymous' }, need.name)).includes('push'));
       // `docker login` probes /v2/ and needs the challenge to find the token service.
       if (need.kind === 'base' || need.kind === 'catalog') throw unauthorized(challenge);
       if (await this.allowed({ kind: 'anonymous' }, need, res)) return;
@@ -76,6 +79,7 @@ export class V2Guard {
     }
     const principal = await passwordLogin(this.auth.access, req, credentials.username, credentials.password, (message) => unauthorized(challenge, message));
     setAccount(res, credentials.username);
+    if (need.kind === 'repository') setPublisherRight(res, async () => (await this.auth.access.repositoryActions(principal, need.name)).includes('push'));
     if (need.kind === 'base') return;
     if (need.kind === 'catalog') {
       if (principal.kind === 'user' && principal.admin) return;
@@ -86,9 +90,13 @@ export class V2Guard {
   }
 
   private async subjectMayPull(subject: TokenSubject, repository: string): Promise<boolean> {
+    return this.subjectMay(subject, repository, 'pull');
+  }
+
+  private async subjectMay(subject: TokenSubject, repository: string, action: 'pull' | 'push'): Promise<boolean> {
     if (!isRepositoryName(repository)) return false;
     const principal = await this.auth.access.principalForSubject(subject, { stamp: 'ignored' });
-    return principal !== null && (await this.auth.access.repositoryActions(principal, repository)).includes('pull');
+    return principal !== null && (await this.auth.access.repositoryActions(principal, repository)).includes(action);
   }
 
   private async allowed(principal: Parameters<AccessService['repositoryActions']>[0], need: Extract<V2Requirement, { kind: 'repository' }>, res: Response): Promise<boolean> {

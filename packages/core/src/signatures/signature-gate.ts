@@ -12,11 +12,13 @@ import type { SignatureEvidence } from './signature-evidence.js';
 import { VerdictCache } from './verdict-cache.js';
 
 export interface SignatureGateLogger {
+  info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
 export interface SignatureMetrics {
-  verdict(project: string, mode: 'audit' | 'enforce', result: 'passed' | 'failed'): void;
+  /** `publisher`: no trusted signature, served in enforce mode to a caller who may push (see check). */
+  verdict(project: string, mode: 'audit' | 'enforce', result: 'passed' | 'failed' | 'publisher'): void;
 }
 
 /** Parent indexes looked at for a platform manifest fetched by digest. */
@@ -55,7 +57,13 @@ export class SignatureGate {
     this.deps.policies.forget();
   }
 
-  async check(name: string, manifest: StoredManifest, byDigest: boolean): Promise<void> {
+  /**
+   * `mayPush`: whether the caller may push to the repository. In enforce mode such a caller is
+   * served an image without a trusted signature (logged, counted as `publisher`): signing tools
+   * read the image before they push its signature, and a publisher could push anything anyway.
+   * The policy protects those who may only pull.
+   */
+  async check(name: string, manifest: StoredManifest, byDigest: boolean, caller: { mayPush?: () => Promise<boolean> } = {}): Promise<void> {
     const active = await this.deps.policies.forProject(projectOf(name));
     if (active === undefined) return;
     const mode = active.policy.mode as 'audit' | 'enforce';
@@ -64,9 +72,17 @@ export class SignatureGate {
       verdict.passed ||
       isSignatureArtifact(manifest) ||
       (byDigest && !isIndexMediaType(manifest.mediaType) && (await this.listedByPassingIndex(active, name, manifest.digest)));
-    this.deps.metrics?.verdict(active.project, mode, passed ? 'passed' : 'failed');
-    if (passed) return;
+    if (passed) {
+      this.deps.metrics?.verdict(active.project, mode, 'passed');
+      return;
+    }
     const reasons = verdict.checks.map(describeCheck);
+    if (mode === 'enforce' && caller.mayPush !== undefined && (await caller.mayPush())) {
+      this.deps.metrics?.verdict(active.project, mode, 'publisher');
+      this.deps.logger?.info({ project: active.project, repository: name, digest: manifest.digest, reasons }, `signature policy: ${manifest.digest} has no trusted signature; served to a caller who may push to ${name}`);
+      return;
+    }
+    this.deps.metrics?.verdict(active.project, mode, 'failed');
     this.deps.logger?.warn({ project: active.project, repository: name, digest: manifest.digest, mode, reasons }, `signature policy: ${manifest.digest} has no trusted signature`);
     this.failures.add(active.project, { repository: name, digest: manifest.digest, mode, reasons, at: new Date() });
     if (mode === 'enforce') throw denied(active, name, manifest.digest, reasons);

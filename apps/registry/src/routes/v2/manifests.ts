@@ -4,6 +4,7 @@ import type { RouteContext } from '../../http/context.js';
 import { queryValues } from '../../http/context.js';
 import { readBody } from '../../http/body.js';
 import { actorOf } from '../../http/identity.js';
+import { publisherRightOf } from '../../http/publisher-right.js';
 import type { MethodTable } from './router.js';
 
 function sendManifest({ res }: RouteContext, manifest: StoredManifest, withBody: boolean): void {
@@ -27,12 +28,12 @@ async function getManifest(ctx: RouteContext, withBody: boolean): Promise<void> 
   const proxy = await ctx.services.proxy.contextFor(name);
   if (proxy === null) {
     const manifest = await ctx.services.manifests.get(name, reference);
-    await ctx.services.signatures.check(name, manifest, byDigest);
+    await ctx.services.signatures.check(name, manifest, byDigest, { mayPush: publisherRightOf(ctx.res) });
     sendManifest(ctx, manifest, withBody);
     return;
   }
   const { manifest, outcome } = await ctx.services.proxy.manifests.get(proxy, reference);
-  await ctx.services.signatures.check(name, manifest, byDigest);
+  await ctx.services.signatures.check(name, manifest, byDigest, { mayPush: publisherRightOf(ctx.res) });
   ctx.res.setHeader('Cache-Status', cacheStatusHeader(outcome));
   sendManifest(ctx, manifest, withBody);
 }
