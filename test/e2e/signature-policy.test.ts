@@ -8,17 +8,23 @@ import { buildImageLayout, type BuiltImage } from '../harness/oci-image.js';
 import { createSigningSandbox, type SigningSandbox } from '../harness/signing-tools.js';
 import { MANIFEST_ACCEPT } from '../api/content.js';
 import { errorEntries, send } from '../api/helpers.js';
-import { ecKey, pushCosignSignature } from '../signatures/signed-content.js';
+import { createUser, setMember } from '../auth/accounts.js';
+import { basicHeader, type Credentials } from '../auth/registry-http.js';
+import { dancePushCosignSignature, ecKey } from '../signatures/signed-content.js';
 
 // Issue 17 with the real tools: keys made by cosign (generate-key-pair) and notation (cert
 // generate-test), images signed by `cosign sign` and `notation sign`, pulled by skopeo and ctr.
 // A hosted project enforces the team's cosign key and notation certificate; a proxy project in
 // front of a second Berth enforces the publisher's cosign key (signatures listed by the upstream
-// count); another hosted project only audits.
+// count); another hosted project only audits. Images are pushed and signed as the administrator
+// (who may push) and pulled as `cluster`, a user who may only pull: the policy is for such callers.
 
 const COSIGN_HTTP = ['--allow-insecure-registry', '--allow-http-registry'];
 const OFFLINE_SIGN = ['--tlog-upload=false', '--use-signing-config=false', '-y', '--new-bundle-format=false'];
 
+const ADMIN: Credentials = { username: 'admin', password: 'signature-e2e-admin-1' };
+const ADMIN_CREDS = `${ADMIN.username}:${ADMIN.password}`;
+let cluster: Credentials;
 let work: string;
 let upstream: BerthUnderTest;
 let berth: BerthUnderTest;
@@ -30,22 +36,24 @@ let multi: BuiltImage;
 const keyOf = (who: string) => join(cosign.dir, `${who}.key`);
 const publicKeyOf = (who: string) => readFile(join(cosign.dir, `${who}.pub`), 'utf8');
 
+/** `cosign sign` with a key; as the administrator when signing in Berth (the upstream has no authentication). */
 async function cosignSign(who: string, ref: string): Promise<void> {
-  await cosign.run(['sign', '--key', keyOf(who), ...OFFLINE_SIGN, ...COSIGN_HTTP, ref]);
+  const login = ref.startsWith(berth.host) ? ['--registry-username', ADMIN.username, '--registry-password', ADMIN.password] : [];
+  await cosign.run(['sign', '--key', keyOf(who), ...OFFLINE_SIGN, ...COSIGN_HTTP, ...login, ref]);
 }
 
-/** Copy `ref` out of a registry with skopeo (every platform); its error when refused. */
+/** Copy `ref` out of Berth with skopeo as `cluster` (every platform with `all`); its error when refused. */
 async function skopeoPull(ref: string, all = false): Promise<void> {
-  await skopeoCopy(`docker://${ref}`, `oci:${join(work, `pulled-${Math.random().toString(36).slice(2)}`)}:x`, { all });
+  await skopeoCopy(`docker://${ref}`, `oci:${join(work, `pulled-${Math.random().toString(36).slice(2)}`)}:x`, { all, srcCreds: `${cluster.username}:${cluster.password}` });
 }
 
 /** Push the test image under `repo:tag` (every platform of `image`). */
 async function pushTo(host: string, image: BuiltImage, repoTag: string): Promise<void> {
-  await skopeoCopy(`oci:${image.dir}:${image.tag}`, `docker://${host}/${repoTag}`, { all: true, preserveDigests: true });
+  await skopeoCopy(`oci:${image.dir}:${image.tag}`, `docker://${host}/${repoTag}`, { all: true, preserveDigests: true, ...(host === berth.host ? { destCreds: ADMIN_CREDS } : {}) });
 }
 
 async function manifestStatus(repo: string, reference: string): Promise<{ status: number; message: string }> {
-  const result = await send(berth.url, 'GET', `/v2/${repo}/manifests/${reference}`, { headers: { Accept: MANIFEST_ACCEPT } });
+  const result = await send(berth.url, 'GET', `/v2/${repo}/manifests/${reference}`, { headers: { Accept: MANIFEST_ACCEPT, Authorization: basicHeader(cluster) } });
   return { status: result.status, message: result.status === 200 ? '' : String(errorEntries(result)[0]?.message ?? result.text()) };
 }
 
@@ -60,6 +68,7 @@ beforeAll(async () => {
   const teamKey = { name: 'team', publicKey: await publicKeyOf('team') };
   berth = await startBerth({
     config: {
+      auth: { admin: ADMIN },
       projects: [
         {
           name: 'team',
@@ -81,6 +90,8 @@ beforeAll(async () => {
       referrersCache: { freshTtlSeconds: 0 },
     },
   });
+  cluster = await createUser(berth.url, ADMIN, 'cluster');
+  for (const project of ['team', 'watch', 'mirror']) await setMember(berth.url, ADMIN, project, cluster.username, 'guest');
   single = await buildImageLayout(join(work, 'single'), { tag: 'v1', layerSizes: [256], seed: 'single' });
   multi = await buildImageLayout(join(work, 'multi'), { tag: 'v1', platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }], layerSizes: [256], seed: 'multi' });
 }, 180_000);
@@ -115,13 +126,13 @@ describe('a hosted project enforcing the team’s keys', () => {
   it('serves an image the team signed with notation', async () => {
     await pushTo(berth.host, single, 'team/notarized:v1');
     await expect(skopeoPull(`${berth.host}/team/notarized:v1`)).rejects.toThrow(/signature policy/);
-    await notation.run(['sign', '--insecure-registry', '--key', 'team.example.com', `${berth.host}/team/notarized@${single.topDigest}`]);
+    await notation.run(['sign', '--insecure-registry', '--username', ADMIN.username, '--password', ADMIN.password, '--key', 'team.example.com', `${berth.host}/team/notarized@${single.topDigest}`]);
     await skopeoPull(`${berth.host}/team/notarized:v1`);
   });
 
   it('answers a malformed signature with 403 and its reason, never a 5xx', async () => {
     await pushTo(berth.host, single, 'team/malformed:v1');
-    await pushCosignSignature(berth.url, 'team/malformed', ecKey(), single.topDigest, { payload: '{"critical":' });
+    await dancePushCosignSignature(berth.url, 'team/malformed', ecKey(), single.topDigest, ADMIN, { payload: '{"critical":' });
     const { status, message } = await manifestStatus('team/malformed', 'v1');
     expect(status).toBe(403);
     expect(message).toContain(single.topDigest);
@@ -147,9 +158,10 @@ describe('a hosted project enforcing the team’s keys', () => {
 
     it('is pulled and unpacked by ctr', async () => {
       const ref = `${berth.host}/team/multi:v1`;
-      await ctrPull(containerd, ref, { plainHttp: true, platform: 'linux/arm64' });
+      const user = `${cluster.username}:${cluster.password}`;
+      await ctrPull(containerd, ref, { plainHttp: true, platform: 'linux/arm64', user });
       expect(await ctrImageDigest(containerd, ref)).toBe(multi.indexDigest);
-      await expect(ctrPull(containerd, `${berth.host}/team/multi-unsigned:v1`, { plainHttp: true, platform: 'linux/arm64' })).rejects.toThrow(/403|denied|signature policy/i);
+      await expect(ctrPull(containerd, `${berth.host}/team/multi-unsigned:v1`, { plainHttp: true, platform: 'linux/arm64', user })).rejects.toThrow(/403|denied|signature policy/i);
     });
   });
 });

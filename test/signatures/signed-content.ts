@@ -55,8 +55,15 @@ export function enforce(...keys: TestKey[]): Record<string, unknown> {
 }
 
 /** pushCosignSignature through the token dance, as `credentials` (authentication on). */
-export async function dancePushCosignSignature(base: string, repo: string, key: TestKey, subject: string, credentials: Credentials): Promise<ManifestDoc> {
-  const { manifest, blobs } = cosignSignature(key, subject);
+export async function dancePushCosignSignature(
+  base: string,
+  repo: string,
+  key: TestKey,
+  subject: string,
+  credentials: Credentials,
+  options: { payload?: string; signature?: string } = {},
+): Promise<ManifestDoc> {
+  const { manifest, blobs } = cosignSignature(key, subject, options);
   for (const blob of blobs) await dancePushBlob(base, repo, blob, credentials);
   const put = await tokenFetch(base, 'PUT', `/v2/${repo}/manifests/${sigTag(subject)}`, { headers: { 'Content-Type': manifest.mediaType }, body: manifest.bytes }, credentials);
   if (put.status !== 201) throw new Error(`pushing the signature of ${subject}: ${put.status} ${put.text()}`);
