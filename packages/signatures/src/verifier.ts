@@ -1,6 +1,7 @@
 import { classifyManifest, parseCandidateManifest } from './candidate-manifest.js';
 import { checkCosignSimpleSigning } from './cosign-simple-signing.js';
 import type { CheckOutcome } from './key-signature.js';
+import { checkNotationCose } from './notation-cose.js';
 import { checkNotationJws } from './notation-jws.js';
 import { checkSigstoreBundle } from './sigstore-bundle.js';
 import { parseTrust, type ParsedTrust } from './trust.js';
@@ -29,7 +30,7 @@ const CHECKS: Record<Exclude<SignatureKind, 'not-a-signature'>, KindCheck> = {
   'cosign-simple-signing': (manifest, candidate, { trust, subject }) => checkCosignSimpleSigning(manifest, candidate, trust, subject),
   'cosign-bundle': (manifest, candidate, { trust, subject }) => checkSigstoreBundle(manifest, candidate, trust, subject),
   'notation-jws': (manifest, candidate, { trust, subject, now }) => checkNotationJws(manifest, candidate, trust, subject, now),
-  'notation-cose': async () => ({ passed: false, reason: 'COSE envelopes are not supported yet' }),
+  'notation-cose': (manifest, candidate, { trust, subject, now }) => checkNotationCose(manifest, candidate, trust, subject, now),
 };
 
 const MAX_REASON = 300;
