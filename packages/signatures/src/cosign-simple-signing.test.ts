@@ -89,6 +89,14 @@ describe('cosign simple-signing signatures', () => {
     expect(many.reads).toEqual([]);
   });
 
+  it('fails a keyless signature (a certificate annotation, no trusted key) with a clear reason', async () => {
+    const candidate = cosignSignatureCandidate(subject, [signedLayer(other, subject)]);
+    const manifest = JSON.parse(Buffer.from(candidate.manifest).toString()) as { layers: { annotations: Record<string, string> }[] };
+    manifest.layers[0]!.annotations['dev.sigstore.cosign/certificate'] = '-----BEGIN CERTIFICATE-----';
+    candidate.manifest = Buffer.from(JSON.stringify(manifest));
+    expect((await verifier.verify(subject, [candidate])).checks[0]!.reason).toMatch(/^keyless signatures .* not supported/);
+  });
+
   it('fails every signature when no cosign key is trusted', async () => {
     const none = createSignatureVerifier(trusting());
     const verdict = await none.verify(subject, [cosignSignatureCandidate(subject, [signedLayer(team, subject)])]);

@@ -11,6 +11,8 @@ import type { SignatureCandidate } from './types.js';
  */
 
 const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
+/** Where keyless cosign puts the Fulcio certificate the signature was made with. */
+const CERTIFICATE_ANNOTATION = 'dev.sigstore.cosign/certificate';
 const SIMPLE_SIGNING_TYPE = 'cosign container image signature';
 
 const payloadSchema = z.object({
@@ -40,6 +42,9 @@ async function checkLayer(layer: Descriptor, candidate: SignatureCandidate, trus
   }
   const signer = findSigningKey(trust.cosignKeys, payload, signature);
   if (signer === undefined) {
+    if (layer.annotations?.[CERTIFICATE_ANNOTATION] !== undefined) {
+      return { passed: false, reason: 'keyless signatures (signed with a Fulcio certificate) are not supported; sign with a key the project trusts' };
+    }
     return { passed: false, reason: trust.cosignKeys.length === 0 ? 'no cosign keys are trusted' : 'the signature does not verify with any trusted cosign key' };
   }
   return { passed: true, signer, reason: `cosign signature verified with key ${signer}` };
