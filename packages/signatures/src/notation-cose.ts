@@ -1,10 +1,9 @@
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { Tag, decode, encode, type DecodeOptions } from 'cbor2';
-import { NOTATION_COSE, signatureLayers, type CandidateManifest, type Descriptor } from './candidate-manifest.js';
+import { NOTATION_COSE, type Descriptor } from './candidate-manifest.js';
 import { parseChain, verifyChain } from './certificate-chain.js';
-import { firstPassing, type CheckOutcome } from './key-signature.js';
+import { checkEachLayer, type CheckContext, type CheckOutcome } from './check-outcome.js';
 import { EXPIRY, SIGNING_SCHEME, SIGNING_TIME, attributesProblem, payloadProblem } from './notation-envelope.js';
-import type { ParsedTrust } from './trust.js';
 import type { SignatureCandidate } from './types.js';
 
 /**
@@ -78,7 +77,7 @@ function verifySign1(message: Sign1, key: KeyObject): boolean {
   }
 }
 
-async function checkLayer(layer: Descriptor, candidate: SignatureCandidate, trust: ParsedTrust, subject: string, now: Date): Promise<CheckOutcome> {
+async function checkLayer(layer: Descriptor, candidate: SignatureCandidate, { trust, subject, now }: CheckContext): Promise<CheckOutcome> {
   const message = parseSign1(await candidate.readBlob(layer.digest));
   if (typeof message === 'string') return { passed: false, reason: message };
   const header = message.protectedHeader;
@@ -109,20 +108,4 @@ async function checkLayer(layer: Descriptor, candidate: SignatureCandidate, trus
   return { passed: true, signer: verified.identity, reason: `notation signature verified for ${verified.identity}` };
 }
 
-export async function checkNotationCose(
-  manifest: CandidateManifest,
-  candidate: SignatureCandidate,
-  trust: ParsedTrust,
-  subject: string,
-  now: Date,
-): Promise<CheckOutcome> {
-  const layers = signatureLayers(manifest, (type) => type === NOTATION_COSE);
-  if (typeof layers === 'string') return { passed: false, reason: layers };
-  const outcomes: CheckOutcome[] = [];
-  for (const layer of layers) {
-    const outcome = await checkLayer(layer, candidate, trust, subject, now);
-    if (outcome.passed) return outcome;
-    outcomes.push(outcome);
-  }
-  return firstPassing(outcomes);
-}
+export const checkNotationCose = checkEachLayer((type) => type === NOTATION_COSE, checkLayer);
