@@ -42,7 +42,7 @@ describe('trust material', () => {
     ['a private key', { keys: [team.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()] }, /^cosign\.keys\[0\]\.publicKey: .*not a PEM public key/],
     ['a certificate as a key', { keys: [cert.pem] }, /^cosign\.keys\[0\]\.publicKey: .*not a PEM public key/],
     ['a damaged key', { keys: [team.publicPem.replace(/\n[A-Za-z0-9+/]{20}/, '\nAAAAAAAAAAAAAAAAAAAA')] }, /^cosign\.keys\[0\]\.publicKey: .*does not parse/],
-    ['a small RSA key', { keys: [rsaKey(1024).publicPem] }, /^cosign\.keys\[0\]\.publicKey: .*at least 2048/],
+    ['a small RSA key', { keys: [rsaKey(1024).publicPem] }, /^cosign\.keys\[0\]\.publicKey: .*2048 to 8192 bits/],
     ['an unsupported curve', { keys: [generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString()] }, /unsupported elliptic curve secp256k1/],
     ['a trust store entry that is a key', { trustStore: [team.publicPem] }, /^notation\.trustStore\[0\]: .*not one PEM certificate/],
     ['two certificates in one entry', { trustStore: [cert.pem + cert.pem] }, /^notation\.trustStore\[0\]: .*not one PEM certificate/],
