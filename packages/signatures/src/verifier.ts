@@ -45,9 +45,11 @@ async function checkCandidate(candidate: SignatureCandidate, context: CheckConte
   let outcome: CheckOutcome;
   try {
     outcome = await CHECKS[kind](parsed.manifest, candidate, context);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    outcome = { passed: false, reason: `the signature could not be checked: ${message}` };
+  } catch {
+    // Checks turn bad input into reasons themselves; what lands here is mostly the caller's blob reader
+    // failing (missing, too large, wrong digest), whose message may name storage internals: the
+    // reason stays generic for anonymous clients.
+    outcome = { passed: false, reason: 'the signature could not be checked (reading or decoding it failed)' };
   }
   const check: SignatureCheck = { ...base, kind, passed: outcome.passed, reason: oneLine(outcome.reason) };
   if (outcome.passed && outcome.signer !== undefined) check.signer = outcome.signer;
