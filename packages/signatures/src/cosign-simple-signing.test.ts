@@ -85,8 +85,16 @@ describe('cosign simple-signing signatures', () => {
     const many = cosignSignatureCandidate(subject, Array.from({ length: 17 }, () => signedLayer(team, subject)));
     const verdict = await verifier.verify(subject, [missing, many]);
     expect(verdict.passed).toBe(false);
-    expect(verdict.checks.map((check) => check.reason)).toEqual([expect.stringMatching(/could not be checked: blob .* not found/), expect.stringMatching(/17 signature layers/)]);
+    expect(verdict.checks.map((check) => check.reason)).toEqual(['the signature could not be checked (reading or decoding it failed)', expect.stringMatching(/17 signature layers/)]);
     expect(many.reads).toEqual([]);
+  });
+
+  it('fails a keyless signature (a certificate annotation, no trusted key) with a clear reason', async () => {
+    const candidate = cosignSignatureCandidate(subject, [signedLayer(other, subject)]);
+    const manifest = JSON.parse(Buffer.from(candidate.manifest).toString()) as { layers: { annotations: Record<string, string> }[] };
+    manifest.layers[0]!.annotations['dev.sigstore.cosign/certificate'] = '-----BEGIN CERTIFICATE-----';
+    candidate.manifest = Buffer.from(JSON.stringify(manifest));
+    expect((await verifier.verify(subject, [candidate])).checks[0]!.reason).toMatch(/^keyless signatures .* not supported/);
   });
 
   it('fails every signature when no cosign key is trusted', async () => {

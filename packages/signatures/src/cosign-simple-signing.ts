@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { COSIGN_SIMPLE_SIGNING, signatureLayers, type CandidateManifest, type Descriptor } from './candidate-manifest.js';
-import { decodeBase64, findSigningKey, firstPassing, type CheckOutcome } from './key-signature.js';
-import type { ParsedTrust } from './trust.js';
+import { COSIGN_SIMPLE_SIGNING, type Descriptor } from './candidate-manifest.js';
+import { checkEachLayer, type CheckContext, type CheckOutcome } from './check-outcome.js';
+import { decodeBase64, findSigningKey } from './key-signature.js';
 import type { SignatureCandidate } from './types.js';
 
 /**
@@ -11,6 +11,8 @@ import type { SignatureCandidate } from './types.js';
  */
 
 const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
+/** Where keyless cosign puts the Fulcio certificate the signature was made with. */
+const CERTIFICATE_ANNOTATION = 'dev.sigstore.cosign/certificate';
 const SIMPLE_SIGNING_TYPE = 'cosign container image signature';
 
 const payloadSchema = z.object({
@@ -21,7 +23,7 @@ const payloadSchema = z.object({
   }),
 });
 
-async function checkLayer(layer: Descriptor, candidate: SignatureCandidate, trust: ParsedTrust, subject: string): Promise<CheckOutcome> {
+async function checkLayer(layer: Descriptor, candidate: SignatureCandidate, { trust, subject }: CheckContext): Promise<CheckOutcome> {
   const encoded = layer.annotations?.[SIGNATURE_ANNOTATION];
   if (encoded === undefined) return { passed: false, reason: `the layer has no ${SIGNATURE_ANNOTATION} annotation` };
   const signature = decodeBase64(encoded);
@@ -40,24 +42,12 @@ async function checkLayer(layer: Descriptor, candidate: SignatureCandidate, trus
   }
   const signer = findSigningKey(trust.cosignKeys, payload, signature);
   if (signer === undefined) {
+    if (layer.annotations?.[CERTIFICATE_ANNOTATION] !== undefined) {
+      return { passed: false, reason: 'keyless signatures (signed with a Fulcio certificate) are not supported; sign with a key the project trusts' };
+    }
     return { passed: false, reason: trust.cosignKeys.length === 0 ? 'no cosign keys are trusted' : 'the signature does not verify with any trusted cosign key' };
   }
   return { passed: true, signer, reason: `cosign signature verified with key ${signer}` };
 }
 
-export async function checkCosignSimpleSigning(
-  manifest: CandidateManifest,
-  candidate: SignatureCandidate,
-  trust: ParsedTrust,
-  subject: string,
-): Promise<CheckOutcome> {
-  const layers = signatureLayers(manifest, (type) => type === COSIGN_SIMPLE_SIGNING);
-  if (typeof layers === 'string') return { passed: false, reason: layers };
-  const outcomes: CheckOutcome[] = [];
-  for (const layer of layers) {
-    const outcome = await checkLayer(layer, candidate, trust, subject);
-    if (outcome.passed) return outcome;
-    outcomes.push(outcome);
-  }
-  return firstPassing(outcomes);
-}
+export const checkCosignSimpleSigning = checkEachLayer((type) => type === COSIGN_SIMPLE_SIGNING, checkLayer);

@@ -5,12 +5,6 @@ import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
  * curve calls for, RSA PKCS#1 v1.5 with SHA-256, Ed25519 over the message itself.
  */
 
-export interface CheckOutcome {
-  passed: boolean;
-  reason: string;
-  signer?: string;
-}
-
 const HASH_OF_CURVE: Record<string, string> = { prime256v1: 'sha256', secp384r1: 'sha384', secp521r1: 'sha512' };
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** Longer than any signature of a supported key (RSA 16384 is 2 KiB). */
@@ -43,12 +37,4 @@ export function verifyWithKey(key: KeyObject, message: Uint8Array, signature: Ui
 /** The name of the first trusted key the signature verifies with. */
 export function findSigningKey(keys: readonly { name: string; key: KeyObject }[], message: Uint8Array, signature: Uint8Array): string | undefined {
   return keys.find((entry) => verifyWithKey(entry.key, message, signature))?.name;
-}
-
-/** Folds the outcomes of several layers (or signatures) of one candidate: the first pass wins, else every reason. */
-export function firstPassing(outcomes: readonly CheckOutcome[]): CheckOutcome {
-  const passed = outcomes.find((outcome) => outcome.passed);
-  if (passed !== undefined) return passed;
-  const reasons = [...new Set(outcomes.map((outcome) => outcome.reason))];
-  return { passed: false, reason: reasons.join('; ') };
 }

@@ -1,10 +1,9 @@
 import { decodeProtectedHeader, flattenedVerify, type FlattenedJWS, type ProtectedHeaderParameters } from 'jose';
 import { z } from 'zod';
-import { NOTATION_JWS, signatureLayers, type CandidateManifest, type Descriptor } from './candidate-manifest.js';
+import { NOTATION_JWS, type Descriptor } from './candidate-manifest.js';
 import { parseChain, verifyChain } from './certificate-chain.js';
-import { firstPassing, type CheckOutcome } from './key-signature.js';
+import { checkEachLayer, type CheckContext, type CheckOutcome } from './check-outcome.js';
 import { EXPIRY, SIGNING_SCHEME, SIGNING_TIME, UNDERSTOOD_CRITICAL, attributesProblem, parseTime, payloadProblem } from './notation-envelope.js';
-import type { ParsedTrust } from './trust.js';
 import type { SignatureCandidate } from './types.js';
 
 /**
@@ -31,7 +30,7 @@ function parseEnvelope(bytes: Uint8Array): z.infer<typeof envelopeSchema> | stri
   }
 }
 
-async function checkLayer(layer: Descriptor, candidate: SignatureCandidate, trust: ParsedTrust, subject: string, now: Date): Promise<CheckOutcome> {
+async function checkLayer(layer: Descriptor, candidate: SignatureCandidate, { trust, subject, now }: CheckContext): Promise<CheckOutcome> {
   const envelope = parseEnvelope(await candidate.readBlob(layer.digest));
   if (typeof envelope === 'string') return { passed: false, reason: envelope };
   let header: ProtectedHeaderParameters;
@@ -66,20 +65,4 @@ async function checkLayer(layer: Descriptor, candidate: SignatureCandidate, trus
   return { passed: true, signer: verified.identity, reason: `notation signature verified for ${verified.identity}` };
 }
 
-export async function checkNotationJws(
-  manifest: CandidateManifest,
-  candidate: SignatureCandidate,
-  trust: ParsedTrust,
-  subject: string,
-  now: Date,
-): Promise<CheckOutcome> {
-  const layers = signatureLayers(manifest, (type) => type === NOTATION_JWS);
-  if (typeof layers === 'string') return { passed: false, reason: layers };
-  const outcomes: CheckOutcome[] = [];
-  for (const layer of layers) {
-    const outcome = await checkLayer(layer, candidate, trust, subject, now);
-    if (outcome.passed) return outcome;
-    outcomes.push(outcome);
-  }
-  return firstPassing(outcomes);
-}
+export const checkNotationJws = checkEachLayer((type) => type === NOTATION_JWS, checkLayer);

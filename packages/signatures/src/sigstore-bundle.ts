@@ -2,9 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { Verifier, toSignedEntity, type SignedEntity, type TrustMaterial as SigstoreTrustMaterial } from '@sigstore/verify';
 import { z } from 'zod';
-import { COSIGN_SIGN_PREDICATE, SIGSTORE_BUNDLE_PREFIX, signatureLayers, type CandidateManifest, type Descriptor } from './candidate-manifest.js';
-import { firstPassing, type CheckOutcome } from './key-signature.js';
-import type { ParsedTrust } from './trust.js';
+import { COSIGN_SIGN_PREDICATE, SIGSTORE_BUNDLE_PREFIX, type Descriptor } from './candidate-manifest.js';
+import { checkEachLayer, type CheckContext, type CheckOutcome } from './check-outcome.js';
 import type { SignatureCandidate } from './types.js';
 
 /**
@@ -64,7 +63,7 @@ function statementProblem(payload: Buffer, subject: string): string | undefined 
   return undefined;
 }
 
-async function checkLayer(layer: Descriptor, candidate: SignatureCandidate, trust: ParsedTrust, subject: string): Promise<CheckOutcome> {
+async function checkLayer(layer: Descriptor, candidate: SignatureCandidate, { trust, subject }: CheckContext): Promise<CheckOutcome> {
   const bundle = parseBundle(await candidate.readBlob(layer.digest));
   if (typeof bundle === 'string') return { passed: false, reason: bundle };
   if (bundle.verificationMaterial.content.$case !== 'publicKey') {
@@ -96,19 +95,4 @@ async function checkLayer(layer: Descriptor, candidate: SignatureCandidate, trus
   return { passed: false, reason: 'the bundle’s signature does not verify with any trusted cosign key' };
 }
 
-export async function checkSigstoreBundle(
-  manifest: CandidateManifest,
-  candidate: SignatureCandidate,
-  trust: ParsedTrust,
-  subject: string,
-): Promise<CheckOutcome> {
-  const layers = signatureLayers(manifest, (type) => type.startsWith(SIGSTORE_BUNDLE_PREFIX));
-  if (typeof layers === 'string') return { passed: false, reason: layers };
-  const outcomes: CheckOutcome[] = [];
-  for (const layer of layers) {
-    const outcome = await checkLayer(layer, candidate, trust, subject);
-    if (outcome.passed) return outcome;
-    outcomes.push(outcome);
-  }
-  return firstPassing(outcomes);
-}
+export const checkSigstoreBundle = checkEachLayer((type) => type.startsWith(SIGSTORE_BUNDLE_PREFIX), checkLayer);

@@ -15,7 +15,7 @@ const CERTIFICATE_PEM = /^\s*-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+
 const EC_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
 const IDENTITY_PREFIX = 'x509.subject:';
 
-/** Throws unless the key is one cosign and notation sign with: ECDSA P-256/384/521, RSA ≥ 2048 bits, Ed25519. */
+/** Throws unless the key is one cosign and notation sign with: ECDSA P-256/384/521, RSA 2048-8192 bits, Ed25519. */
 export function assertSupportedKey(key: KeyObject, field: string): void {
   const details = key.asymmetricKeyDetails ?? {};
   switch (key.asymmetricKeyType) {
@@ -26,7 +26,8 @@ export function assertSupportedKey(key: KeyObject, field: string): void {
       return;
     case 'rsa':
     case 'rsa-pss':
-      if ((details.modulusLength ?? 0) < 2048) throw new TrustMaterialError(field, 'RSA keys must be at least 2048 bits');
+      // Bounded above too: a signer's certificate is attacker input, and huge keys are slow to use.
+      if ((details.modulusLength ?? 0) < 2048 || (details.modulusLength ?? 0) > 8192) throw new TrustMaterialError(field, 'RSA keys must be 2048 to 8192 bits');
       return;
     case 'ed25519':
       return;

@@ -1,9 +1,10 @@
 import { classifyManifest, parseCandidateManifest } from './candidate-manifest.js';
 import { checkCosignSimpleSigning } from './cosign-simple-signing.js';
-import type { CheckOutcome } from './key-signature.js';
+import type { CheckContext, CheckOutcome, ManifestCheck } from './check-outcome.js';
+import { checkNotationCose } from './notation-cose.js';
 import { checkNotationJws } from './notation-jws.js';
 import { checkSigstoreBundle } from './sigstore-bundle.js';
-import { parseTrust, type ParsedTrust } from './trust.js';
+import { parseTrust } from './trust.js';
 import type { SignatureCandidate, SignatureCheck, SignatureKind, SignatureVerifier, TrustMaterial, Verdict } from './types.js';
 
 /**
@@ -17,19 +18,11 @@ export interface VerifierOptions {
   now?: () => Date;
 }
 
-export interface CheckContext {
-  trust: ParsedTrust;
-  subject: string;
-  now: Date;
-}
-
-type KindCheck = (manifest: Parameters<typeof checkCosignSimpleSigning>[0], candidate: SignatureCandidate, context: CheckContext) => Promise<CheckOutcome>;
-
-const CHECKS: Record<Exclude<SignatureKind, 'not-a-signature'>, KindCheck> = {
-  'cosign-simple-signing': (manifest, candidate, { trust, subject }) => checkCosignSimpleSigning(manifest, candidate, trust, subject),
-  'cosign-bundle': (manifest, candidate, { trust, subject }) => checkSigstoreBundle(manifest, candidate, trust, subject),
-  'notation-jws': (manifest, candidate, { trust, subject, now }) => checkNotationJws(manifest, candidate, trust, subject, now),
-  'notation-cose': async () => ({ passed: false, reason: 'COSE envelopes are not supported yet' }),
+const CHECKS: Record<Exclude<SignatureKind, 'not-a-signature'>, ManifestCheck> = {
+  'cosign-simple-signing': checkCosignSimpleSigning,
+  'cosign-bundle': checkSigstoreBundle,
+  'notation-jws': checkNotationJws,
+  'notation-cose': checkNotationCose,
 };
 
 const MAX_REASON = 300;
@@ -52,9 +45,11 @@ async function checkCandidate(candidate: SignatureCandidate, context: CheckConte
   let outcome: CheckOutcome;
   try {
     outcome = await CHECKS[kind](parsed.manifest, candidate, context);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    outcome = { passed: false, reason: `the signature could not be checked: ${message}` };
+  } catch {
+    // Checks turn bad input into reasons themselves; what lands here is mostly the caller's blob reader
+    // failing (missing, too large, wrong digest), whose message may name storage internals: the
+    // reason stays generic for anonymous clients.
+    outcome = { passed: false, reason: 'the signature could not be checked (reading or decoding it failed)' };
   }
   const check: SignatureCheck = { ...base, kind, passed: outcome.passed, reason: oneLine(outcome.reason) };
   if (outcome.passed && outcome.signer !== undefined) check.signer = outcome.signer;

@@ -91,9 +91,12 @@ export function makeCertificate(key: TestKey, options: CertificateOptions): Test
         extension('2.5.29.15', true, bitString(Buffer.from([0x80]))),
         extension('2.5.29.37', false, sequence(...(options.extendedKeyUsage ?? ['1.3.6.1.5.5.7.3.3']).map(oid))),
       ];
+  // A positive serial whose first byte is neither 0 nor high: DER integers have no padding byte to spare.
+  const serial = randomBytes(8);
+  serial[0] = (serial[0]! & 0x7f) | 0x01;
   const tbs = sequence(
     explicit(0, integer(Buffer.from([2]))),
-    integer(randomBytes(8)),
+    integer(serial),
     algorithm(issuer.key),
     name(issuer.subject),
     sequence(time(notBefore), time(notAfter)),
