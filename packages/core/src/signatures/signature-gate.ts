@@ -120,7 +120,8 @@ export class SignatureGate {
       verdict = { subject, passed: false, checks: candidates.map((c) => ({ digest: c.digest, source: c.source, kind: 'not-a-signature' as const, passed: false, reason })) };
     }
     const checks = [...verdict.checks, ...unreadable];
-    if (skipped > 0) checks.push({ digest: subject, source: 'local', kind: 'not-a-signature', passed: false, reason: `${skipped} signatures listed beyond the first ${maxCandidates}, which alone are checked` });
+    // First, so that a message cut at its length limit still says that signatures went unchecked.
+    if (skipped > 0) checks.unshift({ digest: subject, source: 'local', kind: 'not-a-signature', passed: false, reason: `${skipped} signatures listed beyond the first ${maxCandidates}, which alone are checked` });
     return { subject, passed: verdict.passed, checks };
   }
 
