@@ -91,6 +91,7 @@ const MATRIX: Record<string, MatrixCase> = {
   'POST /projects/{project}/robots/{robot}/unlock': { request: fixed(`/projects/${P}/robots/${SPARE_ROBOT}/unlock`), expect: PROJECT_ADMIN(200) },
   'POST /projects/{project}/cache/purge': { request: fixed(`/projects/${P}/cache/purge`, {}), expect: MAINTAINER(200) },
   'GET /projects/{project}/cache/stats': { request: fixed(`/projects/${P}/cache/stats`), expect: ANYONE_WHO_SEES(200) },
+  'GET /projects/{project}/signature-verdicts': { request: fixed(`/projects/${P}/signature-verdicts`), expect: ANYONE_WHO_SEES(200) },
   'GET /users': { request: fixed('/users'), expect: SYSTEM_ADMIN_ONLY(200) },
   'POST /users': { request: async ({ n }) => ({ path: '/users', body: { name: `new-user-${n}`, password: 'new-user-password' } }), expect: SYSTEM_ADMIN_ONLY(201) },
   'GET /users/{user}': { request: fixed(`/users/${SPARE_USER}`), expect: SYSTEM_ADMIN_ONLY(200) },

@@ -69,3 +69,25 @@ export async function dancePushCosignSignature(
   if (put.status !== 201) throw new Error(`pushing the signature of ${subject}: ${put.status} ${put.text()}`);
   return manifest;
 }
+
+const COSIGN_SIG_ARTIFACT = 'application/vnd.dev.cosign.artifact.sig.v1+json';
+
+/**
+ * A cosign signature in OCI 1.1 referrers mode (`cosign sign --registry-referrers-mode oci-1-1`):
+ * artifactType and config of cosign's signature type, the simple-signing layer, `subject` the image.
+ * `label` makes each one's payload (and digest) distinct.
+ */
+export async function pushReferrerSignature(base: string, repo: string, key: TestKey, subject: { mediaType: string; digest: string; size: number }, label: string): Promise<ManifestDoc> {
+  const payload = blobOf(simpleSigningPayload(subject.digest).replace('"optional":null', `"optional":{"label":"${label}"}`));
+  const signature = sign('sha256', payload.bytes, key.privateKey).toString('base64');
+  const config = EMPTY_JSON;
+  const manifest = ociManifest({
+    artifactType: COSIGN_SIG_ARTIFACT,
+    config: { ...descriptor(COSIGN_SIG_ARTIFACT, config) },
+    layers: [{ ...descriptor(SIMPLE_SIGNING, payload), annotations: { [SIGNATURE_ANNOTATION]: signature } }],
+    subject,
+  });
+  for (const blob of [config, payload]) await pushBlob(base, repo, blob);
+  await pushManifest(base, repo, manifest.digest, manifest);
+  return manifest;
+}

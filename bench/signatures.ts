@@ -1,0 +1,126 @@
+/**
+ * Signature policy benchmark. One Berth (the built dist, its own process, embedded, authentication
+ * off so every request is checked) with two hosted projects holding the same image: `plain` (no
+ * policy) and `signed` (`enforce`, one trusted cosign key, the image signed with it).
+ *
+ * 1. Cached manifest GET by tag, `wrk`, alternately on both projects in the same run: requests/s and
+ *    p99; target signed/plain >= 0.9 (medians).
+ * 2. A cold verdict's added latency: a fresh image with 1, 10 and 100 signatures (the trusted one
+ *    last, the others from an untrusted key, all OCI 1.1 referrers), the first GET by tag in
+ *    `signed` (gathers and verifies every signature) against the first GET of the same image in
+ *    `plain`, and the second GET in `signed` (cached verdict).
+ *
+ * Usage: npm run bench:signatures [-- --runs 3 --wrk-seconds 5 --wrk-connections 32 --cold-runs 3]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { manifestDescriptor } from '../test/api/content.js';
+import { pushImage } from '../test/api/helpers.js';
+import { ecKey, enforce, pushReferrerSignature } from '../test/signatures/signed-content.js';
+import { debianTool, median, wrk } from './lib.js';
+import { MANIFEST_TYPE, startBerthWith } from './pull-through-servers.js';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    'wrk-seconds': { type: 'string', default: '5' },
+    'wrk-connections': { type: 'string', default: '32' },
+    'cold-runs': { type: 'string', default: '3' },
+    signatures: { type: 'string', default: '1,10,100' },
+  },
+});
+const RUNS = Number(values.runs);
+const COLD_RUNS = Number(values['cold-runs']);
+const COUNTS = values.signatures.split(',').map(Number);
+const WRK = { threads: 2, connections: Number(values['wrk-connections']), seconds: Number(values['wrk-seconds']) };
+for (const [option, value] of Object.entries({ runs: RUNS, 'cold-runs': COLD_RUNS, 'wrk-seconds': WRK.seconds, 'wrk-connections': WRK.connections, ...Object.fromEntries(COUNTS.map((n, i) => [`signatures[${i}]`, n])) })) {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${option} must be a positive integer`);
+}
+const ACCEPT = { Accept: MANIFEST_TYPE };
+const team = ecKey();
+const stranger = ecKey();
+
+/** One GET's status and wall time in ms. */
+async function timedGet(url: string): Promise<{ status: number; ms: number }> {
+  const started = process.hrtime.bigint();
+  const response = await fetch(url, { headers: ACCEPT });
+  await response.arrayBuffer();
+  return { status: response.status, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+}
+
+function row(label: string, samples: number[], unit: string, digits: number): void {
+  const show = (n: number) => n.toFixed(digits);
+  console.log(`  ${label.padEnd(34)} ${show(median(samples)).padStart(9)} ${unit.padEnd(6)} [${samples.map(show).join(' ')}]`);
+}
+
+async function main(): Promise<void> {
+  if ((await debianTool('/usr/bin/wrk', 'wrk')) === undefined) throw new Error('wrk is needed');
+  const dir = await mkdtemp(join(tmpdir(), 'berth-bench-signatures-'));
+  const dataDir = await mkdtemp(join(dir, 'berth-'));
+  const berth = await startBerthWith(dataDir, {
+    auth: { enabled: false },
+    projects: [
+      { kind: 'hosted', name: 'plain' },
+      { kind: 'hosted', name: 'signed', signaturePolicy: enforce(team) },
+    ],
+  });
+  try {
+    // 1. The cached GET by tag.
+    const image = await pushImage(berth.url, 'plain/img', 'latest');
+    const signed = await pushImage(berth.url, 'signed/img', 'latest');
+    await pushReferrerSignature(berth.url, 'signed/img', team, manifestDescriptor(signed.manifest), 'bench');
+    const plainUrl = `${berth.url}/v2/plain/img/manifests/latest`;
+    const signedUrl = `${berth.url}/v2/signed/img/manifests/latest`;
+    for (const url of [plainUrl, signedUrl]) {
+      const warm = await timedGet(url);
+      if (warm.status !== 200) throw new Error(`warm-up GET ${url} answered ${warm.status}`);
+    }
+    console.log(`cached manifest GET by tag (${image.manifest.size}-byte manifest), wrk -t${WRK.threads} -c${WRK.connections} -d${WRK.seconds}s, ${RUNS} runs alternating`);
+    const samples = { plain: [] as number[], plainP99: [] as number[], signed: [] as number[], signedP99: [] as number[] };
+    let failures = 0;
+    for (let run = 0; run < RUNS; run++) {
+      const p = await wrk(plainUrl, ACCEPT, WRK, { latency: true });
+      const s = await wrk(signedUrl, ACCEPT, WRK, { latency: true });
+      samples.plain.push(p.requestsPerSecond);
+      samples.plainP99.push(p.p99Ms);
+      samples.signed.push(s.requestsPerSecond);
+      samples.signedP99.push(s.p99Ms);
+      failures += p.failures + s.failures;
+    }
+    row('no policy: req/s', samples.plain, 'req/s', 0);
+    row('no policy: p99', samples.plainP99, 'ms', 2);
+    row('enforce, signed: req/s', samples.signed, 'req/s', 0);
+    row('enforce, signed: p99', samples.signedP99, 'ms', 2);
+    const ratio = median(samples.signed) / median(samples.plain);
+    console.log(`  enforce/no policy: ${ratio.toFixed(3)} (target >= 0.9) ${ratio >= 0.9 && failures === 0 ? 'PASS' : 'MISS'}${failures > 0 ? ` (${failures} failed requests)` : ''}`);
+
+    // 2. A cold verdict with n signatures.
+    console.log(`\ncold verdict: first GET by tag of a fresh image, ${COLD_RUNS} images per count`);
+    for (const count of COUNTS) {
+      const added: number[] = [];
+      const cached: number[] = [];
+      for (let run = 0; run < COLD_RUNS; run++) {
+        const repo = `img-${count}-${run}`;
+        const pushed = await pushImage(berth.url, `signed/${repo}`, 'v1');
+        await pushImage(berth.url, `plain/${repo}`, 'v1');
+        for (let i = 0; i < count - 1; i++) await pushReferrerSignature(berth.url, `signed/${repo}`, stranger, manifestDescriptor(pushed.manifest), `${repo}-${i}`);
+        await pushReferrerSignature(berth.url, `signed/${repo}`, team, manifestDescriptor(pushed.manifest), `${repo}-team`);
+        const plain = await timedGet(`${berth.url}/v2/plain/${repo}/manifests/v1`);
+        const first = await timedGet(`${berth.url}/v2/signed/${repo}/manifests/v1`);
+        const second = await timedGet(`${berth.url}/v2/signed/${repo}/manifests/v1`);
+        if (plain.status !== 200 || first.status !== 200 || second.status !== 200) throw new Error(`${repo}: GETs answered ${plain.status}, ${first.status}, ${second.status}`);
+        added.push(first.ms - plain.ms);
+        cached.push(second.ms);
+      }
+      row(`${count} signature(s): added by verdict`, added, 'ms', 1);
+      row(`${count} signature(s): next GET (cached)`, cached, 'ms', 1);
+    }
+  } finally {
+    await berth.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
