@@ -16,9 +16,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { manifestDescriptor } from '../test/api/content.js';
-import { pushImage } from '../test/api/helpers.js';
-import { ecKey, enforce, pushReferrerSignature } from '../test/signatures/signed-content.js';
+import { MEDIA, descriptor, manifestDescriptor, ociManifest, randomBlob, randomConfig, type Blob, type ManifestDoc } from '../test/api/content.js';
+import { ecKey, enforce, referrerSignature, type TestKey } from '../test/signatures/signature-docs.js';
 import { debianTool, median, wrk } from './lib.js';
 import { MANIFEST_TYPE, startBerthWith } from './pull-through-servers.js';
 
@@ -41,6 +40,39 @@ for (const [option, value] of Object.entries({ runs: RUNS, 'cold-runs': COLD_RUN
 const ACCEPT = { Accept: MANIFEST_TYPE };
 const team = ecKey();
 const stranger = ecKey();
+
+/** POST then monolithic PUT of a small blob (authentication is off). */
+async function pushBlob(base: string, repo: string, blob: Blob): Promise<void> {
+  const post = await fetch(`${base}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: { 'Content-Length': '0' } });
+  await post.arrayBuffer();
+  const location = post.headers.get('location');
+  if (post.status !== 202 || location === null) throw new Error(`upload POST in ${repo} answered ${post.status}`);
+  const url = new URL(location, base);
+  url.searchParams.set('digest', blob.digest);
+  const put = await fetch(url, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, body: blob.bytes });
+  if (put.status !== 201) throw new Error(`blob PUT of ${blob.digest} in ${repo} answered ${put.status} ${await put.text()}`);
+}
+
+async function pushManifest(base: string, repo: string, reference: string, doc: ManifestDoc): Promise<void> {
+  const put = await fetch(`${base}/v2/${repo}/manifests/${reference}`, { method: 'PUT', headers: { 'Content-Type': doc.mediaType }, body: doc.bytes });
+  if (put.status !== 201) throw new Error(`manifest PUT ${repo}:${reference} answered ${put.status} ${await put.text()}`);
+}
+
+/** A small one-layer image under `repo:tag`; its manifest. */
+async function pushImage(base: string, repo: string, tag: string): Promise<ManifestDoc> {
+  const config = randomConfig();
+  const layer = randomBlob(512);
+  for (const blob of [config, layer]) await pushBlob(base, repo, blob);
+  const manifest = ociManifest({ config: descriptor(MEDIA.ociConfig, config), layers: [descriptor(MEDIA.ociLayer, layer)] });
+  await pushManifest(base, repo, tag, manifest);
+  return manifest;
+}
+
+async function pushSignature(base: string, repo: string, key: TestKey, subject: ManifestDoc, label: string): Promise<void> {
+  const { manifest, blobs } = referrerSignature(key, manifestDescriptor(subject), label);
+  for (const blob of blobs) await pushBlob(base, repo, blob);
+  await pushManifest(base, repo, manifest.digest, manifest);
+}
 
 /** One GET's status and wall time in ms. */
 async function timedGet(url: string): Promise<{ status: number; ms: number }> {
@@ -70,14 +102,14 @@ async function main(): Promise<void> {
     // 1. The cached GET by tag.
     const image = await pushImage(berth.url, 'plain/img', 'latest');
     const signed = await pushImage(berth.url, 'signed/img', 'latest');
-    await pushReferrerSignature(berth.url, 'signed/img', team, manifestDescriptor(signed.manifest), 'bench');
+    await pushSignature(berth.url, 'signed/img', team, signed, 'bench');
     const plainUrl = `${berth.url}/v2/plain/img/manifests/latest`;
     const signedUrl = `${berth.url}/v2/signed/img/manifests/latest`;
     for (const url of [plainUrl, signedUrl]) {
       const warm = await timedGet(url);
       if (warm.status !== 200) throw new Error(`warm-up GET ${url} answered ${warm.status}`);
     }
-    console.log(`cached manifest GET by tag (${image.manifest.size}-byte manifest), wrk -t${WRK.threads} -c${WRK.connections} -d${WRK.seconds}s, ${RUNS} runs alternating`);
+    console.log(`cached manifest GET by tag (${image.size}-byte manifest), wrk -t${WRK.threads} -c${WRK.connections} -d${WRK.seconds}s, ${RUNS} runs alternating`);
     const samples = { plain: [] as number[], plainP99: [] as number[], signed: [] as number[], signedP99: [] as number[] };
     let failures = 0;
     for (let run = 0; run < RUNS; run++) {
@@ -105,8 +137,8 @@ async function main(): Promise<void> {
         const repo = `img-${count}-${run}`;
         const pushed = await pushImage(berth.url, `signed/${repo}`, 'v1');
         await pushImage(berth.url, `plain/${repo}`, 'v1');
-        for (let i = 0; i < count - 1; i++) await pushReferrerSignature(berth.url, `signed/${repo}`, stranger, manifestDescriptor(pushed.manifest), `${repo}-${i}`);
-        await pushReferrerSignature(berth.url, `signed/${repo}`, team, manifestDescriptor(pushed.manifest), `${repo}-team`);
+        for (let i = 0; i < count - 1; i++) await pushSignature(berth.url, `signed/${repo}`, stranger, pushed, `${repo}-${i}`);
+        await pushSignature(berth.url, `signed/${repo}`, team, pushed, `${repo}-team`);
         const plain = await timedGet(`${berth.url}/v2/plain/${repo}/manifests/v1`);
         const first = await timedGet(`${berth.url}/v2/signed/${repo}/manifests/v1`);
         const second = await timedGet(`${berth.url}/v2/signed/${repo}/manifests/v1`);
