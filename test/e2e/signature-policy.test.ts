@@ -117,10 +117,14 @@ describe('a hosted project enforcing the team’s keys', () => {
     expect((await manifestStatus('team/stranger', 'v1')).message).toMatch(/cosign-simple-signing\): .*(verif|key)/i);
   });
 
-  it('serves an image the team signed with cosign', async () => {
+  it('serves an image the team signed with cosign, and `cosign verify` as a pull-only user works through the policy', async () => {
     await pushTo(berth.host, single, 'team/cosigned:v1');
     await cosignSign('team', `${berth.host}/team/cosigned@${single.topDigest}`);
     await skopeoPull(`${berth.host}/team/cosigned:v1`);
+    // cosign reads the image and its `.sig` manifest (not an image: served without a signature of its own).
+    const login = ['--registry-username', cluster.username, '--registry-password', cluster.password];
+    const { stdout } = await cosign.run(['verify', '--key', join(cosign.dir, 'team.pub'), '--insecure-ignore-tlog', ...COSIGN_HTTP, '--new-bundle-format=false', ...login, `${berth.host}/team/cosigned:v1`]);
+    expect(stdout.toString()).toContain(single.topDigest);
   });
 
   it('serves an image the team signed with notation', async () => {
