@@ -367,6 +367,16 @@ describe('validation problems', () => {
     );
   });
 
+  it('builds each signature policy’s verifier at load time: a key that does not parse is a ConfigError naming it', async () => {
+    const key = '-----BEGIN PUBLIC KEY-----\\nAAAAAAAAAAAA\\n-----END PUBLIC KEY-----\\n';
+    const file = await yamlFile(
+      `projects:\n  - { name: a, kind: hosted }\n  - { name: b, kind: hosted }\n  - { name: c, kind: hosted, signaturePolicy: { mode: enforce, cosign: { keys: [{ name: team, publicKey: "${key}" }] } } }\n`,
+    );
+    const error = loadError({ argv: ['--config', file], env: {}, cwd: dir });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe('projects[2].signaturePolicy.cosign.keys[0].publicKey: the PEM public key does not parse');
+  });
+
   it('rejects unknown project kinds, a missing kind, and a proxy without an upstream', async () => {
     const file = await yamlFile('projects:\n  - { name: hub, kind: proxy }\n  - { name: tools }\n  - { name: x, kind: mirror }\n');
     expect(loadError({ argv: ['--config', file], env: {}, cwd: dir }).message.split('\n')).toEqual([
