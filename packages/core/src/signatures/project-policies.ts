@@ -1,4 +1,4 @@
-import type { MetadataStore } from '@berth/db';
+import { isDatabaseUnavailable, type MetadataStore } from '@berth/db';
 import type { CreateSignatureVerifier, SignatureVerifier } from '@berth/signatures';
 import { policyVersion, signaturePolicyOf, trustMaterialOf, type SignaturePolicy } from './signature-policy.js';
 
@@ -15,6 +15,7 @@ export interface ActivePolicy {
 
 /** How long policies are reused between database reads; a change through this process's admin API applies at once. */
 const POLICY_CACHE_MS = 5_000;
+const POLICY_RETRY_MS = 1_000;
 
 /**
  * The signature policies of every project, re-read at most every five seconds (as the proxy
@@ -42,8 +43,18 @@ export class ProjectPolicies {
 
   private async load(): Promise<Map<string, ActivePolicy>> {
     if (this.loaded !== undefined && this.now() - this.loaded.at < POLICY_CACHE_MS) return this.loaded.byName;
+    let rows;
+    try {
+      rows = await this.metadata.listProjects();
+    } catch (error) {
+      // As the proxy settings: with the database down, the policies read last stay in force (what
+      // needs no database is still served, and still checked); asked again in a second.
+      if (!isDatabaseUnavailable(error) || this.loaded === undefined) throw error;
+      this.loaded.at = this.now() - POLICY_CACHE_MS + POLICY_RETRY_MS;
+      return this.loaded.byName;
+    }
     const byName = new Map<string, ActivePolicy>();
-    for (const row of await this.metadata.listProjects()) {
+    for (const row of rows) {
       const policy = signaturePolicyOf(row);
       if (policy === undefined || policy.mode === 'off') continue;
       byName.set(row.name, { projectId: row.id, project: row.name, policy, ...this.verifierFor(policy) });

@@ -3,7 +3,7 @@ import type { MetadataStore } from '@berth/db';
 import type { SignatureCheck, Verdict } from '@berth/signatures';
 import type { StoredManifest } from '../manifests.js';
 import { SingleFlight } from '../proxy/single-flight.js';
-import type { ReferrersService } from '../referrers.js';
+import type { ReferrersService, ReferrersSnapshot } from '../referrers.js';
 import type { RepositoryResolver } from '../repositories.js';
 import type { ProjectPolicies, ActivePolicy } from './project-policies.js';
 import { RecentFailures } from './recent-failures.js';
@@ -107,7 +107,7 @@ export class SignatureGate {
     return value;
   }
 
-  private async reach(active: ActivePolicy, name: string, subject: string, snapshot: Awaited<ReturnType<ReferrersService['snapshot']>>): Promise<Verdict> {
+  private async reach(active: ActivePolicy, name: string, subject: string, snapshot: ReferrersSnapshot): Promise<Verdict> {
     if (active.verifier === undefined) return { subject, passed: false, checks: [{ digest: subject, source: 'local', kind: 'not-a-signature', passed: false, reason: active.problem ?? 'no verifier' }] };
     const { descriptors, fromUpstream } = await snapshot.descriptors();
     const { candidates, unreadable, skipped, maxCandidates } = await this.deps.evidence.gather(name, snapshot.proxy ?? null, descriptors, fromUpstream);
