@@ -8,6 +8,7 @@ import { startBerth, type BerthUnderTest } from '../harness/berth.js';
 import { skopeoCopy } from '../harness/clients.js';
 import { buildImageLayout } from '../harness/oci-image.js';
 import { createSigningSandbox, type SigningSandbox } from '../harness/signing-tools.js';
+import { Prng } from '../fuzz/prng.js';
 import { readReferrers } from '../proxy/referrers-fixtures.js';
 
 // The verifier against what the real cosign (v3, key pairs, no Rekor) and notation (test
@@ -166,5 +167,48 @@ describe('signatures made by the real cosign and notation', () => {
     expect(verdict.passed).toBe(true);
     expect(verdict.checks.filter((check) => check.passed).map((check) => check.kind).sort()).toEqual(['notation-cose', 'notation-jws']);
     expect((await createSignatureVerifier(await cosignTrust('team')).verify(unsigned, all)).passed).toBe(false);
+  });
+});
+
+/** `bytes` with one seeded change: a flipped byte, a cut, inserted bytes, or a run overwritten. */
+function mutate(prng: Prng, bytes: Uint8Array): Buffer {
+  const original = Buffer.from(bytes);
+  const at = prng.int(0, Math.max(0, original.length - 1));
+  switch (prng.int(0, 3)) {
+    case 0: {
+      const copy = Buffer.from(original);
+      copy[at] = copy[at]! ^ prng.int(1, 255);
+      return copy;
+    }
+    case 1:
+      return original.subarray(0, at);
+    case 2:
+      return Buffer.concat([original.subarray(0, at), prng.bytes(prng.int(1, 64)), original.subarray(at)]);
+    default:
+      return Buffer.concat([original.subarray(0, at), prng.bytes(Math.min(prng.int(1, 64), original.length - at)), original.subarray(at + 64)]);
+  }
+}
+
+describe('real signatures, damaged', () => {
+  // A seeded run: the same seed damages the same bytes, so a failure can be replayed.
+  it('never throws, keeps every reason to one bounded line, and never passes a damaged cosign payload', async () => {
+    const prng = new Prng(0x5167);
+    const trust: TrustMaterial = { cosign: (await cosignTrust('team')).cosign, notation: (await notationTrust('team')).notation };
+    const verifier = createSignatureVerifier(trust);
+    for (let round = 0; round < 400; round++) {
+      const [name, original] = prng.pick([...found.entries()]);
+      const manifest = JSON.parse(Buffer.from(original.manifest).toString()) as { layers: { digest: string }[] };
+      const target = prng.chance(0.3) ? 'manifest' : prng.pick(manifest.layers).digest;
+      const damaged: SignatureCandidate = target === 'manifest'
+        ? { ...original, manifest: mutate(prng, original.manifest) }
+        : { ...original, readBlob: async (digest) => (digest === target ? mutate(prng, await original.readBlob(digest)) : original.readBlob(digest)) };
+      const verdict = await verifier.verify(signed, [damaged]);
+      const [check] = verdict.checks;
+      expect(check!.reason).toMatch(/^[^\n]{1,300}$/);
+      // A cosign payload is signed byte for byte (envelopes and bundles have unsigned parts, like the signing agent).
+      if (target !== 'manifest' && name.startsWith('cosign-') && name !== 'cosign-bundle') {
+        expect({ round, name, passed: check!.passed }).toEqual({ round, name, passed: false });
+      }
+    }
   });
 });
