@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { digestOf, parseDigest, type Descriptor } from '@berth/oci';
-import type { SignatureCandidate, SignatureCheck } from '@berth/signatures';
+import { COSIGN_SIGNATURE_ARTIFACT, NOTATION_SIGNATURE, SIGSTORE_BUNDLE_PREFIX, type SignatureCandidate, type SignatureCheck } from '@berth/signatures';
 import type { BlobService } from '../blobs.js';
 import type { ManifestService } from '../manifests.js';
 import type { ProxyContext } from '../proxy/proxy-context.js';
@@ -8,11 +8,7 @@ import type { ProxyService } from '../proxy/proxy-service.js';
 import { COSIGN_TAG_ANNOTATION } from '../proxy/cosign-tags.js';
 
 /** Artifact types that may be a signature over their subject; other referrers (SBOMs, attestations) are not evidence. */
-const SIGNATURE_ARTIFACT_TYPES = [
-  'application/vnd.dev.cosign.artifact.sig.v1+json',
-  'application/vnd.cncf.notary.signature',
-];
-const SIGSTORE_BUNDLE_PREFIX = 'application/vnd.dev.sigstore.bundle';
+const SIGNATURE_ARTIFACT_TYPES: readonly string[] = [COSIGN_SIGNATURE_ARTIFACT, NOTATION_SIGNATURE];
 
 export function isSignatureDescriptor(descriptor: Descriptor): boolean {
   const type = descriptor.artifactType ?? '';
