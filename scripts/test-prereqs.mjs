@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { GO_TOOLS, ensureGoTools } from './go-tools.mjs';
+import { ensureKubernetesSchemas } from './kubernetes-schemas.mjs';
 
 const PG_VERSION = '15';
 const PG_CLUSTER = 'main';
@@ -184,12 +185,20 @@ async function ensureGoToolsBuilt() {
   if (built > 0) console.log(`[test-prereqs] built ${built} Go test tool(s) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
+/** kubeconform's offline Kubernetes schemas (scripts/kubernetes-schemas.mjs), made once per machine. */
+async function ensureKubernetesSchemasBuilt() {
+  const { dir, seconds, files } = await ensureKubernetesSchemas().catch((error) => { throw new PrereqError(`kubernetes schemas: ${error.message}`); });
+  report(true, `kubernetes schemas (${files} kinds)`, dir);
+  if (seconds !== undefined) console.log(`[test-prereqs] made the kubernetes schemas in ${seconds.toFixed(1)} s`);
+}
+
 try {
   ensurePackages();
   ensureCluster();
   ensureRole();
   ensureSendfileAddon();
   await ensureGoToolsBuilt();
+  await ensureKubernetesSchemasBuilt();
   console.log('[test-prereqs] all prerequisites present');
 } catch (error) {
   const message = error instanceof PrereqError ? error.message : (error instanceof Error ? error.stack : String(error));
