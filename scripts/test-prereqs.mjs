@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Make sure the machine has what the integration and end-to-end tests need (run first by `npm test`):
-// the Debian packages of the services and clients, a running PostgreSQL 15 cluster, and the `berth`
-// login role. Installs missing packages when running as root; otherwise explains what to run.
+// the Debian packages of the services and clients, a running PostgreSQL 15 cluster, the `berth`
+// login role, the pinned Go test tools and kubeconform's offline Kubernetes schemas. Installs missing
+// packages when running as root; otherwise explains what to run.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
