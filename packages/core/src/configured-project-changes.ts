@@ -27,12 +27,17 @@ export function settingChanges(before: { row: ProjectRow; view: ProjectView }, a
     const [was, is] = [beforeFields.get(setting), afterFields.get(setting)];
     if (!isDeepStrictEqual(was, is)) changes.push({ setting, before: was ?? null, after: is ?? null });
   }
-  const [oldUpstream, newUpstream] = [upstreamOf(before.row), upstreamOf(after.row)];
-  if (oldUpstream?.sealedCredentials !== newUpstream?.sealedCredentials) {
-    changes.push({ setting: 'upstream.credentials', before: oldUpstream?.sealedCredentials === undefined ? 'none' : 'set', after: newUpstream?.sealedCredentials === undefined ? 'none' : 'changed' });
-  }
-  if (oldUpstream?.caPem !== newUpstream?.caPem) {
-    changes.push({ setting: 'upstream.caFile', before: oldUpstream?.caPem === undefined ? 'none' : 'set', after: newUpstream?.caPem === undefined ? 'none' : 'changed' });
+  const [oldUpstreams, newUpstreams] = [upstreamsOf(before.row), upstreamsOf(after.row)];
+  for (let index = 0; index < Math.max(oldUpstreams.length, newUpstreams.length); index += 1) {
+    const [oldUpstream, newUpstream] = [oldUpstreams[index], newUpstreams[index]];
+    // `upstream.` for the first (as before virtual-registry projects), `upstreams[i].` for the others.
+    const at = index === 0 ? 'upstream' : `upstreams[${index}]`;
+    if (oldUpstream?.sealedCredentials !== newUpstream?.sealedCredentials) {
+      changes.push({ setting: `${at}.credentials`, before: oldUpstream?.sealedCredentials === undefined ? 'none' : 'set', after: newUpstream?.sealedCredentials === undefined ? 'none' : 'changed' });
+    }
+    if (oldUpstream?.caPem !== newUpstream?.caPem) {
+      changes.push({ setting: `${at}.caFile`, before: oldUpstream?.caPem === undefined ? 'none' : 'set', after: newUpstream?.caPem === undefined ? 'none' : 'changed' });
+    }
   }
   return changes;
 }
@@ -48,10 +53,10 @@ function flatten(value: Record<string, unknown>, prefix = '', into = new Map<str
   return into;
 }
 
-function upstreamOf(row: ProjectRow): ProxyUpstreamSettings | undefined {
+function upstreamsOf(row: ProjectRow): ProxyUpstreamSettings[] {
   try {
-    return row.kind === 'proxy' ? proxySettingsOf(row).upstream : undefined;
+    return row.kind === 'proxy' ? proxySettingsOf(row).upstreams : [];
   } catch {
-    return undefined; // a proxy row without an upstream: replaced as a whole
+    return []; // a proxy row without an upstream: replaced as a whole
   }
 }

@@ -24,9 +24,9 @@ describe('storedProjectSettings', () => {
     const upstream = first.upstream as ProxyUpstreamSettings;
     expect(JSON.stringify(first)).not.toContain('"p"');
     expect(JSON.parse(sealer.open(upstream.sealedCredentials ?? ''))).toEqual({ username: 'u', password: 'p' });
-    const again = await storedProjectSettings(proxy({ username: 'u', password: 'p' }), { sealer, previous: upstream });
+    const again = await storedProjectSettings(proxy({ username: 'u', password: 'p' }), { sealer, previous: [upstream] });
     expect(sameSettings(again, first)).toBe(true);
-    const rotated = await storedProjectSettings(proxy({ username: 'u', password: 'p2' }), { sealer, previous: upstream });
+    const rotated = await storedProjectSettings(proxy({ username: 'u', password: 'p2' }), { sealer, previous: [upstream] });
     expect((rotated.upstream as ProxyUpstreamSettings).sealedCredentials).not.toBe(upstream.sealedCredentials);
   });
 

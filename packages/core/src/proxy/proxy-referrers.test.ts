@@ -16,10 +16,11 @@ function setUp(listReferrers: (repository: string, subject: string) => Promise<U
   const upstream = { listReferrers: jest.fn(listReferrers) };
   const ctx = {
     project: { id: 7, name: 'hub' } as ProjectRow,
-    settings: { ...DEFAULT_PROXY_SETTINGS, referrersProxy: true, upstream: { url: 'http://upstream.test' } },
+    settings: { ...DEFAULT_PROXY_SETTINGS, referrersProxy: true, upstream: { url: 'http://upstream.test' }, upstreams: [{ url: 'http://upstream.test' }] },
     name: 'hub/app',
     upstreamName: 'library/app',
     upstream: upstream as unknown as UpstreamClient,
+    upstreams: [{ name: 'upstream.test', repository: 'library/app', client: upstream as unknown as UpstreamClient }],
   } satisfies ProxyContext;
   const referrers = new ProxyReferrers(cache, { freshMs: 60_000 }, clock);
   return { referrers, ctx, upstream, cache, advance: (ms: number) => { now += ms; } };
