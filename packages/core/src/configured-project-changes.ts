@@ -20,8 +20,11 @@ const NOT_SETTINGS = new Set(['name', 'createdAt', 'updatedAt', 'managedBy', 'de
  */
 export function settingChanges(before: { row: ProjectRow; view: ProjectView }, after: { row: ProjectRow; view: ProjectView }): SettingChange[] {
   const changes: SettingChange[] = [];
-  const beforeFields = flatten(before.view);
-  const afterFields = flatten(after.view);
+  // `upstreams` repeats `upstream` for a project with one; with several it is compared as a list
+  // (without credentials and CA, which are compared on the rows below).
+  const several = upstreamsOf(before.row).length > 1 || upstreamsOf(after.row).length > 1;
+  const beforeFields = flatten(comparable(before.view, several));
+  const afterFields = flatten(comparable(after.view, several));
   for (const setting of new Set([...beforeFields.keys(), ...afterFields.keys()])) {
     if (setting === 'upstream.credentials' || setting === 'upstream.customCa') continue;
     const [was, is] = [beforeFields.get(setting), afterFields.get(setting)];
@@ -40,6 +43,12 @@ export function settingChanges(before: { row: ProjectRow; view: ProjectView }, a
     }
   }
   return changes;
+}
+
+function comparable(view: ProjectView, several: boolean): Record<string, unknown> {
+  if (view.kind !== 'proxy') return view;
+  const { upstreams, ...rest } = view;
+  return several ? { ...rest, upstreams: upstreams.map(({ credentials: _credentials, customCa: _customCa, ...plain }) => plain) } : rest;
 }
 
 /** Objects become dotted paths; arrays and scalars are values. */

@@ -91,9 +91,9 @@ describe('ProxyReferrers', () => {
   it('forgets a repository or the whole project', async () => {
     const { referrers, ctx, upstream, cache } = setUp(async () => list(4));
     await referrers.upstreamList(ctx, SUBJECT);
-    await referrers.forget(7, 'library/other');
+    await referrers.forget(7, [{ name: 'upstream.test', repository: 'library/other' }]);
     expect((await cache.usage()).entries).toBe(1);
-    await referrers.forget(7, 'library/app');
+    await referrers.forget(7, [{ name: 'upstream.test', repository: 'library/app' }]);
     expect((await cache.usage()).entries).toBe(0);
     await referrers.upstreamList(ctx, SUBJECT);
     await referrers.forget(7);
