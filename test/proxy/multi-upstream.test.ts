@@ -1,5 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MANIFEST_ACCEPT, manifestDescriptor, ociIndex, type ManifestDoc } from '../api/content.js';
@@ -134,6 +136,40 @@ describe('tag resolution in order', () => {
       expect(refused.status).toBe(404);
     }
     for (const index of [A, B, C]) expect(asked(index, 'HEAD', 'public/y', BLOB_PATH)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('response headers', () => {
+  /** Every header a proxied manifest or blob answer may carry: Berth's own, none copied from an upstream. */
+  const BERTH_HEADERS = new Set([
+    'accept-ranges', 'cache-control', 'cache-status', 'connection', 'content-length', 'content-type', 'date', 'docker-content-digest',
+    'docker-distribution-api-version', 'etag', 'keep-alive', 'oci-subject', 'x-request-id', 'vary',
+  ]);
+
+  it('sends only headers of its own, whatever the upstream sent', async () => {
+    // An upstream (b, through a relay of this test's) that adds headers of its own to every answer.
+    const leaky = createServer((req, res) => {
+      const forward = httpRequest(`${url(B)}${req.url ?? '/'}`, { method: req.method, headers: { ...req.headers, host: registries[B]!.host } }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'set-cookie': 'session=upstream', 'x-upstream-secret': 'leak', 'access-control-allow-origin': '*' });
+        answer.pipe(res);
+      });
+      req.pipe(forward);
+    });
+    await new Promise<void>((resolve) => leaky.listen(0, '127.0.0.1', resolve));
+    try {
+      const leakyUrl = `http://127.0.0.1:${(leaky.address() as AddressInfo).port}`;
+      await api.expect(201, 'POST', '/projects', { as: ADMIN, body: { kind: 'proxy', name: 'leaky', public: true, upstreams: [{ url: leakyUrl, name: 'leaky' }] } });
+      const image = await pushTo(B, 'headers/app', 'v1');
+      expect((await fetch(`${leakyUrl}/v2/headers/app/manifests/v1`, { headers: accept })).headers.get('x-upstream-secret')).toBe('leak');
+      for (const path of ['/v2/leaky/headers/app/manifests/v1', `/v2/leaky/headers/app/blobs/${image.layers[0]!.digest}`]) {
+        const answer = await call(berth.url, 'GET', path, { headers: accept });
+        expect(answer.status).toBe(200);
+        const names = [...answer.headers.keys()];
+        expect(names.filter((name) => !BERTH_HEADERS.has(name))).toEqual([]);
+      }
+    } finally {
+      await new Promise((resolve) => leaky.close(resolve));
+    }
   });
 });
 
