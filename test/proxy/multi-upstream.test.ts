@@ -124,6 +124,19 @@ describe('tag resolution in order', () => {
     expect(byDigest.headers.get('cache-status')).toBe('Berth; hit');
   });
 
+  it('makes one upstream GET for 16 clients of one cold blob found only on the second upstream', async () => {
+    const image = await pushTo(B, 'crowd/app', 'v1', [512 * 1024]);
+    expect((await pull('crowd/app', 'v1')).status).toBe(200);
+    const layer = image.layers[0]!;
+    const answers = await Promise.all(Array.from({ length: 16 }, () => call(berth.url, 'GET', `/v2/virt/crowd/app/blobs/${layer.digest}`)));
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(answer.body.equals(Buffer.from(layer.bytes))).toBe(true);
+    }
+    expect(asked(B, 'GET', 'crowd/app', BLOB_PATH)).toBe(1);
+    expect(asked(A, 'GET', 'crowd/app', BLOB_PATH)).toBe(0);
+  });
+
   it('never serves a stored blob to a repository none of whose upstreams has it', async () => {
     const secret = await pushTo(B, 'private/x', 'v1');
     await pushTo(A, 'public/y', 'v1');
