@@ -47,7 +47,9 @@ beforeAll(async () => {
   registries.push(await startDockerRegistry(), await startDockerRegistry());
   registries.push(await startDockerRegistry({ auth: { token: { realm: issuer.url, service: issuer.service, issuer: issuer.issuer, rootCertBundle: issuer.rootCertBundle } } }));
   for (const registry of registries) relays.push(await startFaultRelay(registry.url));
-  berth = await startBerthWithAuth();
+  berth = await startBerthWithAuth({
+    config: { projects: [{ kind: 'proxy', name: 'fixed', upstreams: [{ url: relays[A]!.url, name: 'a' }, { url: relays[B]!.url, name: 'b' }] }] },
+  });
   api = new AdminApi(berth.url);
   await api.expect(201, 'POST', '/projects', {
     as: ADMIN,
@@ -231,6 +233,14 @@ describe('reordering through the admin API', () => {
     expect(JSON.stringify(audit.events)).not.toContain(USER.password);
 
     await api.expect(200, 'PATCH', '/projects/virt', { as: ADMIN, body: { upstreams: upstreamsBody([A, B, C]).map(({ username: _u, password: _p, ...rest }) => rest) } });
+  });
+
+  it('refuses to change the upstreams of a project declared in the configuration (409)', async () => {
+    const refused = await api.call('PATCH', '/projects/fixed', { as: ADMIN, body: { upstreams: upstreamsBody([B, A]).map(({ username: _u, password: _p, ...rest }) => rest) } });
+    expect(refused.status).toBe(409);
+    const kept = await api.expect<{ managedBy: string; upstreams: Array<{ name: string }> }>(200, 'GET', '/projects/fixed', { as: ADMIN });
+    expect(kept.managedBy).toBe('configuration');
+    expect(kept.upstreams.map((u) => u.name)).toEqual(['a', 'b']);
   });
 
   it('refuses upstream and upstreams together, and a non-admin caller', async () => {
