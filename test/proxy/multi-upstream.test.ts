@@ -121,9 +121,12 @@ describe('tag resolution in order', () => {
     // Blobs were asked of the manifest's upstream first: a and b never saw a blob request.
     for (const index of [A, B]) expect(asked(index, 'GET', 'deep/tool', BLOB_PATH) + asked(index, 'HEAD', 'deep/tool', BLOB_PATH)).toBe(0);
     expect(asked(C, 'GET', 'deep/tool', BLOB_PATH)).toBe(3);
-    // By digest from a cold repository name: the order is asked until c answers, and c's bytes are verified.
     const byDigest = await pull('deep/tool', fromC.manifest.digest);
     expect(byDigest.headers.get('cache-status')).toBe('Berth; hit');
+    // Upstream exchanges are counted per upstream: c's blob GETs under upstream="c" (its token requests too).
+    const metrics = await (await fetch(`${berth.url}/metrics`)).text();
+    expect(metrics).toMatch(/^berth_proxy_upstream_requests_total\{project="virt",upstream="c",kind="blob-get",status="200"\} [1-9]/m);
+    expect(metrics).toMatch(/^berth_proxy_upstream_requests_total\{project="virt",upstream="c",kind="token",status="200"\} [1-9]/m);
   });
 
   it('makes one upstream GET for 16 clients of one cold blob found only on the second upstream', async () => {

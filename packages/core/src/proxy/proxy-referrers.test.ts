@@ -101,3 +101,46 @@ describe('ProxyReferrers', () => {
     expect(upstream.listReferrers).toHaveBeenCalledTimes(2);
   });
 });
+
+describe('ProxyReferrers with several upstreams', () => {
+  type Lister = (repository: string, subject: string) => Promise<UpstreamReferrers>;
+  function twoUpstreams(first: Lister, second: Lister) {
+    const cache = new InMemoryReferrersCache({}, () => 1_000_000);
+    const clients = [{ listReferrers: jest.fn(first) }, { listReferrers: jest.fn(second) }];
+    const upstreams = [{ url: 'http://mirror.test', name: 'mirror' }, { url: 'http://hub.test', name: 'hub' }];
+    const ctx = {
+      project: { id: 9, name: 'virt' } as ProjectRow,
+      settings: { ...DEFAULT_PROXY_SETTINGS, referrersProxy: true, upstream: upstreams[0]!, upstreams },
+      name: 'virt/app',
+      upstreamName: 'app',
+      upstream: clients[0] as unknown as UpstreamClient,
+      upstreams: [
+        { name: 'mirror', repository: 'app', client: clients[0] as unknown as UpstreamClient },
+        { name: 'hub', repository: 'library/app', client: clients[1] as unknown as UpstreamClient },
+      ],
+    } satisfies ProxyContext;
+    return { referrers: new ProxyReferrers(cache, { freshMs: 60_000 }, () => 1_000_000), ctx, clients, cache };
+  }
+
+  it('merges the lists in upstream order, each digest once, each list cached on its own', async () => {
+    const { referrers, ctx, clients, cache } = twoUpstreams(async () => list(2, 1), async () => list(1, 3));
+    const merged = await referrers.upstreamList(ctx, SUBJECT);
+    expect(merged.descriptors.map((d) => d.digest)).toEqual([descriptor(2), descriptor(1), descriptor(3)].map((d) => d.digest));
+    expect(merged.outcome).toEqual({ kind: 'miss', stored: true });
+    expect(clients[1]!.listReferrers).toHaveBeenCalledWith('library/app', SUBJECT);
+    expect((await cache.usage()).entries).toBe(2);
+    expect((await referrers.upstreamList(ctx, SUBJECT)).outcome.kind).toBe('hit');
+    for (const client of clients) expect(client.listReferrers).toHaveBeenCalledTimes(1);
+    await referrers.forget(9, [{ name: 'hub', repository: 'library/app' }]);
+    expect((await cache.usage()).entries).toBe(1);
+  });
+
+  it('keeps the lists that answered when one upstream cannot, and says the answer is incomplete', async () => {
+    const { referrers, ctx } = twoUpstreams(async () => Promise.reject(new UpstreamUnavailableError('virt/mirror', 'connection', 'refused')), async () => list(3));
+    const merged = await referrers.upstreamList(ctx, SUBJECT);
+    expect(merged.descriptors.map((d) => d.digest)).toEqual([descriptor(3).digest]);
+    expect(merged.outcome.kind).toBe('incomplete');
+    expect(merged.outcome).toMatchObject({ reason: expect.stringContaining('upstream mirror connection') });
+    expect(merged.storedAt).toBeUndefined();
+  });
+});
