@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Make sure the machine has what the integration and end-to-end tests need (run first by `npm test`):
-// the Debian packages of the services and clients, a running PostgreSQL 15 cluster, and the `berth`
-// login role. Installs missing packages when running as root; otherwise explains what to run.
+// the Debian packages of the services and clients, a running PostgreSQL 15 cluster, the `berth`
+// login role, the pinned Go test tools and kubeconform's offline Kubernetes schemas. Installs missing
+// packages when running as root; otherwise explains what to run.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { GO_TOOLS, ensureGoTools } from './go-tools.mjs';
+import { ensureKubernetesSchemas } from './kubernetes-schemas.mjs';
 
 const PG_VERSION = '15';
 const PG_CLUSTER = 'main';
@@ -184,12 +186,20 @@ async function ensureGoToolsBuilt() {
   if (built > 0) console.log(`[test-prereqs] built ${built} Go test tool(s) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
+/** kubeconform's offline Kubernetes schemas (scripts/kubernetes-schemas.mjs), made once per machine. */
+async function ensureKubernetesSchemasBuilt() {
+  const { dir, seconds, files } = await ensureKubernetesSchemas().catch((error) => { throw new PrereqError(`kubernetes schemas: ${error.message}`); });
+  report(true, `kubernetes schemas (${files} kinds)`, dir);
+  if (seconds !== undefined) console.log(`[test-prereqs] made the kubernetes schemas in ${seconds.toFixed(1)} s`);
+}
+
 try {
   ensurePackages();
   ensureCluster();
   ensureRole();
   ensureSendfileAddon();
   await ensureGoToolsBuilt();
+  await ensureKubernetesSchemasBuilt();
   console.log('[test-prereqs] all prerequisites present');
 } catch (error) {
   const message = error instanceof PrereqError ? error.message : (error instanceof Error ? error.stack : String(error));

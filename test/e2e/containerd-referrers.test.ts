@@ -6,6 +6,7 @@ import { startBerth, type BerthUnderTest } from '../harness/berth.js';
 import { startDockerRegistry, type DockerRegistryUnderTest } from '../harness/docker-registry.js';
 import { writeContainerdHostsToml } from '../harness/clients.js';
 import { startFaultRelay, type FaultRelay } from '../harness/fault-relay.js';
+import { containerdHostsToml } from '../harness/mirror-files.js';
 import { freePort } from '../harness/ports.js';
 import { COSIGN_SIG_ARTIFACT, NOTATION_SIGNATURE, pushArtifact, pushCosignSignature } from '../proxy/referrers-fixtures.js';
 import { pushImage } from '../upstream/push.js';
@@ -62,8 +63,7 @@ interface Listed {
 /** A hosts dir whose docker.io/hosts.toml names Berth (through the relay) as a mirror with `capabilities`. */
 async function hostsDir(capabilities: string[], registry = 'docker.io'): Promise<string> {
   const dir = await mkdtemp(join(work, 'certs.d-'));
-  const caps = capabilities.map((c) => `"${c}"`).join(', ');
-  await writeContainerdHostsToml(dir, registry, [`server = "http://${deadHost}"`, `[host."http://${front.host}"]`, `  capabilities = [${caps}]`, ''].join('\n'));
+  await writeContainerdHostsToml(dir, registry, containerdHostsToml({ server: `http://${deadHost}`, mirror: `http://${front.host}`, capabilities }));
   return dir;
 }
 

@@ -5,6 +5,7 @@ import { GO_TOOLS, toolPath } from '../harness/go-tools.js';
 
 // The pinned Go clients that scripts/test-prereqs.mjs builds (scripts/go-tools.json) are there and
 // run, so a test that reaches for one finds a working binary; cosign can use the OCI 1.1 referrers API.
+// helm and kubeconform check the Helm chart.
 
 const run = promisify(execFile);
 const VERSION_ARGS: Record<string, string[]> = {
@@ -13,6 +14,9 @@ const VERSION_ARGS: Record<string, string[]> = {
   oras: ['version'],
   crane: ['version'],
   regctl: ['version'],
+  // The Helm chart's checks (test/deploy/helm.test.ts).
+  helm: ['version'],
+  kubeconform: ['-v'],
 };
 
 describe('pinned Go test tools', () => {

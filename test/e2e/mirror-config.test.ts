@@ -15,6 +15,7 @@ import {
 } from '../harness/clients.js';
 import { startFaultRelay, type FaultRelay } from '../harness/fault-relay.js';
 import type { BuiltImage } from '../harness/oci-image.js';
+import { containerdHostsToml, registriesConfMirror } from '../harness/mirror-files.js';
 import { freePort } from '../harness/ports.js';
 import { pushUpstreamImage, startProxySetup, type ProxySetup } from '../proxy/setup.js';
 
@@ -58,17 +59,7 @@ describe('podman with a registries.conf mirror', () => {
     cleanups.push(() => podman.stop());
     await writePodmanRegistriesConf(
       podman,
-      [
-        'unqualified-search-registries = []',
-        '[[registry]]',
-        'prefix = "docker.io"',
-        `location = "${deadHost}"`,
-        'insecure = true',
-        '[[registry.mirror]]',
-        `location = "${front.host}/hub"`,
-        'insecure = true',
-        '',
-      ].join('\n'),
+      `unqualified-search-registries = []\n${registriesConfMirror({ prefix: 'docker.io', location: deadHost, insecure: true, mirror: `${front.host}/hub`, mirrorInsecure: true })}`,
     );
     await podmanPull(podman, 'docker.io/library/mirrored:v1');
     expect(await podmanImageDigest(podman, 'docker.io/library/mirrored:v1')).toBe(image.topDigest);
@@ -93,7 +84,7 @@ describe('containerd with a hosts.toml mirror (--hosts-dir)', () => {
     await writeContainerdHostsToml(
       hostsDir,
       'docker.io',
-      [`server = "http://${deadHost}"`, `[host."http://${front.host}"]`, '  capabilities = ["pull", "resolve"]', ''].join('\n'),
+      containerdHostsToml({ server: `http://${deadHost}`, mirror: `http://${front.host}`, capabilities: ['pull', 'resolve'] }),
     );
   });
 

@@ -380,7 +380,7 @@ describe('validation problems', () => {
   it('rejects unknown project kinds, a missing kind, and a proxy without an upstream', async () => {
     const file = await yamlFile('projects:\n  - { name: hub, kind: proxy }\n  - { name: tools }\n  - { name: x, kind: mirror }\n');
     expect(loadError({ argv: ['--config', file], env: {}, cwd: dir }).message.split('\n')).toEqual([
-      'projects[0].upstream: required',
+      'projects[0].upstream: a proxy project needs upstream (one registry) or upstreams (an ordered list)',
       'projects[1].kind: required; must be one of "hosted", "proxy"',
       'projects[2].kind: must be one of "hosted", "proxy"',
     ]);

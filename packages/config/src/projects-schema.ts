@@ -14,9 +14,21 @@ const hostedProjectSchema = z.strictObject({
 /** A host name as written in `?ns=` (docker.io, ghcr.io, registry.example.com:5000). */
 const nsHost = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$/, 'must be a lowercase host name, optionally with :port');
 
+const nameMappingSchema = z.strictObject({
+  prefix: z.string().regex(/^([a-z0-9._-]+\/)*$/, 'must be empty or path components ending with "/"').default(''),
+  separator: z.string().regex(/^[a-z0-9._/-]+$/, 'must be a non-empty run of name characters').default('/'),
+  dockerHubLibrary: z.enum(['auto', 'on', 'off']).default('auto'),
+});
+
+/** An upstream's label in metrics, logs and Cache-Status: the URL's host (with port) unless given. */
+const upstreamLabel = z.string().regex(/^[a-z0-9]([a-z0-9._:-]*[a-z0-9])?$/, 'must be lowercase letters, digits, ".", "_", "-" or ":" (e.g. a host name)').max(100);
+
 const upstreamSchema = z
   .strictObject({
     url: publicUrl,
+    name: upstreamLabel.optional(),
+    /** This upstream's own name mapping (the project's applies when absent). */
+    nameMapping: nameMappingSchema.optional(),
     username: nonEmpty.optional(),
     password: secret.min(1).optional(),
     token: secret.min(1).optional(),
@@ -46,12 +58,6 @@ const upstreamSchema = z
     }
   }, whenObject);
 
-const nameMappingSchema = z.strictObject({
-  prefix: z.string().regex(/^([a-z0-9._-]+\/)*$/, 'must be empty or path components ending with "/"').default(''),
-  separator: z.string().regex(/^[a-z0-9._/-]+$/, 'must be a non-empty run of name characters').default('/'),
-  dockerHubLibrary: z.enum(['auto', 'on', 'off']).default('auto'),
-});
-
 /** `os/arch` or `os/arch/variant`, as in an image index's platform (linux/amd64, linux/arm64/v8). */
 const platform = z.string().regex(/^[a-z0-9_.-]+\/[a-z0-9_.-]+(\/[a-z0-9_.-]+)?$/, 'must be os/arch or os/arch/variant, e.g. linux/amd64');
 
@@ -75,7 +81,10 @@ const proxyProjectSchema = z.strictObject({
   kind: z.literal('proxy'),
   name: projectName,
   public: z.boolean().default(false),
-  upstream: upstreamSchema,
+  /** One upstream: the shorthand of a one-element `upstreams`. */
+  upstream: upstreamSchema.optional(),
+  /** Upstreams asked in this order (a virtual registry); exactly one of upstream and upstreams. */
+  upstreams: z.array(upstreamSchema).min(1).max(16).optional(),
   tagTtlSeconds: z.int().min(0).default(300),
   maxStaleSeconds: z.int().min(0).default(7 * 24 * 3600),
   negativeTtlSeconds: z.int().min(0).default(60),
@@ -93,8 +102,33 @@ const proxyProjectSchema = z.strictObject({
   signaturePolicy: signaturePolicySchema.optional(),
 });
 
+/** The label an upstream goes by: its `name`, else its URL's host (with port). */
+export function upstreamNameOf(upstream: { url: string; name?: string | undefined }): string {
+  return upstream.name ?? (URL.canParse(upstream.url) ? new URL(upstream.url).host : upstream.url);
+}
+
+/** A proxy project has `upstream` or `upstreams` (not both), and its upstreams' names differ. */
+function oneUpstreamList(project: unknown, ctx: z.core.$RefinementCtx<unknown>): void {
+  if (!isRecord(project) || project.kind !== 'proxy') return;
+  const { upstream, upstreams } = project;
+  if (upstream === undefined && upstreams === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['upstream'], message: 'a proxy project needs upstream (one registry) or upstreams (an ordered list)' });
+  } else if (upstream !== undefined && upstreams !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['upstreams'], message: 'give either upstream or upstreams, not both' });
+  }
+  if (!Array.isArray(upstreams)) return;
+  const seen = new Map<string, number>();
+  upstreams.forEach((entry: unknown, index) => {
+    if (!isRecord(entry) || typeof entry.url !== 'string') return;
+    const name = upstreamNameOf({ url: entry.url, ...(typeof entry.name === 'string' ? { name: entry.name } : {}) });
+    const first = seen.get(name);
+    if (first === undefined) seen.set(name, index);
+    else ctx.addIssue({ code: 'custom', path: ['upstreams', index, 'name'], message: `duplicate upstream name "${name}" (already upstreams[${first}]; give each a distinct name)` });
+  });
+}
+
 /** Add a project kind by adding its schema here and its type to ProjectConfig. */
-export const projectSchema = z.discriminatedUnion('kind', [hostedProjectSchema, proxyProjectSchema]);
+export const projectSchema = z.discriminatedUnion('kind', [hostedProjectSchema, proxyProjectSchema]).superRefine(oneUpstreamList);
 
 /** Names and `ns` aliases must each name one project. */
 function uniqueAcrossProjects(projects: unknown[], ctx: z.core.$RefinementCtx<unknown[]>): void {

@@ -149,7 +149,10 @@ export interface ProxyProjectConfig {
   name: string;
   /** As for hosted projects: anonymous pull. */
   public: boolean;
-  upstream: UpstreamConfig;
+  /** One upstream (the shorthand of a one-element `upstreams`); exactly one of the two is set. */
+  upstream?: UpstreamConfig;
+  /** Upstreams asked in order: the first that has a tag serves it (see docs/pull-through.md). */
+  upstreams?: UpstreamConfig[];
   /** Within this many seconds of the last check a tag is served with no upstream contact. */
   tagTtlSeconds: number;
   /** How long past its TTL a cached tag may still be served while the upstream is unavailable. */
@@ -192,6 +195,10 @@ export interface UpstreamProxyConfig {
 
 export interface UpstreamConfig {
   url: string;
+  /** Label in metrics, logs and Cache-Status; the URL's host (with port) when absent. */
+  name?: string;
+  /** This upstream's own name mapping; the project's when absent. */
+  nameMapping?: { prefix: string; separator: string; dockerHubLibrary: 'auto' | 'on' | 'off' };
   username?: string;
   password?: string;
   token?: string;

@@ -20,21 +20,35 @@ const NOT_SETTINGS = new Set(['name', 'createdAt', 'updatedAt', 'managedBy', 'de
  */
 export function settingChanges(before: { row: ProjectRow; view: ProjectView }, after: { row: ProjectRow; view: ProjectView }): SettingChange[] {
   const changes: SettingChange[] = [];
-  const beforeFields = flatten(before.view);
-  const afterFields = flatten(after.view);
+  // `upstreams` repeats `upstream` for a project with one; with several it is compared as a list
+  // (without credentials and CA, which are compared on the rows below).
+  const several = upstreamsOf(before.row).length > 1 || upstreamsOf(after.row).length > 1;
+  const beforeFields = flatten(comparable(before.view, several));
+  const afterFields = flatten(comparable(after.view, several));
   for (const setting of new Set([...beforeFields.keys(), ...afterFields.keys()])) {
     if (setting === 'upstream.credentials' || setting === 'upstream.customCa') continue;
     const [was, is] = [beforeFields.get(setting), afterFields.get(setting)];
     if (!isDeepStrictEqual(was, is)) changes.push({ setting, before: was ?? null, after: is ?? null });
   }
-  const [oldUpstream, newUpstream] = [upstreamOf(before.row), upstreamOf(after.row)];
-  if (oldUpstream?.sealedCredentials !== newUpstream?.sealedCredentials) {
-    changes.push({ setting: 'upstream.credentials', before: oldUpstream?.sealedCredentials === undefined ? 'none' : 'set', after: newUpstream?.sealedCredentials === undefined ? 'none' : 'changed' });
-  }
-  if (oldUpstream?.caPem !== newUpstream?.caPem) {
-    changes.push({ setting: 'upstream.caFile', before: oldUpstream?.caPem === undefined ? 'none' : 'set', after: newUpstream?.caPem === undefined ? 'none' : 'changed' });
+  const [oldUpstreams, newUpstreams] = [upstreamsOf(before.row), upstreamsOf(after.row)];
+  for (let index = 0; index < Math.max(oldUpstreams.length, newUpstreams.length); index += 1) {
+    const [oldUpstream, newUpstream] = [oldUpstreams[index], newUpstreams[index]];
+    // `upstream.` for the first (as before virtual-registry projects), `upstreams[i].` for the others.
+    const at = index === 0 ? 'upstream' : `upstreams[${index}]`;
+    if (oldUpstream?.sealedCredentials !== newUpstream?.sealedCredentials) {
+      changes.push({ setting: `${at}.credentials`, before: oldUpstream?.sealedCredentials === undefined ? 'none' : 'set', after: newUpstream?.sealedCredentials === undefined ? 'none' : 'changed' });
+    }
+    if (oldUpstream?.caPem !== newUpstream?.caPem) {
+      changes.push({ setting: `${at}.caFile`, before: oldUpstream?.caPem === undefined ? 'none' : 'set', after: newUpstream?.caPem === undefined ? 'none' : 'changed' });
+    }
   }
   return changes;
+}
+
+function comparable(view: ProjectView, several: boolean): Record<string, unknown> {
+  if (view.kind !== 'proxy') return view;
+  const { upstreams, ...rest } = view;
+  return several ? { ...rest, upstreams: upstreams.map(({ credentials: _credentials, customCa: _customCa, ...plain }) => plain) } : rest;
 }
 
 /** Objects become dotted paths; arrays and scalars are values. */
@@ -48,10 +62,10 @@ function flatten(value: Record<string, unknown>, prefix = '', into = new Map<str
   return into;
 }
 
-function upstreamOf(row: ProjectRow): ProxyUpstreamSettings | undefined {
+function upstreamsOf(row: ProjectRow): ProxyUpstreamSettings[] {
   try {
-    return row.kind === 'proxy' ? proxySettingsOf(row).upstream : undefined;
+    return row.kind === 'proxy' ? proxySettingsOf(row).upstreams : [];
   } catch {
-    return undefined; // a proxy row without an upstream: replaced as a whole
+    return []; // a proxy row without an upstream: replaced as a whole
   }
 }

@@ -4,7 +4,7 @@ import { projectView } from './admin/admin-views.js';
 import { AuditTrail } from './admin/audit-trail.js';
 import { sameSettings, storedProjectSettings } from './admin/project-settings.js';
 import { settingChanges } from './configured-project-changes.js';
-import { proxySettingsOf } from './proxy/proxy-settings.js';
+import { proxySettingsOf, type ProxyUpstreamSettings } from './proxy/proxy-settings.js';
 import type { SecretSealer } from './proxy/sealed-secrets.js';
 
 export interface StartLogger {
@@ -60,7 +60,7 @@ async function applyOne(metadata: MetadataStore, audit: AuditTrail, project: Pro
     }
   }
   const afterView = projectView(after, sealer);
-  const credentialsChanged = previous !== undefined && previous.sealedCredentials !== upstreamOf(after)?.sealedCredentials;
+  const credentialsChanged = previous !== undefined && sealedCredentialsOf(previous) !== sealedCredentialsOf(upstreamOf(after) ?? []);
   await audit.record(
     'config',
     'project.apply',
@@ -88,9 +88,14 @@ function assertKindsUnchanged(projects: readonly ProjectConfig[], stored: Readon
   if (problems.length > 0) throw new ConfigError(problems);
 }
 
-function upstreamOf(row: ProjectRow) {
+/** The sealed credentials of a list of upstreams, in order, as one comparable string. */
+function sealedCredentialsOf(upstreams: ProxyUpstreamSettings[]): string {
+  return JSON.stringify(upstreams.map((upstream) => upstream.sealedCredentials ?? null));
+}
+
+function upstreamOf(row: ProjectRow): ProxyUpstreamSettings[] | undefined {
   try {
-    return row.kind === 'proxy' ? proxySettingsOf(row).upstream : undefined;
+    return row.kind === 'proxy' ? proxySettingsOf(row).upstreams : undefined;
   } catch {
     return undefined; // a proxy row without an upstream: replaced as a whole
   }

@@ -18,6 +18,7 @@ import { ProxyService } from './proxy/proxy-service.js';
 import { InMemoryReferrersCache, type ReferrersCache } from './referrers-cache/index.js';
 import type { SecretSealer } from './proxy/sealed-secrets.js';
 import { UpstreamPool, type UpstreamFactory } from './proxy/upstream-pool.js';
+import { UpstreamSources } from './proxy/upstream-order.js';
 import type { UpstreamProxySettings } from '@berth/upstream';
 import { ProjectPulls } from './project-pulls.js';
 import { ReferrersService } from './referrers.js';
@@ -61,7 +62,8 @@ export interface ProxyDeps {
   /** Keeps replicas from filling the same blob twice (Redis); in-process when absent. */
   fillLock?: FillLock;
   /** Per-project observers of upstream requests and breaker changes (metrics). */
-  upstreamHooks?: (project: string) => UpstreamHooks;
+  /** Metrics hooks of each upstream client: its project and the upstream's label. */
+  upstreamHooks?: (project: string, upstream: string) => UpstreamHooks;
   /** Upstream referrers lists: Redis when configured (shared by the replicas), in process memory when absent. */
   referrersCache?: ReferrersCache;
   /** A cached upstream referrers list is used without asking the upstream for this long. */
@@ -117,14 +119,16 @@ export function createRegistryServices(deps: {
     ...(deps.proxy.background !== undefined ? { background: deps.proxy.background } : {}),
   });
   const versions = deps.proxy.contentVersions ?? new InProcessContentVersions();
+  // Which upstream served a tag or digest, for projects with several upstreams (manifests and blobs share it).
+  const sources = new UpstreamSources();
   const proxy = new ProxyService(
     metadata,
     upstreams,
     new ProxyManifests(metadata, metrics, Date.now, pulls, versions, {
       pulls: new ManifestPulls(metadata),
       ...(deps.proxy.background !== undefined ? { background: deps.proxy.background } : {}),
-    }),
-    new ProxyBlobs(metadata, store, fills, metrics),
+    }, sources),
+    new ProxyBlobs(metadata, store, fills, metrics, Date.now, sources),
     referrers,
     versions,
   );

@@ -20,7 +20,8 @@ export interface RegistryMetrics {
   /** Signature policy verdicts acted on (manifest GET and HEAD in projects with a policy). */
   signatures: SignatureMetrics;
   /** Hooks for one project's upstream client: every exchange, and breaker transitions (1 = offline). */
-  upstreamHooks(project: string): UpstreamHooks;
+  /** Hooks of one upstream client: `upstream` is the upstream's label (the URL host unless named). */
+  upstreamHooks(project: string, upstream: string): UpstreamHooks;
   /** Hits and misses of one proxy project since this process started (admin API statistics). */
   cacheCounts(project: string): Promise<{ hits: number; misses: number }>;
   /** Report the referrers cache's size (entries, bytes) at every scrape. */
@@ -36,7 +37,7 @@ export function createMetrics(): RegistryMetrics {
   const hits = counter('berth_proxy_cache_hits_total', 'Proxied requests served from the cache', ['project', 'kind']);
   const misses = counter('berth_proxy_cache_misses_total', 'Proxied requests that went to the upstream', ['project', 'kind']);
   const bytes = counter('berth_proxy_served_bytes_total', 'Bytes sent to clients by proxy projects, by origin', ['project', 'source']);
-  const upstream = counter('berth_proxy_upstream_requests_total', 'HTTP exchanges with upstream registries and their token services', ['project', 'kind', 'status']);
+  const upstream = counter('berth_proxy_upstream_requests_total', 'HTTP exchanges with upstream registries and their token services', ['project', 'upstream', 'kind', 'status']);
   const coalesced = counter('berth_proxy_coalesced_total', 'Requests that joined an upstream fetch already in flight', ['project']);
   const fillJoins = counter('berth_proxy_fill_joins_total', 'Readers that joined a blob fill in flight, counted as they join', []);
   const stale = counter('berth_proxy_stale_served_total', 'Cached content served because the upstream was unavailable', ['project']);
@@ -53,7 +54,7 @@ export function createMetrics(): RegistryMetrics {
     buckets: HTTP_BUCKETS,
     registers: [registry],
   });
-  const offline = new Gauge({ name: 'berth_upstream_offline', help: '1 while the circuit breaker holds the upstream offline', labelNames: ['project'], registers: [registry] });
+  const offline = new Gauge({ name: 'berth_upstream_offline', help: '1 while the circuit breaker holds the upstream offline', labelNames: ['project', 'upstream'], registers: [registry] });
   return {
     registry,
     http: {
@@ -78,9 +79,9 @@ export function createMetrics(): RegistryMetrics {
       fillJoined: () => fillJoins.inc(),
       referrersList: (project, outcome) => referrersLists.inc({ project, outcome }),
     },
-    upstreamHooks: (project) => ({
-      onRequest: ({ kind, status }) => upstream.inc({ project, kind, status: String(status) }),
-      onBreakerChange: (state) => offline.set({ project }, state === 'offline' ? 1 : 0),
+    upstreamHooks: (project, name) => ({
+      onRequest: ({ kind, status }) => upstream.inc({ project, upstream: name, kind, status: String(status) }),
+      onBreakerChange: (state) => offline.set({ project, upstream: name }, state === 'offline' ? 1 : 0),
     }),
     jobs: createJobMetrics(registry),
     cacheCounts: async (project) => ({ hits: await projectTotal(hits, project), misses: await projectTotal(misses, project) }),

@@ -92,7 +92,7 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
     proxy: {
       upstreamFactory: createUpstreamClient,
       metrics: metrics.proxy,
-      upstreamHooks: (project) => metrics.upstreamHooks(project),
+      upstreamHooks: (project, upstream) => metrics.upstreamHooks(project, upstream),
       spoolDir: join(config.dataDir, 'spool'),
       logger,
       ...(sealer !== undefined ? { sealer } : {}),

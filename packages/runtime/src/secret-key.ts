@@ -13,7 +13,9 @@ import { SecretSealer } from '@berth/core';
 export async function loadSecretSealer(config: BerthConfig): Promise<SecretSealer | undefined> {
   if (config.secrets.key !== undefined) return new SecretSealer(Buffer.from(config.secrets.key, 'base64'));
   // Without configured credentials or an admin API to receive them, there is no key to make or read.
-  const sealsCredentials = config.projects.some((project) => project.kind === 'proxy' && (project.upstream.token !== undefined || project.upstream.username !== undefined));
+  const sealsCredentials = config.projects.some(
+    (project) => project.kind === 'proxy' && [...(project.upstreams ?? []), ...(project.upstream !== undefined ? [project.upstream] : [])].some((upstream) => upstream.token !== undefined || upstream.username !== undefined),
+  );
   if (!(sealsCredentials || config.auth.enabled) || config.database.url !== undefined) return undefined;
   const file = join(config.dataDir, 'secret.key');
   try {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { robotAccountName } from '@berth/auth';
 import type { AuditEventRow, MembershipRow, ProjectRow, ProjectStats, RobotRow, UserRow } from '@berth/db';
-import { proxySettingsOf } from '../proxy/proxy-settings.js';
+import { proxySettingsOf, upstreamLabel, type ProxyUpstreamSettings } from '../proxy/proxy-settings.js';
 import type { SecretSealer } from '../proxy/sealed-secrets.js';
 import { signaturePolicyOf } from '../signatures/signature-policy.js';
 import { credentialsKind } from './project-settings.js';
@@ -38,8 +38,14 @@ const projectBase = {
     .optional(),
 };
 
+const nameMappingView = z.object({ prefix: z.string(), separator: z.string(), dockerHubLibrary: z.enum(['auto', 'on', 'off']) });
+
 export const upstreamViewSchema = z.object({
   url: z.string(),
+  /** The upstream's label in metrics and Cache-Status: as configured, else the URL's host. */
+  name: z.string(),
+  /** The upstream's own name mapping, when it has one (else the project's applies). */
+  nameMapping: nameMappingView.optional(),
   /** Write-only: only whether there are credentials, and which kind. */
   credentials: z.enum(['none', 'basic', 'token', 'unreadable']),
   insecureSkipVerify: z.boolean(),
@@ -58,7 +64,10 @@ export const projectViewSchema = z.discriminatedUnion('kind', [
   z.object({
     ...projectBase,
     kind: z.literal('proxy'),
+    /** The first upstream (a project with one upstream has only this one). */
     upstream: upstreamViewSchema,
+    /** Every upstream, in the order tags are resolved (the first is `upstream`). */
+    upstreams: z.array(upstreamViewSchema),
     tagTtlSeconds: z.int(),
     maxStaleSeconds: z.int(),
     negativeTtlSeconds: z.int(),
@@ -66,7 +75,7 @@ export const projectViewSchema = z.discriminatedUnion('kind', [
     pushPolicy: z.enum(['referrers', 'none', 'all']),
     ns: z.array(z.string()),
     referrersProxy: z.boolean(),
-    nameMapping: z.object({ prefix: z.string(), separator: z.string(), dockerHubLibrary: z.enum(['auto', 'on', 'off']) }),
+    nameMapping: nameMappingView,
     prefetch: z.object({ enabled: z.boolean(), platforms: z.array(z.string()), referrers: z.boolean() }),
     quota: z.object({ maxBytes: z.int(), lowWaterPercent: z.int() }).optional(),
     retentionDays: z.int().optional(),
@@ -192,20 +201,12 @@ export function projectView(row: ProjectRow, sealer: SecretSealer | undefined, d
     ...(policy !== undefined ? { signaturePolicy: policy } : {}),
   };
   if (row.kind === 'hosted') return { ...base, kind: 'hosted' };
-  const { upstream, ...settings } = proxySettingsOf(row);
+  const { upstream, upstreams, ...settings } = proxySettingsOf(row);
   return {
     ...base,
     kind: 'proxy',
-    upstream: {
-      url: upstream.url,
-      credentials: credentialsKind(upstream, sealer),
-      insecureSkipVerify: upstream.insecureSkipVerify ?? false,
-      customCa: upstream.caPem !== undefined,
-      tokenRealmHosts: upstream.tokenRealmHosts ?? [],
-      ...(upstream.timeouts !== undefined ? { timeouts: upstream.timeouts } : {}),
-      ...(upstream.proxy !== undefined ? { proxy: upstream.proxy } : {}),
-      ...(upstream.noProxy !== undefined ? { noProxy: upstream.noProxy } : {}),
-    },
+    upstream: upstreamView(upstream, sealer),
+    upstreams: upstreams.map((each) => upstreamView(each, sealer)),
     tagTtlSeconds: settings.tagTtlSeconds,
     maxStaleSeconds: settings.maxStaleSeconds,
     negativeTtlSeconds: settings.negativeTtlSeconds,
@@ -217,6 +218,22 @@ export function projectView(row: ProjectRow, sealer: SecretSealer | undefined, d
     prefetch: settings.prefetch,
     ...(settings.quota !== undefined ? { quota: settings.quota } : {}),
     ...(settings.retentionDays !== undefined ? { retentionDays: settings.retentionDays } : {}),
+  };
+}
+
+/** One upstream as the API shows it: credentials as their kind only, the CA as whether there is one. */
+function upstreamView(upstream: ProxyUpstreamSettings, sealer: SecretSealer | undefined): z.infer<typeof upstreamViewSchema> {
+  return {
+    url: upstream.url,
+    name: upstreamLabel(upstream),
+    ...(upstream.nameMapping !== undefined ? { nameMapping: upstream.nameMapping } : {}),
+    credentials: credentialsKind(upstream, sealer),
+    insecureSkipVerify: upstream.insecureSkipVerify ?? false,
+    customCa: upstream.caPem !== undefined,
+    tokenRealmHosts: upstream.tokenRealmHosts ?? [],
+    ...(upstream.timeouts !== undefined ? { timeouts: upstream.timeouts } : {}),
+    ...(upstream.proxy !== undefined ? { proxy: upstream.proxy } : {}),
+    ...(upstream.noProxy !== undefined ? { noProxy: upstream.noProxy } : {}),
   };
 }
 

@@ -2,16 +2,16 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import type { Principal } from '@berth/auth';
-import { projectSchema, type ProjectConfig } from '@berth/config';
+import { projectSchema, type ProjectConfig, type UpstreamConfig } from '@berth/config';
 import { AlreadyExistsError, type ProjectRow } from '@berth/db';
-import { proxySettingsOf, type ProxyUpstreamSettings } from '../proxy/proxy-settings.js';
+import { proxySettingsOf, upstreamLabel, type ProxyUpstreamSettings } from '../proxy/proxy-settings.js';
 import { maySeeProject, projectFor, requireCaller, requireSystemAdmin } from './admin-access.js';
 import type { AdminDeps } from './admin-deps.js';
 import { AdminError, invalidInput, parseInput } from './admin-errors.js';
 import { projectCreateSchema, projectPatchSchema } from './admin-schemas.js';
 import { projectView, type ProjectView, type SignatureFailureView } from './admin-views.js';
 import type { AuditTrail } from './audit-trail.js';
-import { hostedInputOf, proxyInputOf, storedProjectSettings, type SettingsOptions } from './project-settings.js';
+import { configuredUpstreams, hostedInputOf, proxyInputOf, storedProjectSettings, type SettingsOptions } from './project-settings.js';
 import { mergeAliasRepositories } from '../proxy/merge-alias-repositories.js';
 
 /** Projects: list and get (whoever may see them), create (system admin), update (maintainer), delete (project admin). */
@@ -54,7 +54,10 @@ export class ProjectAdmin {
 
   /**
    * Top-level fields given replace the stored ones. An `upstream` replaces the whole upstream, but
-   * keeps the stored credentials when it names none and its URL is unchanged.
+   * keeps the stored credentials when it names none and its URL is unchanged. `upstreams` replaces
+   * the whole list (adding, removing, reordering, changing upstreams): an upstream that names no
+   * credentials keeps those stored for the upstream of the same name and URL. Sending one of
+   * `upstream` / `upstreams` drops the other (a project has one form or the other).
    */
   async update(principal: Principal, name: string, body: unknown): Promise<ProjectView> {
     const caller = requireCaller(principal);
@@ -65,19 +68,33 @@ export class ProjectAdmin {
       const foreign = Object.keys(patch).filter((key) => key !== 'public' && key !== 'signaturePolicy');
       if (foreign.length > 0) throw invalidInput(foreign.map((field) => ({ field, message: 'not a setting of a hosted project' })));
     }
-    const base = row.kind === 'hosted' ? hostedInputOf(row) : proxyInputOf(row);
+    const base: Record<string, unknown> = row.kind === 'hosted' ? hostedInputOf(row) : proxyInputOf(row);
+    if (patch.upstream !== undefined) delete base.upstreams;
+    if (patch.upstreams !== undefined) delete base.upstream;
     const input = parseInput(projectSchema, { ...base, ...patch });
     await this.assertNsFree(input, row.id);
     this.assertSealable(input);
-    const storedUpstream = row.kind === 'proxy' ? proxySettingsOf(row).upstream : undefined;
-    const settings = await storedProjectSettings(input, this.settingsOptions(storedUpstream));
-    if (input.kind === 'proxy' && storedUpstream !== undefined) {
-      settings.upstream = keptUpstream(input, storedUpstream, settings.upstream as ProxyUpstreamSettings, patch.upstream !== undefined);
+    const storedUpstreams = row.kind === 'proxy' ? proxySettingsOf(row).upstreams : undefined;
+    const settings = await storedProjectSettings(input, this.settingsOptions(storedUpstreams));
+    if (input.kind === 'proxy' && storedUpstreams !== undefined) {
+      const sent = patch.upstream !== undefined || patch.upstreams !== undefined;
+      if (!sent) {
+        // Kept exactly as stored (credentials, CA), in the form stored.
+        delete settings.upstream;
+        delete settings.upstreams;
+        const stored = row.settings as Record<string, unknown>;
+        if (stored.upstreams !== undefined) settings.upstreams = stored.upstreams;
+        else settings.upstream = stored.upstream;
+      } else if (settings.upstreams !== undefined) {
+        settings.upstreams = (settings.upstreams as ProxyUpstreamSettings[]).map((built, index) => keptUpstream(configuredUpstreams(input)[index]!, storedUpstreams, built));
+      } else {
+        settings.upstream = keptUpstream(configuredUpstreams(input)[0]!, storedUpstreams, settings.upstream as ProxyUpstreamSettings);
+      }
     }
     const updated = await this.deps.metadata.updateProject(row.name, { settings, public: input.public });
     if (updated === null) throw new AdminError('NOT_FOUND', `project ${name} not found`, { project: name });
     const after = this.view(updated);
-    const credentialsChanged = (settings.upstream as ProxyUpstreamSettings | undefined)?.sealedCredentials !== storedUpstream?.sealedCredentials;
+    const credentialsChanged = sealedOf(updated) !== sealedOf(row);
     await this.audit.record(caller, 'project.update', `project:${row.name}`, this.view(row), credentialsChanged ? { ...after, upstreamCredentials: 'changed' } : after);
     // A new name mapping or upstream may give repositories another canonical name.
     await mergeAliasRepositories(this.deps.metadata, updated);
@@ -130,7 +147,7 @@ export class ProjectAdmin {
     });
   }
 
-  private settingsOptions(previous?: ProxyUpstreamSettings): SettingsOptions {
+  private settingsOptions(previous?: ProxyUpstreamSettings[]): SettingsOptions {
     const { sealer } = this.deps;
     return { readCaFile: readCaFileForApi, ...(sealer !== undefined ? { sealer } : {}), ...(previous !== undefined ? { previous } : {}) };
   }
@@ -138,8 +155,11 @@ export class ProjectAdmin {
   /** Credentials are stored only sealed: without a secrets key they are refused (400, not a 500). */
   private assertSealable(input: ProjectConfig): void {
     if (this.deps.sealer !== undefined || input.kind !== 'proxy') return;
-    const field = input.upstream.token !== undefined ? 'upstream.token' : input.upstream.password !== undefined ? 'upstream.password' : undefined;
-    if (field !== undefined) throw invalidInput([{ field, message: 'cannot be stored: the server has no secrets key (secrets.key) to seal credentials with' }]);
+    const fields = configuredUpstreams(input).flatMap((upstream, index) => {
+      const at = input.upstreams !== undefined ? `upstreams.${index}` : 'upstream';
+      return upstream.token !== undefined ? [`${at}.token`] : upstream.password !== undefined ? [`${at}.password`] : [];
+    });
+    if (fields.length > 0) throw invalidInput(fields.map((field) => ({ field, message: 'cannot be stored: the server has no secrets key (secrets.key) to seal credentials with' })));
   }
 
   /** Each `ns` host routes to one project. */
@@ -159,12 +179,18 @@ function presentFields<T extends Record<string, unknown>>(parsed: T, body: unkno
   return Object.fromEntries(Object.entries(parsed).filter(([key]) => sent.includes(key))) as Partial<T>;
 }
 
-/** The upstream to store: the stored one when none was sent; stored credentials kept for the same URL when none were sent. */
-function keptUpstream(input: ProjectConfig & { kind: 'proxy' }, stored: ProxyUpstreamSettings, built: ProxyUpstreamSettings, sent: boolean): ProxyUpstreamSettings {
-  if (!sent) return stored;
-  const namesCredentials = input.upstream.token !== undefined || input.upstream.username !== undefined;
-  if (!namesCredentials && built.url === stored.url && stored.sealedCredentials !== undefined) return { ...built, sealedCredentials: stored.sealedCredentials };
+/** An upstream sent without credentials keeps those of the stored upstream of the same name and URL. */
+function keptUpstream(input: UpstreamConfig, stored: ProxyUpstreamSettings[], built: ProxyUpstreamSettings): ProxyUpstreamSettings {
+  const namesCredentials = input.token !== undefined || input.username !== undefined;
+  const same = stored.find((candidate) => upstreamLabel(candidate) === upstreamLabel(built) && candidate.url === built.url);
+  if (!namesCredentials && same?.sealedCredentials !== undefined) return { ...built, sealedCredentials: same.sealedCredentials };
   return built;
+}
+
+/** Every upstream's sealed credentials, in order, for the audit's `upstreamCredentials: changed`. */
+function sealedOf(row: ProjectRow): string {
+  if (row.kind !== 'proxy') return '';
+  return JSON.stringify(proxySettingsOf(row).upstreams.map((upstream) => upstream.sealedCredentials ?? null));
 }
 
 /** A CA file named through the API: an absolute path to PEM certificates (its content is never shown). */

@@ -24,9 +24,9 @@ describe('storedProjectSettings', () => {
     const upstream = first.upstream as ProxyUpstreamSettings;
     expect(JSON.stringify(first)).not.toContain('"p"');
     expect(JSON.parse(sealer.open(upstream.sealedCredentials ?? ''))).toEqual({ username: 'u', password: 'p' });
-    const again = await storedProjectSettings(proxy({ username: 'u', password: 'p' }), { sealer, previous: upstream });
+    const again = await storedProjectSettings(proxy({ username: 'u', password: 'p' }), { sealer, previous: [upstream] });
     expect(sameSettings(again, first)).toBe(true);
-    const rotated = await storedProjectSettings(proxy({ username: 'u', password: 'p2' }), { sealer, previous: upstream });
+    const rotated = await storedProjectSettings(proxy({ username: 'u', password: 'p2' }), { sealer, previous: [upstream] });
     expect((rotated.upstream as ProxyUpstreamSettings).sealedCredentials).not.toBe(upstream.sealedCredentials);
   });
 
@@ -60,5 +60,30 @@ describe('proxyInputOf and sameSettings', () => {
   it('compares JSON regardless of key order', () => {
     expect(sameSettings({ a: 1, b: { c: [1, 2] } }, { b: { c: [1, 2] }, a: 1 })).toBe(true);
     expect(sameSettings({ a: 1 }, { a: 2 })).toBe(false);
+  });
+});
+
+describe('storedProjectSettings with upstreams', () => {
+  const virtual = (upstreams: Array<Record<string, unknown>>) => projectSchema.parse({ kind: 'proxy', name: 'virt', upstreams });
+
+  it('stores the list form, sealing each upstream, and keeps the sealed text of the upstream with the same name', async () => {
+    const first = await storedProjectSettings(virtual([{ url: 'https://a.test' }, { url: 'https://b.test', name: 'b', token: 't-1' }]), { sealer });
+    expect(first.upstream).toBeUndefined();
+    const [a, b] = first.upstreams as ProxyUpstreamSettings[];
+    expect(a).toEqual({ url: 'https://a.test', tokenRealmHosts: [] });
+    expect(JSON.parse(sealer.open(b?.sealedCredentials ?? ''))).toEqual({ token: 't-1' });
+    expect(JSON.stringify(first)).not.toContain('t-1');
+    // Reordered, same credentials: the sealed text is kept (matched by name, not position).
+    const reordered = await storedProjectSettings(virtual([{ url: 'https://b.test', name: 'b', token: 't-1' }, { url: 'https://a.test' }]), {
+      sealer,
+      previous: first.upstreams as ProxyUpstreamSettings[],
+    });
+    expect((reordered.upstreams as ProxyUpstreamSettings[])[0]?.sealedCredentials).toBe(b?.sealedCredentials);
+  });
+
+  it('gives the list back as input without credentials', () => {
+    const input = proxyInputOf(row({ upstreams: [{ url: 'https://a.test', name: 'a', sealedCredentials: 'sealed', caPem: 'PEM' }] }));
+    expect(input.upstreams).toEqual([{ url: 'https://a.test', name: 'a', insecureSkipVerify: false, tokenRealmHosts: [] }]);
+    expect(input.upstream).toBeUndefined();
   });
 });

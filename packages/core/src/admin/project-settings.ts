@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import type { ProjectConfig, ProxyProjectConfig, UpstreamConfig } from '@berth/config';
 import type { ProjectRow } from '@berth/db';
-import { proxySettingsOf, type ProxySettings, type ProxyUpstreamSettings } from '../proxy/proxy-settings.js';
+import { proxySettingsOf, storesUpstreamList, upstreamLabel, type ProxySettings, type ProxyUpstreamSettings } from '../proxy/proxy-settings.js';
 import type { SecretSealer } from '../proxy/sealed-secrets.js';
 
 /**
@@ -14,10 +14,11 @@ export interface SettingsOptions {
   /** Seals upstream credentials; required when the project has some. */
   sealer?: SecretSealer;
   /**
-   * The stored upstream being replaced. When the new credentials are the ones it sealed, its sealed
-   * text is kept, so applying an unchanged configuration leaves the row (and its version) as it was.
+   * The stored upstreams being replaced. When an upstream's new credentials are the ones the stored
+   * upstream of the same name sealed, its sealed text is kept, so applying an unchanged
+   * configuration leaves the row (and its version) as it was.
    */
-  previous?: ProxyUpstreamSettings;
+  previous?: ProxyUpstreamSettings[];
   /** Reads `upstream.caFile` (default: the file as UTF-8). */
   readCaFile?: (path: string) => Promise<string>;
 }
@@ -33,18 +34,37 @@ export async function storedProjectSettings(project: ProjectConfig, options: Set
   return { ...(await proxySettings(project, options)), ...policy };
 }
 
-async function proxySettings(project: ProxyProjectConfig, options: SettingsOptions): Promise<ProxySettings> {
-  const { upstream } = project;
+/** The upstreams as configured: `upstreams`, or `upstream` as a one-element list. */
+export function configuredUpstreams(project: ProxyProjectConfig): UpstreamConfig[] {
+  return project.upstreams ?? (project.upstream !== undefined ? [project.upstream] : []);
+}
+
+async function storedUpstream(project: string, upstream: UpstreamConfig, options: SettingsOptions): Promise<ProxyUpstreamSettings> {
   const stored: ProxyUpstreamSettings = { url: upstream.url, tokenRealmHosts: upstream.tokenRealmHosts };
+  if (upstream.name !== undefined) stored.name = upstream.name;
+  if (upstream.nameMapping !== undefined) stored.nameMapping = upstream.nameMapping;
   if (upstream.insecureSkipVerify) stored.insecureSkipVerify = true;
   if (upstream.timeouts !== undefined) stored.timeouts = upstream.timeouts;
   if (upstream.proxy !== undefined) stored.proxy = upstream.proxy;
   if (upstream.noProxy !== undefined) stored.noProxy = upstream.noProxy;
   if (upstream.caFile !== undefined) stored.caPem = await (options.readCaFile ?? ((path) => readFile(path, 'utf8')))(upstream.caFile);
   const credentials = credentialsOf(upstream);
-  if (credentials !== undefined) stored.sealedCredentials = sealCredentials(project.name, credentials, options);
+  if (credentials !== undefined) {
+    const previous = options.previous?.find((candidate) => upstreamLabel(candidate) === upstreamLabel(upstream));
+    stored.sealedCredentials = sealCredentials(project, credentials, options.sealer, previous);
+  }
+  return stored;
+}
+
+/**
+ * Stored with the key the project was configured with: `upstream` for the shorthand (as every row
+ * before virtual-registry projects), `upstreams` for the list.
+ */
+async function proxySettings(project: ProxyProjectConfig, options: SettingsOptions): Promise<Omit<ProxySettings, 'upstream' | 'upstreams'> & ({ upstream: ProxyUpstreamSettings } | { upstreams: ProxyUpstreamSettings[] })> {
+  const upstreams: ProxyUpstreamSettings[] = [];
+  for (const upstream of configuredUpstreams(project)) upstreams.push(await storedUpstream(project.name, upstream, options));
   return {
-    upstream: stored,
+    ...(project.upstreams !== undefined ? { upstreams } : { upstream: upstreams[0]! }),
     tagTtlSeconds: project.tagTtlSeconds,
     maxStaleSeconds: project.maxStaleSeconds,
     negativeTtlSeconds: project.negativeTtlSeconds,
@@ -65,8 +85,7 @@ function credentialsOf(upstream: UpstreamConfig): UpstreamCredentials | undefine
   return undefined;
 }
 
-function sealCredentials(project: string, credentials: UpstreamCredentials, options: SettingsOptions): string {
-  const { sealer, previous } = options;
+function sealCredentials(project: string, credentials: UpstreamCredentials, sealer: SecretSealer | undefined, previous: ProxyUpstreamSettings | undefined): string {
   if (sealer === undefined) throw new Error(`project ${project} has upstream credentials but no secrets key to seal them with`);
   if (previous?.sealedCredentials !== undefined && isDeepStrictEqual(openCredentials(previous.sealedCredentials, sealer), credentials)) {
     return previous.sealedCredentials;
@@ -91,25 +110,31 @@ export function credentialsKind(upstream: ProxyUpstreamSettings, sealer: SecretS
 }
 
 /**
- * A stored proxy project as configuration input, the base a PATCH is merged onto. The upstream
+ * A stored proxy project as configuration input, the base a PATCH is merged onto. Each upstream
  * carries only its URL and plain options: credentials and CA are not re-expressible as input, so a
- * PATCH without `upstream` keeps the stored upstream as it is.
+ * PATCH without `upstream`/`upstreams` keeps the stored upstreams as they are.
  */
 export function proxyInputOf(row: ProjectRow): Record<string, unknown> {
-  const { upstream, ...rest } = proxySettingsOf(row);
+  const { upstream, upstreams, ...rest } = proxySettingsOf(row);
   return {
     ...rest,
     kind: 'proxy',
     name: row.name,
     public: row.public,
-    upstream: {
-      url: upstream.url,
-      insecureSkipVerify: upstream.insecureSkipVerify ?? false,
-      tokenRealmHosts: upstream.tokenRealmHosts ?? [],
-      ...(upstream.timeouts !== undefined ? { timeouts: upstream.timeouts } : {}),
-      ...(upstream.proxy !== undefined ? { proxy: upstream.proxy } : {}),
-      ...(upstream.noProxy !== undefined ? { noProxy: upstream.noProxy } : {}),
-    },
+    ...(storesUpstreamList(row) ? { upstreams: upstreams.map(upstreamInputOf) } : { upstream: upstreamInputOf(upstream) }),
+  };
+}
+
+function upstreamInputOf(upstream: ProxyUpstreamSettings): Record<string, unknown> {
+  return {
+    url: upstream.url,
+    ...(upstream.name !== undefined ? { name: upstream.name } : {}),
+    ...(upstream.nameMapping !== undefined ? { nameMapping: upstream.nameMapping } : {}),
+    insecureSkipVerify: upstream.insecureSkipVerify ?? false,
+    tokenRealmHosts: upstream.tokenRealmHosts ?? [],
+    ...(upstream.timeouts !== undefined ? { timeouts: upstream.timeouts } : {}),
+    ...(upstream.proxy !== undefined ? { proxy: upstream.proxy } : {}),
+    ...(upstream.noProxy !== undefined ? { noProxy: upstream.noProxy } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 /**
  * What the cache did for a proxied request, written as an RFC 9211 Cache-Status header:
+ * A project with several upstreams names the one that answered (`detail="upstream <name>"`).
  *   hit          served from the cache without contacting the upstream
  *   revalidated  the upstream confirmed the cached tag (HEAD) and the cached copy was served
  *   miss         fetched from the upstream (and stored)
@@ -9,8 +10,8 @@
  */
 export type CacheOutcome =
   | { kind: 'hit'; ttlSeconds?: number }
-  | { kind: 'revalidated' }
-  | { kind: 'miss'; stored: boolean }
+  | { kind: 'revalidated'; upstream?: string }
+  | { kind: 'miss'; stored: boolean; upstream?: string }
   | { kind: 'coalesced' }
   | { kind: 'stale'; reason: string }
   | { kind: 'incomplete'; reason: string };
@@ -22,9 +23,11 @@ export function cacheStatusHeader(outcome: CacheOutcome): string {
     case 'hit':
       return outcome.ttlSeconds === undefined ? `${CACHE_NAME}; hit` : `${CACHE_NAME}; hit; ttl=${Math.max(0, Math.floor(outcome.ttlSeconds))}`;
     case 'revalidated':
-      return `${CACHE_NAME}; fwd=stale; fwd-status=200; detail=revalidated`;
+      return outcome.upstream === undefined
+        ? `${CACHE_NAME}; fwd=stale; fwd-status=200; detail=revalidated`
+        : `${CACHE_NAME}; fwd=stale; fwd-status=200; detail="revalidated: upstream ${quotable(outcome.upstream)}"`;
     case 'miss':
-      return `${CACHE_NAME}; fwd=miss${outcome.stored ? '; stored' : ''}`;
+      return `${CACHE_NAME}; fwd=miss${outcome.stored ? '; stored' : ''}${outcome.upstream === undefined ? '' : `; detail="upstream ${quotable(outcome.upstream)}"`}`;
     case 'coalesced':
       return `${CACHE_NAME}; fwd=miss; collapsed`;
     case 'stale':

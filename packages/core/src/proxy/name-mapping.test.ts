@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { canonicalPath, isDockerHub, pathInProject, upstreamRepository } from './name-mapping.js';
+import { canonicalPath, canonicalRepositoryName, isDockerHub, pathInProject, upstreamRepository } from './name-mapping.js';
 
 const hub = { url: 'https://registry-1.docker.io' };
 const quay = { url: 'https://quay.io' };
@@ -64,5 +64,14 @@ describe('canonicalPath', () => {
     expect(canonicalPath('org/app', { upstream: quay, nameMapping: mapping({ prefix: 'mirror/' }) })).toBe('org/app');
     // library_web would gain another library_ on the way up: the path stays as it is.
     expect(canonicalPath('web', { upstream: hub, nameMapping: mapping({ separator: '_' }) })).toBe('web');
+  });
+});
+
+describe('canonicalRepositoryName with several upstreams', () => {
+  it("follows the first upstream's own name mapping, else the project's", () => {
+    const project = { name: 'images' };
+    const ownMapping = { upstream: { ...hub, nameMapping: mapping({ dockerHubLibrary: 'off' }) }, nameMapping: mapping() };
+    expect(canonicalRepositoryName(project, ownMapping, 'images/nginx')).toBe('images/nginx');
+    expect(canonicalRepositoryName(project, { upstream: hub, nameMapping: mapping() }, 'images/nginx')).toBe('images/library/nginx');
   });
 });

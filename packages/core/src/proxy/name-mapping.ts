@@ -1,6 +1,6 @@
 import { isRepositoryName } from '@berth/oci';
 import type { ProjectRow } from '@berth/db';
-import type { ProxySettings } from './proxy-settings.js';
+import { nameMappingFor, type ProxySettings } from './proxy-settings.js';
 
 const DOCKER_HUB_HOSTS = new Set(['registry-1.docker.io', 'docker.io', 'index.docker.io', 'registry.hub.docker.com']);
 
@@ -41,9 +41,13 @@ export function canonicalPath(path: string, settings: Pick<ProxySettings, 'upstr
   return upstreamRepository(candidate, settings) === upstream ? candidate : path;
 }
 
-/** The canonical full name (`hub/library/nginx`) of `name` in proxy project `project`. */
+/**
+ * The canonical full name (`hub/library/nginx`) of `name` in proxy project `project`: worked out
+ * against the first upstream (with its own name mapping when it has one).
+ */
 export function canonicalRepositoryName(project: Pick<ProjectRow, 'name'>, settings: Pick<ProxySettings, 'upstream' | 'nameMapping'>, name: string): string {
   if (!name.startsWith(`${project.name}/`)) return name;
-  const canonical = `${project.name}/${canonicalPath(pathInProject(name, project.name), settings)}`;
+  const first = { upstream: settings.upstream, nameMapping: nameMappingFor(settings, settings.upstream) };
+  const canonical = `${project.name}/${canonicalPath(pathInProject(name, project.name), first)}`;
   return isRepositoryName(canonical) ? canonical : name;
 }

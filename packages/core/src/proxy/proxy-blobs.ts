@@ -6,7 +6,9 @@ import { BlobSizeMismatchError, FillLockUnavailableError, FillWaitTimeoutError, 
 import { mapStorageError } from '../storage-errors.js';
 import type { CacheOutcome } from './cache-status.js';
 import { NegativeCache } from './negative-cache.js';
-import type { ProxyContext } from './proxy-context.js';
+import type { UpstreamBlob } from '@berth/upstream';
+import type { ProxyContext, ProxyUpstream } from './proxy-context.js';
+import { askInOrder, failureOf, preferring, UpstreamSources } from './upstream-order.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 import { upstreamFailure } from './upstream-errors.js';
 
@@ -51,6 +53,8 @@ export class ProxyBlobs {
     private readonly fills: BlobFills,
     private readonly metrics: ProxyMetrics,
     private readonly now: () => number = Date.now,
+    /** Which upstream served the manifests naming a blob (shared with ProxyManifests): asked first. */
+    private readonly sources: UpstreamSources = new UpstreamSources(),
   ) {}
 
   async stat(ctx: ProxyContext, digest: string): Promise<ProxiedBlobInfo> {
@@ -75,17 +79,44 @@ export class ProxyBlobs {
     return { size: stored.size, outcome: { kind: 'revalidated' } };
   }
 
-  /** An uncached blob's size from one upstream HEAD; BLOB_UNKNOWN (remembered) when it has none. */
+  /**
+   * An uncached blob's size from an upstream HEAD (the upstream that served the manifest naming it
+   * first, then the others in order); BLOB_UNKNOWN (remembered) when none has it for this repository.
+   */
   private async upstreamSize(ctx: ProxyContext, digest: string): Promise<number> {
     this.assertNotKnownAbsent(ctx, digest);
-    let head;
-    try {
-      head = await ctx.upstream.headBlob(ctx.upstreamName, digest);
-    } catch (error) {
-      return upstreamFailure(error, `blob ${digest}`);
+    const answer = await askInOrder(this.upstreamsFor(ctx, digest), (upstream) => upstream.client.headBlob(upstream.repository, digest));
+    if (answer.found !== undefined) {
+      this.recordSource(ctx, digest, answer.found.upstream.name);
+      return answer.found.value.size;
     }
-    if (head === null) this.rememberAbsent(ctx, digest);
-    return head.size;
+    const failure = failureOf(answer);
+    if (failure !== undefined) return upstreamFailure(failure, `blob ${digest}`);
+    return this.rememberAbsent(ctx, digest);
+  }
+
+  /** The project's upstreams, the one known to have served this blob's manifest first. */
+  private upstreamsFor(ctx: ProxyContext, digest: string): readonly ProxyUpstream[] {
+    return preferring(ctx.upstreams, ctx.upstreams.length > 1 ? this.sources.get(ctx.project.id, ctx.name, digest) : undefined);
+  }
+
+  private recordSource(ctx: ProxyContext, digest: string, upstream: string): void {
+    if (ctx.upstreams.length > 1) this.sources.set(ctx.project.id, ctx.name, digest, upstream);
+  }
+
+  /**
+   * The fill's source: a GET from each upstream in turn until one has the blob (a HEAD or a
+   * manifest usually named the right one first, so that is one GET). Null when none has it.
+   */
+  private async openFromUpstreams(ctx: ProxyContext, digest: string): Promise<UpstreamBlob | null> {
+    const answer = await askInOrder(this.upstreamsFor(ctx, digest), (upstream) => upstream.client.openBlob(upstream.repository, digest));
+    if (answer.found !== undefined) {
+      this.recordSource(ctx, digest, answer.found.upstream.name);
+      return answer.found.value;
+    }
+    const failure = failureOf(answer);
+    if (failure !== undefined) throw failure;
+    return null;
   }
 
   private assertNotKnownAbsent(ctx: ProxyContext, digest: string): void {
@@ -149,7 +180,7 @@ export class ProxyBlobs {
       origins = this.fillOrigins.get(digest) ?? new Set<string>();
       origins.add(ctx.name);
       this.fillOrigins.set(digest, origins);
-      return ctx.upstream.openBlob(ctx.upstreamName, digest);
+      return this.openFromUpstreams(ctx, digest);
     };
     try {
       read = await this.fills.open(digest, source, range);

@@ -2,13 +2,25 @@ import type { ProjectRow } from '@berth/db';
 import type { UpstreamClient } from '@berth/upstream';
 import type { ProxySettings } from './proxy-settings.js';
 
-/** One request's view of a proxy project: local repository name and its upstream counterpart. */
+/** One upstream of a proxy project, as one request sees it. */
+export interface ProxyUpstream {
+  /** Its label (configured `name`, else the URL's host): metrics, logs, Cache-Status. */
+  name: string;
+  /** The repository name on this upstream (after its name mapping). */
+  repository: string;
+  client: UpstreamClient;
+}
+
+/** One request's view of a proxy project: local repository name and its upstream counterparts. */
 export interface ProxyContext {
   project: ProjectRow;
   settings: ProxySettings;
   /** The repository name as clients use it on Berth (`hub/library/nginx`). */
   name: string;
-  /** The repository name on the upstream (`library/nginx`). */
+  /** The repository name on the first upstream (`library/nginx`). */
   upstreamName: string;
+  /** The first upstream's client (what features that ask one upstream only use, e.g. cosign tag merges). */
   upstream: UpstreamClient;
+  /** Every upstream, in the order they are asked (one for a project with `upstream:`). */
+  upstreams: readonly ProxyUpstream[];
 }

@@ -16,6 +16,7 @@ import type { ProxyContext } from './proxy-context.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 import { SingleFlight } from './single-flight.js';
 import { UPSTREAM_MANIFEST_ACCEPT } from './upstream-accept.js';
+import { askInOrder, failureOf, preferring, UpstreamSources } from './upstream-order.js';
 import { unavailableReason, upstreamFailure } from './upstream-errors.js';
 
 export interface ProxiedManifest {
@@ -29,7 +30,7 @@ export interface ProxiedManifest {
  * while the upstream is unavailable (up to max-stale).
  */
 export class ProxyManifests {
-  private readonly fetches = new SingleFlight<FetchedManifest | null>();
+  private readonly fetches = new SingleFlight<{ manifest: FetchedManifest; upstream: string } | null>();
   private readonly absent = new NegativeCache();
   private readonly memory = new ManifestMemory();
   private readonly cosignTags: CosignTagMerge;
@@ -42,6 +43,8 @@ export class ProxyManifests {
     /** Told when a cached manifest may change referrers answers (it has a subject, or a referrers tag). */
     private readonly versions?: ContentVersions,
     private readonly lifecycle?: { pulls: ManifestPulls; background?: BackgroundWork },
+    /** Which upstream served a tag or digest (shared with ProxyBlobs): several upstreams only. */
+    private readonly sources: UpstreamSources = new UpstreamSources(),
   ) {
     this.cosignTags = new CosignTagMerge(metadata, async (ctx, digest) => (await this.fetch(ctx, digest)).manifest, versions);
   }
@@ -89,9 +92,9 @@ export class ProxyManifests {
     }
     const fetched = await this.fetch(ctx, digest);
     if (fetched.manifest === null) throw manifestUnknown(ctx.name, digest);
-    const manifest = await this.store(ctx, fetched.manifest, []);
+    const manifest = await this.store(ctx, fetched.manifest, [], fetched.upstream);
     this.memory.set(ctx.project.id, ctx.name, digest, { manifest });
-    return { manifest, outcome: fetched.joined ? { kind: 'coalesced' } : { kind: 'miss', stored: true } };
+    return { manifest, outcome: fetched.joined ? { kind: 'coalesced' } : { kind: 'miss', stored: true, ...via(ctx, fetched.upstream) } };
   }
 
   /** Remember a cached tag (never a pushed one: those change only through this service's callers). */
@@ -117,12 +120,19 @@ export class ProxyManifests {
     const key = this.absentKey(ctx, tag);
     if (cached === null && this.absent.has(key)) throw manifestUnknown(ctx.name, tag);
 
-    let head;
-    try {
-      head = await ctx.upstream.headManifest(ctx.upstreamName, tag, UPSTREAM_MANIFEST_ACCEPT);
-    } catch (error) {
-      return this.serveStale(ctx, tag, tagRow, cached, error);
+    // The upstreams in order: the first that has the tag wins (see docs/pull-through.md).
+    const answer = await askInOrder(ctx.upstreams, (upstream) => upstream.client.headManifest(upstream.repository, tag, UPSTREAM_MANIFEST_ACCEPT));
+    const failure = failureOf(answer);
+    if (answer.found === undefined && failure !== undefined) return this.serveStale(ctx, tag, tagRow, cached, failure, answer.unavailable[0]?.upstream.name);
+    if (answer.found !== undefined && tagRow !== null && cached !== null && answer.found.value.digest !== tagRow.digest) {
+      // An upstream ahead of the one that answered is down, and the cached tag came from it (or this
+      // process does not know where it came from): served stale rather than replaced by a lower upstream's.
+      const cameFrom = this.sources.get(ctx.project.id, ctx.name, tag);
+      const down = answer.unavailable.find(({ upstream }) => cameFrom === undefined || upstream.name === cameFrom);
+      if (down !== undefined && this.withinMaxStale(ctx, tagRow)) return this.serveStale(ctx, tag, tagRow, cached, down.error, down.upstream.name);
     }
+    const head = answer.found?.value ?? null;
+    const source = answer.found?.upstream.name ?? '';
     if (head === null) {
       if (cached !== null && tagRow !== null && ctx.settings.serveStaleOnNotFound && this.withinMaxStale(ctx, tagRow)) {
         return this.stale(ctx, toStored(cached), 'upstream 404');
@@ -131,25 +141,28 @@ export class ProxyManifests {
       throw manifestUnknown(ctx.name, tag);
     }
     this.absent.delete(key);
+    this.recordSource(ctx, tag, source);
     if (repository !== null && tagRow !== null && cached !== null && head.digest === tagRow.digest) {
       await this.metadata.markTagChecked(repository.id, tag, head.digest);
       this.rememberTag(ctx, tag, toStored(cached), this.now());
-      return { manifest: toStored(cached), outcome: { kind: 'revalidated' } };
+      this.recordSources(ctx, toStored(cached), source);
+      return { manifest: toStored(cached), outcome: { kind: 'revalidated', ...via(ctx, source) } };
     }
-    // The tag is new or moved: fetch the manifest by the digest the HEAD named (so tag and bytes agree).
+    // The tag is new or moved: fetch the manifest by the digest the HEAD named (so tag and bytes agree),
+    // from the upstream that named it first.
     const known = repository === null ? null : await this.metadata.getManifest(repository.id, head.digest);
     if (known !== null) {
-      await this.store(ctx, fromRow(known), [tag]);
+      await this.store(ctx, fromRow(known), [tag], source);
       this.rememberTag(ctx, tag, toStored(known), this.now());
       this.prefetch(ctx, known.digest);
-      return { manifest: toStored(known), outcome: { kind: 'revalidated' } };
+      return { manifest: toStored(known), outcome: { kind: 'revalidated', ...via(ctx, source) } };
     }
-    const fetched = await this.fetch(ctx, head.digest);
+    const fetched = await this.fetch(ctx, head.digest, source);
     if (fetched.manifest === null) throw manifestUnknown(ctx.name, tag);
-    const manifest = await this.store(ctx, fetched.manifest, [tag]);
+    const manifest = await this.store(ctx, fetched.manifest, [tag], fetched.upstream);
     this.rememberTag(ctx, tag, manifest, this.now());
     if (!fetched.joined) this.prefetch(ctx, manifest.digest);
-    return { manifest, outcome: fetched.joined ? { kind: 'coalesced' } : { kind: 'miss', stored: true } };
+    return { manifest, outcome: fetched.joined ? { kind: 'coalesced' } : { kind: 'miss', stored: true, ...via(ctx, fetched.upstream) } };
   }
 
   /** A local cosign tag: merged with the upstream's tag of the same name once per tag TTL (cosign-tag-merge.ts). */
@@ -165,25 +178,53 @@ export class ProxyManifests {
     return merged === null ? this.hit(ctx, toStored(local)) : { manifest: merged, outcome: { kind: 'revalidated' } };
   }
 
-  /** One upstream GET per (project, repository, digest) at a time in this process. */
-  private async fetch(ctx: ProxyContext, digest: string): Promise<{ manifest: FetchedManifest | null; joined: boolean }> {
+  /**
+   * One upstream GET per (project, repository, digest) at a time in this process: from `preferred`
+   * (the upstream that named the digest) or the one that served a manifest referring to it first,
+   * then the others in order. The client verifies the bytes against the digest, whichever sends them.
+   */
+  private async fetch(ctx: ProxyContext, digest: string, preferred?: string): Promise<{ manifest: FetchedManifest | null; upstream: string; joined: boolean }> {
     const key = this.absentKey(ctx, digest);
-    if (this.absent.has(key)) return { manifest: null, joined: false };
+    if (this.absent.has(key)) return { manifest: null, upstream: '', joined: false };
+    const order = preferring(ctx.upstreams, preferred ?? this.sources.get(ctx.project.id, ctx.name, digest));
     try {
-      const { value, joined } = await this.fetches.run(key, () => {
-        return ctx.upstream.getManifest(ctx.upstreamName, digest, UPSTREAM_MANIFEST_ACCEPT);
+      const { value, joined } = await this.fetches.run(key, async () => {
+        const answer = await askInOrder(order, (upstream) => upstream.client.getManifest(upstream.repository, digest, UPSTREAM_MANIFEST_ACCEPT));
+        if (answer.found !== undefined) return { manifest: answer.found.value, upstream: answer.found.upstream.name };
+        const failure = failureOf(answer);
+        if (failure !== undefined) throw failure;
+        return null;
       });
       if (value === null) this.absent.add(key, ctx.settings.negativeTtlSeconds * 1000);
       if (joined) this.metrics.coalesced(ctx.project.name);
-      else this.metrics.miss(ctx.project.name, 'manifest', value?.bytes.byteLength ?? 0);
-      return { manifest: value, joined };
+      else this.metrics.miss(ctx.project.name, 'manifest', value?.manifest.bytes.byteLength ?? 0);
+      if (value !== null) this.recordSource(ctx, digest, value.upstream);
+      return { manifest: value?.manifest ?? null, upstream: value?.upstream ?? '', joined };
     } catch (error) {
       return upstreamFailure(error, `manifest ${digest}`);
     }
   }
 
+  /** Remember which upstream served a tag or digest (only a project with several upstreams needs to know). */
+  private recordSource(ctx: ProxyContext, reference: string, upstream: string): void {
+    if (ctx.upstreams.length > 1 && upstream !== '') this.sources.set(ctx.project.id, ctx.name, reference, upstream);
+  }
+
+  /** The blobs and child manifests of a manifest are asked of the upstream that served it first. */
+  private recordSources(ctx: ProxyContext, manifest: Pick<StoredManifest, 'content' | 'mediaType' | 'digest'>, upstream: string): void {
+    if (ctx.upstreams.length < 2 || upstream === '') return;
+    this.recordSource(ctx, manifest.digest, upstream);
+    let parsed;
+    try {
+      parsed = parseManifest(manifest.content, manifest.mediaType);
+    } catch {
+      return;
+    }
+    for (const digest of [...referencedBlobs(parsed), ...referencedManifests(parsed)]) this.recordSource(ctx, digest, upstream);
+  }
+
   /** Store the upstream's bytes as they are (the tags marked as checked now); what is served from now on. */
-  private async store(ctx: ProxyContext, manifest: FetchedManifest, tags: string[]): Promise<StoredManifest> {
+  private async store(ctx: ProxyContext, manifest: FetchedManifest, tags: string[], upstream: string): Promise<StoredManifest> {
     const repository = await this.metadata.ensureRepository(ctx.project.id, ctx.name);
     let parsed;
     try {
@@ -207,7 +248,9 @@ export class ProxyManifests {
     });
     // A lost version change only keeps other replicas' referrers answers for their maximum age (a minute).
     if (parsed?.subject !== undefined || tags.some(isReferrerTag)) await this.versions?.bump(ctx.project.id, ctx.name).catch(() => undefined);
-    return { digest: manifest.digest, mediaType: parsed?.mediaType ?? manifest.mediaType, content: manifest.bytes, subject: parsed?.subject?.digest ?? null };
+    const stored = { digest: manifest.digest, mediaType: parsed?.mediaType ?? manifest.mediaType, content: manifest.bytes, subject: parsed?.subject?.digest ?? null };
+    this.recordSources(ctx, stored, upstream);
+    return stored;
   }
 
   /** A tag now names a manifest not pulled through it before: fetch the rest while the client reads this one. */
@@ -215,8 +258,8 @@ export class ProxyManifests {
     if (ctx.settings.prefetch.enabled) this.lifecycle?.background?.prefetch({ repository: ctx.name, digest });
   }
 
-  private serveStale(ctx: ProxyContext, tag: string, tagRow: TagRow | null, cached: ManifestRow | null, error: unknown): ProxiedManifest {
-    const reason = unavailableReason(error);
+  private serveStale(ctx: ProxyContext, tag: string, tagRow: TagRow | null, cached: ManifestRow | null, error: unknown, upstream?: string): ProxiedManifest {
+    const reason = unavailableReason(error, ctx.upstreams.length > 1 ? upstream : undefined);
     if (reason !== undefined && tagRow !== null && cached !== null && this.withinMaxStale(ctx, tagRow)) {
       // Checked again in the background (with backoff), so the tag is fresh once the upstream is back.
       this.lifecycle?.background?.refreshTag({ repository: ctx.name, tag });
@@ -246,6 +289,11 @@ export class ProxyManifests {
   private absentKey(ctx: ProxyContext, reference: string): string {
     return `${ctx.project.id}:${ctx.name}:${reference}`;
   }
+}
+
+/** The upstream named in Cache-Status when the project has several. */
+function via(ctx: ProxyContext, upstream: string): { upstream?: string } {
+  return ctx.upstreams.length > 1 && upstream !== '' ? { upstream } : {};
 }
 
 function manifestUnknown(name: string, reference: string): OciError {

@@ -16,10 +16,11 @@ function setUp(listReferrers: (repository: string, subject: string) => Promise<U
   const upstream = { listReferrers: jest.fn(listReferrers) };
   const ctx = {
     project: { id: 7, name: 'hub' } as ProjectRow,
-    settings: { ...DEFAULT_PROXY_SETTINGS, referrersProxy: true, upstream: { url: 'http://upstream.test' } },
+    settings: { ...DEFAULT_PROXY_SETTINGS, referrersProxy: true, upstream: { url: 'http://upstream.test' }, upstreams: [{ url: 'http://upstream.test' }] },
     name: 'hub/app',
     upstreamName: 'library/app',
     upstream: upstream as unknown as UpstreamClient,
+    upstreams: [{ name: 'upstream.test', repository: 'library/app', client: upstream as unknown as UpstreamClient }],
   } satisfies ProxyContext;
   const referrers = new ProxyReferrers(cache, { freshMs: 60_000 }, clock);
   return { referrers, ctx, upstream, cache, advance: (ms: number) => { now += ms; } };
@@ -90,13 +91,56 @@ describe('ProxyReferrers', () => {
   it('forgets a repository or the whole project', async () => {
     const { referrers, ctx, upstream, cache } = setUp(async () => list(4));
     await referrers.upstreamList(ctx, SUBJECT);
-    await referrers.forget(7, 'library/other');
+    await referrers.forget(7, [{ name: 'upstream.test', repository: 'library/other' }]);
     expect((await cache.usage()).entries).toBe(1);
-    await referrers.forget(7, 'library/app');
+    await referrers.forget(7, [{ name: 'upstream.test', repository: 'library/app' }]);
     expect((await cache.usage()).entries).toBe(0);
     await referrers.upstreamList(ctx, SUBJECT);
     await referrers.forget(7);
     expect((await cache.usage()).entries).toBe(0);
     expect(upstream.listReferrers).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('ProxyReferrers with several upstreams', () => {
+  type Lister = (repository: string, subject: string) => Promise<UpstreamReferrers>;
+  function twoUpstreams(first: Lister, second: Lister) {
+    const cache = new InMemoryReferrersCache({}, () => 1_000_000);
+    const clients = [{ listReferrers: jest.fn(first) }, { listReferrers: jest.fn(second) }];
+    const upstreams = [{ url: 'http://mirror.test', name: 'mirror' }, { url: 'http://hub.test', name: 'hub' }];
+    const ctx = {
+      project: { id: 9, name: 'virt' } as ProjectRow,
+      settings: { ...DEFAULT_PROXY_SETTINGS, referrersProxy: true, upstream: upstreams[0]!, upstreams },
+      name: 'virt/app',
+      upstreamName: 'app',
+      upstream: clients[0] as unknown as UpstreamClient,
+      upstreams: [
+        { name: 'mirror', repository: 'app', client: clients[0] as unknown as UpstreamClient },
+        { name: 'hub', repository: 'library/app', client: clients[1] as unknown as UpstreamClient },
+      ],
+    } satisfies ProxyContext;
+    return { referrers: new ProxyReferrers(cache, { freshMs: 60_000 }, () => 1_000_000), ctx, clients, cache };
+  }
+
+  it('merges the lists in upstream order, each digest once, each list cached on its own', async () => {
+    const { referrers, ctx, clients, cache } = twoUpstreams(async () => list(2, 1), async () => list(1, 3));
+    const merged = await referrers.upstreamList(ctx, SUBJECT);
+    expect(merged.descriptors.map((d) => d.digest)).toEqual([descriptor(2), descriptor(1), descriptor(3)].map((d) => d.digest));
+    expect(merged.outcome).toEqual({ kind: 'miss', stored: true });
+    expect(clients[1]!.listReferrers).toHaveBeenCalledWith('library/app', SUBJECT);
+    expect((await cache.usage()).entries).toBe(2);
+    expect((await referrers.upstreamList(ctx, SUBJECT)).outcome.kind).toBe('hit');
+    for (const client of clients) expect(client.listReferrers).toHaveBeenCalledTimes(1);
+    await referrers.forget(9, [{ name: 'hub', repository: 'library/app' }]);
+    expect((await cache.usage()).entries).toBe(1);
+  });
+
+  it('keeps the lists that answered when one upstream cannot, and says the answer is incomplete', async () => {
+    const { referrers, ctx } = twoUpstreams(async () => Promise.reject(new UpstreamUnavailableError('virt/mirror', 'connection', 'refused')), async () => list(3));
+    const merged = await referrers.upstreamList(ctx, SUBJECT);
+    expect(merged.descriptors.map((d) => d.digest)).toEqual([descriptor(3).digest]);
+    expect(merged.outcome.kind).toBe('incomplete');
+    expect(merged.outcome).toMatchObject({ reason: expect.stringContaining('upstream mirror connection') });
+    expect(merged.storedAt).toBeUndefined();
   });
 });

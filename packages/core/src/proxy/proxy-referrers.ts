@@ -4,7 +4,7 @@ import type { ReferrersCache } from '../referrers-cache/types.js';
 import type { BackgroundWork } from '../lifecycle/background-work.js';
 import { BoundedLru } from './bounded-lru.js';
 import type { CacheOutcome } from './cache-status.js';
-import type { ProxyContext } from './proxy-context.js';
+import type { ProxyContext, ProxyUpstream } from './proxy-context.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 import { SingleFlight } from './single-flight.js';
 import { unavailableReason } from './upstream-errors.js';
@@ -51,14 +51,18 @@ export class ProxyReferrers {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * The upstreams' lists merged: each upstream's own list (cached, bounded and refreshed on its own),
+   * in the project's upstream order, each digest once (the first upstream's entry wins).
+   */
   async upstreamList(ctx: ProxyContext, subject: string): Promise<UpstreamReferrersList> {
-    const list = await this.cachedOrFetched(ctx, subject);
-    this.options.metrics?.referrersList(ctx.project.name, list.outcome.kind);
-    return list;
+    const lists = await Promise.all(ctx.upstreams.map((upstream) => this.cachedOrFetched(ctx, upstream, subject)));
+    for (const list of lists) this.options.metrics?.referrersList(ctx.project.name, list.outcome.kind);
+    return lists.length === 1 ? lists[0]! : merged(lists);
   }
 
-  private async cachedOrFetched(ctx: ProxyContext, subject: string): Promise<UpstreamReferrersList> {
-    const key = cacheKey(ctx.project.id, ctx.upstreamName, subject);
+  private async cachedOrFetched(ctx: ProxyContext, upstream: ProxyUpstream, subject: string): Promise<UpstreamReferrersList> {
+    const key = cacheKey(ctx, upstream, subject);
     const cached = await this.cachedList(key);
     if (cached !== undefined) {
       const age = this.now() - cached.storedAt;
@@ -66,43 +70,56 @@ export class ProxyReferrers {
       if (age < this.options.freshMs) {
         return { descriptors, storedAt, outcome: { kind: 'hit', ttlSeconds: (this.options.freshMs - age) / 1000 } };
       }
-      this.refreshInBackground(ctx, subject, key);
+      this.refreshInBackground(ctx, upstream, subject, key);
       return { descriptors, storedAt, outcome: { kind: 'stale', reason: 'refreshing in the background' } };
     }
-    const { value, joined } = await this.fetches.run(key, () => this.fetchAndStore(ctx, subject, key));
+    const { value, joined } = await this.fetches.run(key, () => this.fetchAndStore(ctx, upstream, subject, key));
     return joined && value.outcome.kind === 'miss' ? { ...value, outcome: { kind: 'coalesced' } } : value;
   }
 
-  /** Drop cached lists of a project, or of one upstream repository of it (purge, settings change). */
-  async forget(projectId: number, upstreamRepository?: string): Promise<void> {
-    const prefix = upstreamRepository === undefined ? `p${projectId}:` : cacheKeyPrefix(projectId, upstreamRepository);
-    await this.cache.deletePrefix(prefix);
+  /**
+   * Drop cached lists of a project, or of one repository of it on each of its upstreams (purge,
+   * settings change).
+   */
+  async forget(projectId: number, upstreams?: ReadonlyArray<{ name: string; repository: string }>): Promise<void> {
+    if (upstreams === undefined) {
+      await this.cache.deletePrefix(`p${projectId}:`);
+      return;
+    }
+    // Both key forms: the project may have had one upstream or several when the lists were cached.
+    for (const upstream of upstreams) {
+      await this.cache.deletePrefix(cacheKeyPrefix(projectId, upstream, false));
+      await this.cache.deletePrefix(cacheKeyPrefix(projectId, upstream, true));
+    }
   }
 
   /** A refresh nobody waits for; a refresh of the key already running is joined, not repeated. */
-  private refreshInBackground(ctx: ProxyContext, subject: string, key: string): void {
+  private refreshInBackground(ctx: ProxyContext, upstream: ProxyUpstream, subject: string, key: string): void {
     if (this.options.background !== undefined) this.options.background.refreshReferrers({ repository: ctx.name, subject });
-    else void this.fetches.run(key, () => this.fetchAndStore(ctx, subject, key));
+    else void this.fetches.run(key, () => this.fetchAndStore(ctx, upstream, subject, key));
   }
 
   /**
-   * Read the upstream list again and cache it (the refresh job). Throws when the upstream could not
-   * answer, so that the job is tried again; the stale list stays cached meanwhile.
+   * Read each upstream's list again and cache it (the refresh job). Throws when an upstream could
+   * not answer, so that the job is tried again; its stale list stays cached meanwhile.
    */
   async refresh(ctx: ProxyContext, subject: string): Promise<void> {
-    const key = cacheKey(ctx.project.id, ctx.upstreamName, subject);
-    const { value } = await this.fetches.run(key, () => this.fetchAndStore(ctx, subject, key));
-    if (value.outcome.kind === 'incomplete') throw new Error(`referrers of ${ctx.name}@${subject} not refreshed: ${value.outcome.reason}`);
+    for (const upstream of ctx.upstreams) {
+      const key = cacheKey(ctx, upstream, subject);
+      const { value } = await this.fetches.run(key, () => this.fetchAndStore(ctx, upstream, subject, key));
+      if (value.outcome.kind === 'incomplete') throw new Error(`referrers of ${ctx.name}@${subject} not refreshed: ${value.outcome.reason}`);
+    }
   }
 
   /** One upstream read; stored when the cache takes it. Never throws: failures leave the list empty. */
-  private async fetchAndStore(ctx: ProxyContext, subject: string, key: string): Promise<UpstreamReferrersList> {
+  private async fetchAndStore(ctx: ProxyContext, upstream: ProxyUpstream, subject: string, key: string): Promise<UpstreamReferrersList> {
     let list: UpstreamReferrers;
     try {
-      list = await ctx.upstream.listReferrers(ctx.upstreamName, subject);
+      list = await upstream.client.listReferrers(upstream.repository, subject);
     } catch (error) {
-      const reason = unavailableReason(error) ?? `upstream refused: ${error instanceof Error ? error.message : String(error)}`;
-      this.options.logger?.warn({ project: ctx.project.name, repository: ctx.upstreamName, subject, reason }, 'upstream referrers not available');
+      const several = ctx.upstreams.length > 1 ? upstream.name : undefined;
+      const reason = unavailableReason(error, several) ?? `upstream${several === undefined ? '' : ` ${several}`} refused: ${error instanceof Error ? error.message : String(error)}`;
+      this.options.logger?.warn({ project: ctx.project.name, upstream: upstream.name, repository: upstream.repository, subject, reason }, 'upstream referrers not available');
       return { descriptors: [], outcome: { kind: 'incomplete', reason: `${reason}; local referrers only` } };
     }
     const storedAt = this.now();
@@ -137,10 +154,26 @@ export class ProxyReferrers {
   }
 }
 
-function cacheKeyPrefix(projectId: number, upstreamRepository: string): string {
-  return `p${projectId}:${upstreamRepository}@`;
+/**
+ * `p<project>:<repository>@` with one upstream (as before virtual-registry projects);
+ * `p<project>:<upstream>|<repository>@` with several (`|` is in no repository name).
+ */
+function cacheKeyPrefix(projectId: number, upstream: Pick<ProxyUpstream, 'name' | 'repository'>, several: boolean): string {
+  return several ? `p${projectId}:${upstream.name}|${upstream.repository}@` : `p${projectId}:${upstream.repository}@`;
 }
 
-function cacheKey(projectId: number, upstreamRepository: string, subject: string): string {
-  return `${cacheKeyPrefix(projectId, upstreamRepository)}${subject}`;
+function cacheKey(ctx: ProxyContext, upstream: ProxyUpstream, subject: string): string {
+  return `${cacheKeyPrefix(ctx.project.id, upstream, ctx.upstreams.length > 1)}${subject}`;
+}
+
+/** How much an outcome says is missing or old: the merged answer reports the worst of its lists'. */
+const OUTCOME_WEIGHT: Record<CacheOutcome['kind'], number> = { hit: 0, revalidated: 1, coalesced: 2, miss: 3, stale: 4, incomplete: 5 };
+
+/** Several upstreams' lists as one: upstream order, each digest once, the worst outcome, the latest storedAt (absent when one is not cached). */
+function merged(lists: UpstreamReferrersList[]): UpstreamReferrersList {
+  const seen = new Set<string>();
+  const descriptors = lists.flatMap((list) => list.descriptors).filter((descriptor) => !seen.has(descriptor.digest) && seen.add(descriptor.digest));
+  const outcome = lists.map((list) => list.outcome).reduce((worst, next) => (OUTCOME_WEIGHT[next.kind] > OUTCOME_WEIGHT[worst.kind] ? next : worst));
+  const cached = lists.every((list) => list.storedAt !== undefined);
+  return { descriptors, outcome, ...(cached ? { storedAt: Math.max(...lists.map((list) => list.storedAt!)) } : {}) };
 }

@@ -9,7 +9,7 @@ import type { ProxyContext } from './proxy-context.js';
 import type { ProxyManifests } from './proxy-manifests.js';
 import type { ProxyReferrers } from './proxy-referrers.js';
 import { ProxyTags } from './proxy-tags.js';
-import { proxySettingsOf, type ProxySettings } from './proxy-settings.js';
+import { nameMappingFor, proxySettingsOf, upstreamLabel, type ProxySettings } from './proxy-settings.js';
 import { isReferrerTag } from './push-policy.js';
 import { UPSTREAM_MANIFEST_ACCEPT } from './upstream-accept.js';
 import type { UpstreamPool } from './upstream-pool.js';
@@ -71,12 +71,20 @@ export class ProxyService {
     const proxy = (await this.loadProjects()).proxies.get(projectOf(name));
     if (proxy === undefined || name === proxy.project.name) return null;
     const { project, settings } = proxy;
+    const path = pathInProject(name, project.name);
+    const clients = this.upstreams.forProject(project, settings);
+    const upstreams = settings.upstreams.map((upstream, index) => ({
+      name: clients[index]!.name,
+      repository: upstreamRepository(path, { upstream, nameMapping: nameMappingFor(settings, upstream) }),
+      client: clients[index]!.client,
+    }));
     return {
       project,
       settings,
       name: canonicalNameIn(proxy, name),
-      upstreamName: upstreamRepository(pathInProject(name, project.name), settings),
-      upstream: this.upstreams.forProject(project, settings),
+      upstreamName: upstreams[0]!.repository,
+      upstream: upstreams[0]!.client,
+      upstreams,
     };
   }
 
@@ -102,20 +110,22 @@ export class ProxyService {
 
   /**
    * A tag pushed into a proxy project must not hide an upstream tag of the same name (referrers
-   * tags are merged, not shadowed, so they pass). Refused when the upstream cannot tell.
+   * tags are merged, not shadowed, so they pass). Refused when an upstream cannot tell.
    */
   async beforeTagPush(name: string, tags: string[]): Promise<void> {
     const ctx = await this.contextFor(name);
     if (ctx === null) return;
     for (const tag of tags.filter((candidate) => !isReferrerTag(candidate))) {
-      let head;
-      try {
-        head = await ctx.upstream.headManifest(ctx.upstreamName, tag, UPSTREAM_MANIFEST_ACCEPT);
-      } catch (error) {
-        throw new OciError('DENIED', `cannot push tag ${tag} to ${name}: the upstream could not confirm it has no such tag (${unavailableReason(error) ?? 'refused'})`);
-      }
-      if (head !== null) {
-        throw new OciError('DENIED', `tag ${tag} exists upstream; a pushed tag would shadow it in the pull-through project ${ctx.project.name}`);
+      for (const upstream of ctx.upstreams) {
+        let head;
+        try {
+          head = await upstream.client.headManifest(upstream.repository, tag, UPSTREAM_MANIFEST_ACCEPT);
+        } catch (error) {
+          throw new OciError('DENIED', `cannot push tag ${tag} to ${name}: the upstream${several(ctx, upstream.name)} could not confirm it has no such tag (${unavailableReason(error) ?? 'refused'})`);
+        }
+        if (head !== null) {
+          throw new OciError('DENIED', `tag ${tag} exists upstream${several(ctx, upstream.name)}; a pushed tag would shadow it in the pull-through project ${ctx.project.name}`);
+        }
       }
     }
   }
@@ -167,12 +177,15 @@ export class ProxyService {
     this.forgetRemembered(projectId, repositoryName);
     if (repositoryName !== undefined) this.tagLists.forget(projectId, repositoryName);
     this.projects = undefined;
-    // Cached upstream referrers lists (shared by the replicas on Redis) are keyed by the upstream's
+    // Cached upstream referrers lists (shared by the replicas on Redis) are keyed by each upstream's
     // repository name; when that cannot be worked out, the whole project's lists go.
-    const upstreamName = proxy !== undefined && repositoryName !== undefined
-      ? upstreamRepository(pathInProject(repositoryName, proxy.project.name), proxy.settings)
+    const upstreams = proxy !== undefined && repositoryName !== undefined
+      ? proxy.settings.upstreams.map((upstream) => ({
+          name: upstreamLabel(upstream),
+          repository: upstreamRepository(pathInProject(repositoryName, proxy.project.name), { upstream, nameMapping: nameMappingFor(proxy.settings, upstream) }),
+        }))
       : undefined;
-    await this.referrers.forget(projectId, upstreamName);
+    await this.referrers.forget(projectId, upstreams);
     await this.bumpVersion(projectId, repositoryName);
   }
 
@@ -205,6 +218,11 @@ export class ProxyService {
     this.projects = { at: this.now(), proxies, byNs };
     return this.projects;
   }
+}
+
+/** ` <name>` in messages when the project has several upstreams. */
+function several(ctx: ProxyContext, upstream: string): string {
+  return ctx.upstreams.length > 1 ? ` ${upstream}` : '';
 }
 
 function canonicalNameIn(proxy: ProxyProject, name: string): string {

@@ -48,7 +48,7 @@ export class ProxyTags {
       return { tags: remembered.tags, outcome: { kind: 'hit', ttlSeconds: ctx.settings.tagTtlSeconds - ageSeconds } };
     }
     try {
-      const tags = await ctx.upstream.listTags(ctx.upstreamName);
+      const tags = await allUpstreamTagsOf(ctx);
       if (this.lists.size >= MAX_REMEMBERED_LISTS) this.lists.clear();
       this.lists.set(key, { at: this.now(), tags });
       return { tags, outcome: { kind: 'miss', stored: false } };
@@ -61,6 +61,19 @@ export class ProxyTags {
       return upstreamFailure(error, `the tag list of ${ctx.name}`);
     }
   }
+}
+
+/**
+ * Every upstream's tags, together (null when no upstream knows the repository). Throws the first
+ * failure when any upstream could not answer: a partial list would hide tags, so the remembered
+ * list (or what is cached here) stands in, marked stale.
+ */
+async function allUpstreamTagsOf(ctx: ProxyContext): Promise<string[] | null> {
+  const lists = await Promise.all(ctx.upstreams.map((upstream) => upstream.client.listTags(upstream.repository).then((tags) => ({ tags }), (error: unknown) => ({ error }))));
+  const failed = lists.find((list): list is { error: unknown } => 'error' in list);
+  if (failed !== undefined) throw failed.error;
+  const found = lists.flatMap((list) => ('tags' in list && list.tags !== null ? [list.tags] : []));
+  return found.length === 0 ? null : [...new Set(found.flat())];
 }
 
 /** Tags sort by their bytes (as the database's COLLATE "C" does), not by locale. */

@@ -1,9 +1,10 @@
 import { OciError } from '@berth/oci';
 import { UpstreamError, UpstreamUnavailableError } from '@berth/upstream';
 
-/** Why the upstream could not be used, for Cache-Status and logs; undefined when it answered. */
-export function unavailableReason(error: unknown): string | undefined {
-  return error instanceof UpstreamUnavailableError ? `upstream ${error.reason}` : undefined;
+/** Why the upstream (named when given: a project with several) could not be used, for Cache-Status and logs; undefined when it answered. */
+export function unavailableReason(error: unknown, upstream?: string): string | undefined {
+  if (!(error instanceof UpstreamUnavailableError)) return undefined;
+  return upstream === undefined ? `upstream ${error.reason}` : `upstream ${upstream} ${error.reason}`;
 }
 
 /** The OCI error a client sees when the upstream failed and nothing cached can stand in. */

@@ -1,40 +1,54 @@
 import type { ProjectRow } from '@berth/db';
 import type { UpstreamClient, UpstreamHooks, UpstreamLogger, UpstreamOptions, UpstreamProxySettings } from '@berth/upstream';
-import type { ProxySettings } from './proxy-settings.js';
+import { upstreamLabel, type ProxySettings, type ProxyUpstreamSettings } from './proxy-settings.js';
 import type { SecretSealer } from './sealed-secrets.js';
 
 export type UpstreamFactory = (options: UpstreamOptions) => UpstreamClient;
 
-/** One upstream client per proxy project, rebuilt when the project's settings change. */
+/** An upstream's client with its label. */
+export interface NamedUpstreamClient {
+  name: string;
+  client: UpstreamClient;
+}
+
+/**
+ * The upstream clients of each proxy project, one per upstream in the project's order, rebuilt
+ * when the project's settings change. Each has its own breaker and token cache.
+ */
 export class UpstreamPool {
-  private readonly clients = new Map<number, { version: number; client: UpstreamClient }>();
+  private readonly clients = new Map<number, { version: number; clients: NamedUpstreamClient[] }>();
 
   constructor(
     private readonly factory: UpstreamFactory,
     private readonly sealer: SecretSealer | undefined,
-    private readonly observe: { logger?: UpstreamLogger; hooks?: (project: string) => UpstreamHooks; proxy?: UpstreamProxySettings } = {},
+    private readonly observe: { logger?: UpstreamLogger; hooks?: (project: string, upstream: string) => UpstreamHooks; proxy?: UpstreamProxySettings } = {},
   ) {}
 
-  forProject(project: ProjectRow, settings: ProxySettings): UpstreamClient {
+  /** The project's upstream clients, in its order. */
+  forProject(project: ProjectRow, settings: ProxySettings): NamedUpstreamClient[] {
     const version = project.updatedAt.getTime();
     const cached = this.clients.get(project.id);
-    if (cached !== undefined && cached.version === version) return cached.client;
-    if (cached !== undefined) void cached.client.close();
-    const client = this.factory(this.optionsFor(project.name, settings));
-    this.clients.set(project.id, { version, client });
-    return client;
+    if (cached !== undefined && cached.version === version) return cached.clients;
+    if (cached !== undefined) for (const { client } of cached.clients) void client.close();
+    const several = settings.upstreams.length > 1;
+    const clients = settings.upstreams.map((upstream) => {
+      const name = upstreamLabel(upstream);
+      // One upstream: named after the project, as before; several: `project/upstream` in logs and errors.
+      return { name, client: this.factory(this.optionsFor(project.name, several ? `${project.name}/${name}` : project.name, name, upstream)) };
+    });
+    this.clients.set(project.id, { version, clients });
+    return clients;
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.clients.values()].map(({ client }) => client.close()));
+    await Promise.all([...this.clients.values()].flatMap(({ clients }) => clients.map(({ client }) => client.close())));
     this.clients.clear();
   }
 
-  private optionsFor(name: string, settings: ProxySettings): UpstreamOptions {
-    const { upstream } = settings;
+  private optionsFor(project: string, name: string, label: string, upstream: ProxyUpstreamSettings): UpstreamOptions {
     const options: UpstreamOptions = { name, url: upstream.url };
     if (upstream.sealedCredentials !== undefined) {
-      if (this.sealer === undefined) throw new Error(`project ${name} has sealed upstream credentials but no secrets key is configured`);
+      if (this.sealer === undefined) throw new Error(`project ${project} has sealed upstream credentials but no secrets key is configured`);
       options.credentials = JSON.parse(this.sealer.open(upstream.sealedCredentials)) as NonNullable<UpstreamOptions['credentials']>;
     }
     if (upstream.insecureSkipVerify === true || upstream.caPem !== undefined) {
@@ -55,7 +69,7 @@ export class UpstreamPool {
     const proxy = proxyOf(upstream, this.observe.proxy);
     if (proxy !== undefined) options.proxy = proxy;
     if (this.observe.logger !== undefined) options.logger = this.observe.logger;
-    const hooks = this.observe.hooks?.(name);
+    const hooks = this.observe.hooks?.(project, label);
     if (hooks !== undefined) options.hooks = hooks;
     return options;
   }

@@ -81,7 +81,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     handler: (s, c) => s.projects.create(c.principal, c.body) },
   { method: 'get', path: '/projects/{project}', operationId: 'getProject', summary: 'One project', tag: 'projects', right: 'project-guest', response: projectViewSchema, status: 200,
     handler: (s, c) => s.projects.get(c.principal, param(c, 'project')) },
-  { method: 'patch', path: '/projects/{project}', operationId: 'updateProject', summary: 'Change settings and visibility (top-level fields given replace the stored ones); 409 for a project declared in the configuration (managedBy: configuration)', tag: 'projects', right: 'project-maintainer', body: projectPatchSchema, response: projectViewSchema, status: 200, conflict: true,
+  { method: 'patch', path: '/projects/{project}', operationId: 'updateProject', summary: 'Change settings and visibility (top-level fields given replace the stored ones; `upstreams` replaces the ordered list of upstreams, which adds, removes, reorders and changes them, an upstream without credentials keeping those stored for the same name and URL); 409 for a project declared in the configuration (managedBy: configuration)', tag: 'projects', right: 'project-maintainer', body: projectPatchSchema, response: projectViewSchema, status: 200, conflict: true,
     handler: (s, c) => s.projects.update(c.principal, param(c, 'project'), c.body) },
   { method: 'delete', path: '/projects/{project}', operationId: 'deleteProject', summary: 'Delete a project with its repositories, members and robots; 409 for a project declared in the configuration', tag: 'projects', right: 'project-admin', status: 204, conflict: true,
     handler: (s, c) => s.projects.remove(c.principal, param(c, 'project')) },
