@@ -14,6 +14,7 @@ import type { MetadataStore } from '@berth/db';
 import type { CacheOutcome } from './proxy/cache-status.js';
 import { COSIGN_TAG_ANNOTATION, COSIGN_TAG_SUFFIXES } from './proxy/cosign-tags.js';
 import type { ProxyContext } from './proxy/proxy-context.js';
+import type { UpstreamReferrersList } from './proxy/proxy-referrers.js';
 import type { ProxyService } from './proxy/proxy-service.js';
 import { ReferrersMemory } from './proxy/referrers-memory.js';
 import type { RepositoryResolver } from './repositories.js';
@@ -68,14 +69,8 @@ export class ReferrersService {
     parseDigest(subject);
     const ctx = this.proxy === undefined ? null : await this.proxy.contextFor(name);
     if (ctx === null) return this.answer(legacyCosignTagsFirst(await this.local(name, subject)), query);
-    const proxy = this.proxy!;
-    const [version, upstream] = await Promise.all([
-      proxy.versions.current(ctx.project.id).catch(() => undefined),
-      ctx.settings.referrersProxy ? proxy.referrers.upstreamList(ctx, subject) : undefined,
-    ]);
+    const { upstream, basis } = await this.basisOf(ctx.project.id, ctx, subject);
     const outcome = upstream === undefined ? {} : { upstream: upstream.outcome };
-    // Not remembered without a version (Redis down) or with an upstream list that is not cached.
-    const basis = version === undefined || (upstream !== undefined && upstream.storedAt === undefined) ? undefined : `${version} ${upstream?.storedAt ?? '-'}`;
     const key = [ctx.project.id, name, subject, query.cursor ?? '', ...(query.artifactTypes ?? [])].join(' ');
     const remembered = basis === undefined ? undefined : this.memory.get(key, basis);
     if (remembered !== undefined) return { ...remembered, ...outcome };
@@ -97,11 +92,7 @@ export class ReferrersService {
   async snapshot(projectId: number, name: string, subject: string): Promise<ReferrersSnapshot> {
     parseDigest(subject);
     const ctx = this.proxy === undefined ? null : await this.proxy.contextFor(name);
-    const [version, upstream] = await Promise.all([
-      this.proxy === undefined ? undefined : this.proxy.versions.current(projectId).catch(() => undefined),
-      ctx !== null && ctx.settings.referrersProxy ? this.proxy!.referrers.upstreamList(ctx, subject) : undefined,
-    ]);
-    const basis = version === undefined || (upstream !== undefined && upstream.storedAt === undefined) ? undefined : `${version} ${upstream?.storedAt ?? '-'}`;
+    const { upstream, basis } = await this.basisOf(projectId, ctx, subject);
     const descriptors = async () => {
       const local = await this.local(name, subject);
       const merged = legacyCosignTagsFirst(upstream === undefined ? local : mergeReferrers(local, upstream.descriptors));
@@ -109,6 +100,20 @@ export class ReferrersService {
       return { descriptors: merged, fromUpstream: new Set(merged.map((d) => d.digest).filter((digest) => !localDigests.has(digest))) };
     };
     return { basis, ...(ctx !== null ? { proxy: ctx } : {}), descriptors };
+  }
+
+  /**
+   * The project's content version and, when the project merges them, the upstream's referrers of
+   * the subject; the basis they make (undefined without a version, Redis being down, or with an
+   * upstream list that is not cached: then nothing made from them may be remembered).
+   */
+  private async basisOf(projectId: number, ctx: ProxyContext | null, subject: string): Promise<{ upstream?: UpstreamReferrersList; basis: string | undefined }> {
+    const [version, upstream] = await Promise.all([
+      this.proxy === undefined ? undefined : this.proxy.versions.current(projectId).catch(() => undefined),
+      ctx !== null && ctx.settings.referrersProxy ? this.proxy!.referrers.upstreamList(ctx, subject) : undefined,
+    ]);
+    const basis = version === undefined || (upstream !== undefined && upstream.storedAt === undefined) ? undefined : `${version} ${upstream?.storedAt ?? '-'}`;
+    return upstream === undefined ? { basis } : { upstream, basis };
   }
 
   /**
