@@ -1,7 +1,7 @@
 import { sha256Addon, type Sha256Addon } from './addon.js';
 
 /** Bytes handed over and not yet hashed before `update` makes its caller wait. */
-export const SHA256_BACKLOG_BYTES = 4 * 1024 * 1024;
+export const SHA256_BACKLOG_BYTES = 2 * 1024 * 1024;
 
 /**
  * sha256 computed on libuv's thread pool (the `berth_sha256` addon, `sha256.c`), fed the chunks the caller
