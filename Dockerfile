@@ -24,7 +24,7 @@ COPY apps/worker/package.json apps/worker/
 COPY apps/console/package.json apps/console/
 # @berth/sendfile builds its native addon when installed: its install script and C source come along.
 COPY packages/sendfile/binding.gyp packages/sendfile/build-addon.mjs packages/sendfile/
-COPY packages/sendfile/src/sendfile.c packages/sendfile/src/
+COPY packages/sendfile/src/sendfile.c packages/sendfile/src/sha256.c packages/sendfile/src/
 
 # Compile every workspace to its dist/ (dev dependencies: TypeScript), and the sendfile addon
 # (node-gyp needs python3, make and a C compiler; the image's own Node headers are used).
@@ -33,7 +33,7 @@ COPY packages/sendfile/src/sendfile.c packages/sendfile/src/
 FROM manifests AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 ENV npm_config_nodedir=/usr/local
-RUN npm ci --no-audit --no-fund --ignore-scripts && npm rebuild @berth/sendfile && test -f packages/sendfile/build/Release/berth_sendfile.node
+RUN npm ci --no-audit --no-fund --ignore-scripts && npm rebuild @berth/sendfile && test -f packages/sendfile/build/Release/berth_sendfile.node && test -f packages/sendfile/build/Release/berth_sha256.node
 COPY tsconfig.base.json ./
 COPY packages packages
 COPY apps apps
@@ -48,7 +48,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 COPY --from=build /app/packages/oci/dist packages/oci/dist
 COPY --from=build /app/packages/config/dist packages/config/dist
 COPY --from=build /app/packages/sendfile/dist packages/sendfile/dist
-COPY --from=build /app/packages/sendfile/build/Release/berth_sendfile.node packages/sendfile/build/Release/
+COPY --from=build /app/packages/sendfile/build/Release/berth_sendfile.node /app/packages/sendfile/build/Release/berth_sha256.node packages/sendfile/build/Release/
 COPY --from=build /app/packages/storage/dist packages/storage/dist
 COPY --from=build /app/packages/db/dist packages/db/dist
 COPY --from=build /app/packages/upstream/dist packages/upstream/dist

@@ -1,7 +1,8 @@
 /**
  * Streams a large blob through a chunked upload and a GET, on Berth and on CNCF distribution
  * (Debian's docker-registry) as the reference, in the same run. Prints MB/s, the ratio to the
- * reference, and each server's peak RSS. Usage: npm run bench:blob [-- --size-mib 1024 --runs 3]
+ * reference, each server's peak RSS and the CPU seconds its process spent on each transfer (the
+ * servers take turns run by run). Usage: npm run bench:blob [-- --size-mib 1024 --runs 3]
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { startService, type ServiceProcess } from '../test/harness/process.js';
 import { freePort } from '../test/harness/ports.js';
 import { startPostgres } from '../test/harness/postgres.js';
-import { http, median, peakRssMiB, seconds, syntheticBlob, type SyntheticBlob } from './lib.js';
+import { http, median, peakRssMiB, processCpuSeconds, seconds, syntheticBlob, type SyntheticBlob } from './lib.js';
 
 const { values } = parseArgs({ options: { 'size-mib': { type: 'string', default: '1024' }, runs: { type: 'string', default: '3' }, 'chunk-mib': { type: 'string', default: '64' } } });
 const sizeMiB = Number(values['size-mib']);
@@ -76,17 +77,17 @@ async function download(target: Target, repo: string, blob: SyntheticBlob): Prom
   return seconds(started);
 }
 
-async function measure(target: Target, blob: SyntheticBlob) {
-  const idleRss = await peakRssMiB(target.service.child.pid!);
-  const up: number[] = [];
-  const down: number[] = [];
-  for (let run = 0; run < runs; run++) {
-    // A new repository (and for Berth a new upload) each run; the blob content is the same.
-    up.push(await chunkedUpload(target, `bench/run${run}`, blob));
-    down.push(await download(target, `bench/run${run}`, blob));
-  }
-  const mb = blob.size / 1e6;
-  return { upload: mb / median(up), download: mb / median(down), rss: await peakRssMiB(target.service.child.pid!), idleRss };
+interface Samples { up: number[]; down: number[]; upCpu: number[]; downCpu: number[]; idleRss: number }
+
+/** One upload and one GET on `target`, in a new repository (for Berth a new upload); the blob content is the same. */
+async function measureOnce(target: Target, blob: SyntheticBlob, run: number, samples: Samples): Promise<void> {
+  const pid = target.service.child.pid!;
+  let cpu = await processCpuSeconds(pid);
+  samples.up.push(await chunkedUpload(target, `bench/run${run}`, blob));
+  samples.upCpu.push(await processCpuSeconds(pid) - cpu);
+  cpu = await processCpuSeconds(pid);
+  samples.down.push(await download(target, `bench/run${run}`, blob));
+  samples.downCpu.push(await processCpuSeconds(pid) - cpu);
 }
 
 async function main(): Promise<void> {
@@ -103,15 +104,32 @@ async function main(): Promise<void> {
       await startBerthProcess(dir, 'berth-postgres', postgres.url),
       await startDistribution(dir),
     );
+    // The servers take turns, run by run, so a slow moment of the shared machine hits all of them alike.
+    const samples = new Map<Target, Samples>();
+    for (const target of targets) samples.set(target, { up: [], down: [], upCpu: [], downCpu: [], idleRss: await peakRssMiB(target.service.child.pid!) });
+    for (let run = 0; run < runs; run++) {
+      for (const target of targets) await measureOnce(target, blob, run, samples.get(target)!);
+    }
+    const mb = blob.size / 1e6;
     const results = [];
-    for (const target of targets) results.push({ name: target.name, ...(await measure(target, blob)) });
+    for (const target of targets) {
+      const s = samples.get(target)!;
+      results.push({
+        name: target.name, upload: mb / median(s.up), download: mb / median(s.down), upCpu: median(s.upCpu), downCpu: median(s.downCpu),
+        rss: await peakRssMiB(target.service.child.pid!), idleRss: s.idleRss, upSamples: s.up.map((t) => mb / t), downSamples: s.down.map((t) => mb / t),
+      });
+    }
     const reference = results.find((r) => r.name === 'distribution')!;
-    console.log('server          upload MB/s  (ratio)   GET MB/s  (ratio)   peak RSS MiB');
+    console.log('server          upload MB/s  (ratio)   GET MB/s  (ratio)   peak RSS MiB   server CPU-s upload / GET');
     for (const r of results) {
       console.log(
         `${r.name.padEnd(15)} ${r.upload.toFixed(0).padStart(10)}  (${(r.upload / reference.upload).toFixed(2)}x)  ` +
-          `${r.download.toFixed(0).padStart(8)}  (${(r.download / reference.download).toFixed(2)}x)  ${r.rss.toFixed(0).padStart(12)}`,
+          `${r.download.toFixed(0).padStart(8)}  (${(r.download / reference.download).toFixed(2)}x)  ${r.rss.toFixed(0).padStart(12)}` +
+          `   ${r.upCpu.toFixed(2).padStart(6)} / ${r.downCpu.toFixed(2)}`,
       );
+    }
+    for (const r of results) {
+      console.log(`  ${r.name} samples MB/s: upload [${r.upSamples.map((x) => x.toFixed(0)).join(' ')}], GET [${r.downSamples.map((x) => x.toFixed(0)).join(' ')}]`);
     }
     for (const r of results.filter((x) => x.name.startsWith('berth'))) {
       console.log(`${r.name} peak RSS ${r.rss.toFixed(0)} MiB (idle after start ${r.idleRss.toFixed(0)} MiB): ${r.rss < 200 ? 'under' : 'OVER'} the 200 MB target`);

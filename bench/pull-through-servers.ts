@@ -22,6 +22,7 @@ export const TAG = 'latest';
 /** The upstream: docker-registry with its access log on, so every request it serves is counted. */
 export interface Upstream {
   url: string;
+  pid: number;
   /** Requests so far with this method whose path matches. */
   count(method: string, path: RegExp): number;
   stop(): Promise<void>;
@@ -51,6 +52,7 @@ export async function startUpstream(dir: string): Promise<Upstream> {
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: service.child.pid!,
     count: (method, path) => seen.filter((r) => r.method === method && path.test(r.path)).length,
     stop: () => service.stop(),
   };

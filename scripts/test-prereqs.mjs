@@ -166,10 +166,12 @@ function ensureRole() {
 /** The zero-copy addon (`npm ci` builds it and only warns on failure; the tests need it on Linux). */
 function ensureSendfileAddon() {
   if (process.platform !== 'linux') return;
-  const addon = join(import.meta.dirname, '..', 'packages', 'sendfile', 'build', 'Release', 'berth_sendfile.node');
-  if (!hasAccess(addon, constants.R_OK)) run(process.execPath, ['build-addon.mjs'], { cwd: join(import.meta.dirname, '..', 'packages', 'sendfile') });
-  if (!hasAccess(addon, constants.R_OK)) throw new PrereqError('packages/sendfile did not build (needs python3, make and a C compiler for node-gyp)');
-  report(true, 'sendfile addon', 'packages/sendfile/build/Release/berth_sendfile.node');
+  // Both addons (sendfile, and sha256 on the thread pool for fills); a tree built before the second existed rebuilds.
+  const addons = ['berth_sendfile.node', 'berth_sha256.node'].map((name) => join(import.meta.dirname, '..', 'packages', 'sendfile', 'build', 'Release', name));
+  const built = () => addons.every((addon) => hasAccess(addon, constants.R_OK));
+  if (!built()) run(process.execPath, ['build-addon.mjs'], { cwd: join(import.meta.dirname, '..', 'packages', 'sendfile') });
+  if (!built()) throw new PrereqError('packages/sendfile did not build (needs python3, make and a C compiler for node-gyp)');
+  report(true, 'sendfile and sha256 addons', 'packages/sendfile/build/Release/berth_sendfile.node, berth_sha256.node');
 }
 
 /** The pinned Go clients and conformance suite (scripts/go-tools.json), built once per machine. */

@@ -1,25 +1,10 @@
-import { createRequire } from 'node:module';
 import { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { Writable } from 'node:stream';
+import { addon } from './addon.js';
 
-/** The compiled addon (build/Release), present when `npm install` could build it. */
-interface SendfileAddon {
-  start(socketFd: number, fileFd: number, offset: number, length: number, done: (error: string | null, sent: number) => void): object;
-  cancel(handle: object): void;
-}
-
-function loadAddon(): SendfileAddon | undefined {
-  if (process.platform !== 'linux') return undefined;
-  try {
-    return createRequire(import.meta.url)('../build/Release/berth_sendfile.node') as SendfileAddon;
-  } catch {
-    return undefined;
-  }
-}
-
-const addon = loadAddon();
+export { SHA256_BACKLOG_BYTES, ThreadedSha256, threadedSha256 } from './sha256.js';
 
 /** Whether zero-copy sends are possible in this process (Linux, addon built, not switched off). */
 export const zeroCopyAvailable = addon !== undefined;

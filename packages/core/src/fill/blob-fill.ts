@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
-import { createDigester, parseDigest } from '@berth/oci';
+import { parseDigest } from '@berth/oci';
 import { DigestMismatchError } from '@berth/storage';
 import type { BlobStore } from '@berth/storage';
 import { BlobSizeMismatchError } from './errors.js';
+import { defaultFillDigester, type FillDigester, type FillDigesterFactory } from './fill-digest.js';
 import type { FillLock, FillLockLease } from './fill-lock.js';
 import { acquireOrAwaitFill } from './lock-wait.js';
 import { spoolPath } from './spool-dir.js';
@@ -23,6 +24,8 @@ export interface BlobFillContext {
   metrics: FillMetrics;
   logger?: FillLogger;
   beforePublish?: (blob: { digest: string; size: number }) => Promise<void>;
+  /** How the body is hashed (default: sha256 on the thread pool when the addon is built). */
+  digester?: FillDigesterFactory;
   /** Called synchronously once the outcome is known, before any reader hears of it. */
   onSettled(fill: BlobFill): void;
 }
@@ -96,11 +99,14 @@ export class BlobFill {
       if (!Number.isSafeInteger(blob.size) || blob.size < 0) throw new Error(`blob ${this.digest}: upstream gave no usable size (${blob.size})`);
       logger?.info({ digest: this.digest, size: blob.size }, 'blob fill started');
 
-      spool = Spool.adopt(await file, blob.size, blob.recycle?.bind(blob));
+      const digester = (this.context.digester ?? defaultFillDigester)(parseDigest(this.digest).algorithm);
+      // A chunk goes back to the upstream connection's reads only once it is hashed as well.
+      const recycle = blob.recycle === undefined ? undefined : (chunk: Uint8Array) => digester.whenHashed(chunk, () => blob.recycle!(chunk));
+      spool = Spool.adopt(await file, blob.size, recycle);
       this.hasStarted = true;
       this.resolveStart({ kind: 'spooling', size: blob.size, spool });
 
-      await spoolAndVerify(blob.body, spool, this.digest, blob.size);
+      await spoolAndVerify(blob.body, spool, digester, this.digest, blob.size);
       spool.seal();
       await this.context.beforePublish?.({ digest: this.digest, size: blob.size });
       await publish(store, spool, this.digest, blob.size);
@@ -156,20 +162,23 @@ async function publish(store: BlobStore, spool: Spool, digest: string, size: num
   }
 }
 
-/** Copy the body into the spool while hashing it; throw unless digest and size are as declared. */
-async function spoolAndVerify(body: Readable, spool: Spool, digest: string, declaredSize: number): Promise<void> {
-  const digester = createDigester(parseDigest(digest).algorithm);
+/**
+ * Copy the body into the spool while hashing it; throw unless digest and size are as declared.
+ * The digester may hash on another thread: the spool's writes (and its readers' sends) overlap it,
+ * and the last byte stays withheld from readers until the caller seals the spool after this returns.
+ */
+async function spoolAndVerify(body: Readable, spool: Spool, digester: FillDigester, digest: string, declaredSize: number): Promise<void> {
   for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     // Stop a body running past its declared size now, rather than spooling whatever it sends.
     if (spool.bytesAccepted + bytes.length > declaredSize) {
       throw new BlobSizeMismatchError(digest, declaredSize, spool.bytesAccepted + bytes.length);
     }
-    digester.update(bytes);
+    await digester.update(bytes);
     await spool.append(bytes);
   }
   await spool.flush();
-  const actual = digester.digest();
+  const actual = await digester.digest();
   if (actual !== digest) throw new DigestMismatchError(digest, actual);
   if (spool.bytesWritten !== declaredSize) throw new BlobSizeMismatchError(digest, declaredSize, spool.bytesWritten);
 }

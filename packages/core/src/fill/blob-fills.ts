@@ -35,6 +35,7 @@ export class BlobFills {
       metrics: deps.metrics ?? {},
       logger: deps.logger,
       beforePublish: deps.beforePublish,
+      digester: deps.digester,
       onSettled: (fill) => {
         // Settled fills leave the map at once, so the next open after a failure starts a new fill.
         if (this.fills.get(fill.digest) === fill) this.fills.delete(fill.digest);

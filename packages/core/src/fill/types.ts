@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { BlobStore, ByteRange } from '@berth/storage';
+import type { FillDigesterFactory } from './fill-digest.js';
 import type { FillLock } from './fill-lock.js';
 
 /**
@@ -68,4 +69,6 @@ export interface BlobFillsDeps {
    * collection: the blob is claimed so a collector cannot delete what is being published).
    */
   beforePublish?: (blob: { digest: string; size: number }) => Promise<void>;
+  /** How fills hash the body (tests inject failing ones); default: sha256 on the thread pool when the addon is built. */
+  digester?: FillDigesterFactory;
 }
