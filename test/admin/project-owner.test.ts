@@ -123,10 +123,12 @@ describe('projects created through the API', () => {
         { setting: 'tagTtlSeconds', before: 300, after: 60 },
         { setting: 'referrersProxy', before: true, after: false },
         { setting: 'upstream.url', before: UPSTREAM.url, after: 'http://127.0.0.1:10' },
+        // The upstream's name (metric label, Cache-Status) defaults to the URL's host:port, so it follows the URL.
+        { setting: 'upstream.name', before: new URL(UPSTREAM.url).host, after: '127.0.0.1:10' },
         { setting: 'upstream.credentials', before: 'none', after: 'changed' },
       ]),
     );
-    expect(changes).toHaveLength(4);
+    expect(changes).toHaveLength(5);
     for (const secret of ['hunter2-secret', 'bob', 'sealedCredentials']) expect(started.text()).not.toContain(secret);
 
     const released = await withBerth([HUB], async (_berth, api) => {
