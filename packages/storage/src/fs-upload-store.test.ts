@@ -37,6 +37,14 @@ describe('FsUploadStore.commit with the digest hashed while appending', () => {
     expect(await store.stat(digest)).toEqual({ digest, size: content.length });
   });
 
+  it('does not read the session back: the hashed digest is what it checks and publishes under', async () => {
+    const id = await session();
+    // A caller's hash that disagrees with the bytes shows the bytes were not hashed again.
+    const other = sha256(Buffer.from('not these bytes'));
+    expect(await store.uploads.commit(id, other, content.length, { digest: other, size: content.length })).toEqual({ digest: other, size: content.length });
+    await store.delete(other);
+  });
+
   it('refuses an expected digest the hashed one differs from, and publishes nothing', async () => {
     const id = await session();
     const claimed = sha256(Buffer.from('something else'));
