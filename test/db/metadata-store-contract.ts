@@ -154,16 +154,16 @@ export function describeMetadataStoreContract(name: string, open: () => Promise<
         const claim = await store.claimUpload(id, 0, 60_000);
         expect(claim).toMatchObject({ id, offset: 0 });
         expect(await store.claimUpload(id, 0, 60_000)).toBeNull(); // held
-        expect(await store.releaseUploadClaim(claim!, 100)).toBe(true);
-        expect(await store.releaseUploadClaim(claim!, 200)).toBe(false); // released already
+        expect(await store.releaseUploadClaim(claim!, 100)).toBeInstanceOf(Date);
+        expect(await store.releaseUploadClaim(claim!, 200)).toBeNull(); // released already
         expect((await store.getUpload(id))?.offset).toBe(100);
 
         const big = 6 * 1024 ** 3;
         const second = await store.claimUpload(id, 100, 60_000);
         const renewed = await store.renewUploadClaim(second!, 120_000);
         expect(renewed!.until.getTime()).toBeGreaterThan(second!.until.getTime());
-        expect(await store.releaseUploadClaim(second!, big)).toBe(false); // the renewal replaced its token
-        expect(await store.releaseUploadClaim(renewed!, big)).toBe(true);
+        expect(await store.releaseUploadClaim(second!, big)).toBeNull(); // the renewal replaced its token
+        expect(await store.releaseUploadClaim(renewed!, big)).toBeInstanceOf(Date);
         const advanced = await store.getUpload(id);
         expect(advanced?.offset).toBe(big);
         expect(advanced?.updatedAt.getTime()).toBeGreaterThanOrEqual(created.updatedAt.getTime());
@@ -182,7 +182,7 @@ export function describeMetadataStoreContract(name: string, open: () => Promise<
         const claims = await Promise.all(Array.from({ length: 10 }, () => store.claimUpload(id, 0, 60_000)));
         const won = claims.filter((claim) => claim !== null);
         expect(won).toHaveLength(1);
-        expect(await store.releaseUploadClaim(won[0]!, 1000)).toBe(true);
+        expect(await store.releaseUploadClaim(won[0]!, 1000)).toBeInstanceOf(Date);
         expect((await store.getUpload(id))?.offset).toBe(1000);
       });
 
@@ -200,9 +200,34 @@ export function describeMetadataStoreContract(name: string, open: () => Promise<
         }
         expect(taken.until.getTime()).toBeGreaterThan(crashed!.until.getTime());
         expect(await store.renewUploadClaim(crashed!, 60_000)).toBeNull();
-        expect(await store.releaseUploadClaim(crashed!, 5)).toBe(false);
-        expect(await store.releaseUploadClaim(taken, 7)).toBe(true);
+        expect(await store.releaseUploadClaim(crashed!, 5)).toBeNull();
+        expect(await store.releaseUploadClaim(taken, 7)).toBeInstanceOf(Date);
         expect((await store.getUpload(id))?.offset).toBe(7);
+      });
+
+      it('claims with unchangedSince only while the row still carries that mark', async () => {
+        const repo = await freshRepository(store, 'uploads-mark');
+        const id = randomUUID();
+        const created = await store.createUpload(id, repo.id);
+        const first = await store.claimUpload(id, 0, 60_000, created.updatedAt);
+        expect(first).not.toBeNull();
+        const mark = await store.releaseUploadClaim(first!, 10);
+        expect(mark).toBeInstanceOf(Date);
+        const second = await store.claimUpload(id, 10, 60_000, mark!);
+        expect(second).not.toBeNull();
+        const secondMark = await store.releaseUploadClaim(second!, 10);
+        // Another writer claimed since, its claim lapsed mid-chunk, and a third writer took over:
+        // the row went past the mark, so a claim with it is refused even though the offset stayed.
+        const lapsed = await store.claimUpload(id, 10, 1);
+        expect(lapsed).not.toBeNull();
+        let taken = await store.claimUpload(id, 10, 60_000);
+        while (taken === null) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          taken = await store.claimUpload(id, 10, 60_000);
+        }
+        expect(await store.releaseUploadClaim(taken, 10)).toBeInstanceOf(Date);
+        expect(await store.claimUpload(id, 10, 60_000, secondMark!)).toBeNull();
+        expect(await store.claimUpload(id, 10, 60_000)).not.toBeNull(); // without a mark it is free
       });
     });
 

@@ -15,7 +15,8 @@ export const DEFAULT_UPLOAD_CLAIM_TIMING: UploadClaimTiming = { leaseMs: 20_000,
 
 /** What waiting for a session's claim at an offset came to. */
 export type ClaimOutcome =
-  | { kind: 'claimed'; claim: HeldUploadClaim }
+  /** `unchanged`: the claim was taken with `unchangedSince` still the row's mark (nobody claimed it since). */
+  | { kind: 'claimed'; claim: HeldUploadClaim; unchanged: boolean }
   /** Another writer moved the offset (its chunk was recorded meanwhile). */
   | { kind: 'moved'; offset: number }
   | { kind: 'gone' }
@@ -26,18 +27,25 @@ export type ClaimOutcome =
  * Take the session's claim at `offset`, waiting while another writer holds it: until that writer
  * releases it (the offset moved, or not when its chunk failed) or its claim lapses (it crashed).
  * The claim is a compare-and-set in the database, so it excludes writers on every replica.
+ * With `unchangedSince` (the row's mark after this process's last write), the first attempt also
+ * requires that mark: when it succeeds, no other writer has held the session since.
  */
 export async function claimUploadSession(
   metadata: MetadataStore,
   id: string,
   offset: number,
   timing: UploadClaimTiming,
+  unchangedSince?: Date,
 ): Promise<ClaimOutcome> {
+  if (unchangedSince !== undefined) {
+    const claim = await metadata.claimUpload(id, offset, timing.leaseMs, unchangedSince);
+    if (claim !== null) return { kind: 'claimed', claim: new HeldUploadClaim(metadata, claim, timing), unchanged: true };
+  }
   // A holder that is alive renews before this; one that died lets its claim lapse before it.
   const giveUpAt = Date.now() + timing.leaseMs + timing.renewMs;
   for (;;) {
     const claim = await metadata.claimUpload(id, offset, timing.leaseMs);
-    if (claim !== null) return { kind: 'claimed', claim: new HeldUploadClaim(metadata, claim, timing) };
+    if (claim !== null) return { kind: 'claimed', claim: new HeldUploadClaim(metadata, claim, timing), unchanged: false };
     const row = await metadata.getUpload(id);
     if (row === null) return { kind: 'gone' };
     if (row.offset !== offset) return { kind: 'moved', offset: row.offset };
@@ -79,15 +87,16 @@ export class HeldUploadClaim {
   }
 
   /**
-   * End the claim, recording `offset` as the bytes received. False when the claim was lost (it
-   * lapsed and another writer took the session, or the session was deleted): nothing is recorded.
+   * End the claim, recording `offset` as the bytes received: the row's new mark (its `updatedAt`).
+   * Null when the claim was lost (it lapsed and another writer took the session, or the session
+   * was deleted): nothing is recorded.
    */
-  async release(offset: number): Promise<boolean> {
+  async release(offset: number): Promise<Date | null> {
     clearInterval(this.timer);
     await this.renewal;
     const claim = this.current;
     this.current = null;
-    if (claim === null) return false;
+    if (claim === null) return null;
     return this.metadata.releaseUploadClaim(claim, offset);
   }
 }

@@ -9,6 +9,7 @@ import type { RepositoryResolver } from './repositories.js';
 import type { CoreSettings } from './settings.js';
 import { DEFAULT_UPLOAD_CLAIM_TIMING, claimUploadSession, type HeldUploadClaim, type UploadClaimTiming } from './upload-claims.js';
 import { mapStorageError } from './storage-errors.js';
+import { UploadHash, UploadHashes } from './upload-hashes.js';
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -30,6 +31,8 @@ export class UploadService {
     private readonly repositories: RepositoryResolver,
     private readonly settings: Pick<CoreSettings, 'uploadSessionTtlMs'>,
     private readonly claimTiming: UploadClaimTiming = DEFAULT_UPLOAD_CLAIM_TIMING,
+    /** Running sha256 per session, so a commit need not read the bytes back (see finish). */
+    private readonly hashes: UploadHashes = new UploadHashes(),
   ) {}
 
   /** POST /blobs/uploads/: a mount, a monolithic upload (digest + body), or a new session. */
@@ -56,7 +59,9 @@ export class UploadService {
     }
     const id = randomUUID();
     await this.store.uploads.create(id);
-    await this.metadata.createUpload(id, repository.id);
+    const row = await this.metadata.createUpload(id, repository.id);
+    // sha256 is the digest nearly every client commits with; a session announced as sha512 is read back.
+    if (options.algorithm !== 'sha512') this.hashes.put(id, new UploadHash(0, row.updatedAt));
     return { kind: 'session', upload: { id, offset: 0 } };
   }
 
@@ -75,16 +80,21 @@ export class UploadService {
     if (range !== undefined && range.start !== row.offset) {
       throw outOfOrder(id, row.offset, `chunk starts at ${range.start} but ${row.offset} bytes were received`);
     }
-    const claim = await this.claim(id, row.offset);
+    // This process's hash of the session goes on only if nobody else wrote to it since (the mark).
+    const held = this.hashes.take(id);
+    const { claim, unchanged } = await this.claim(id, row.offset, held?.offset === row.offset ? held.mark : undefined);
+    const hash = unchanged ? held : undefined;
     let size: number;
     try {
-      size = await this.store.uploads.append(id, claim.offset, body);
+      size = await this.store.uploads.append(id, claim.offset, hash === undefined ? body : hash.feed(body));
     } catch (error) {
       // The store cut off whatever part of the chunk it had written; the offset stays.
-      await claim.release(claim.offset).catch(() => false);
+      await claim.release(claim.offset).catch(() => null);
       return mapSessionError(error, { upload: id });
     }
-    if (!(await claim.release(size))) {
+    const mark = await claim.release(size);
+    if (mark !== null && hash?.advance(size, mark) === true) this.hashes.put(id, hash);
+    if (mark === null) {
       // Held so long without renewal that another writer took the session: this chunk is not recorded.
       const now = await this.metadata.getUpload(id);
       throw outOfOrder(id, now?.offset ?? claim.offset, 'the chunk was not recorded: this upload was taken over by another writer meanwhile');
@@ -112,12 +122,15 @@ export class UploadService {
     const row = await this.session(name, id);
     const offset = body === undefined ? row.offset : (await this.append(name, id, body, range)).offset;
     // The commit holds the session too: no chunk may land while its bytes are hashed and published.
-    const claim = await this.claim(id, offset);
+    const held = this.hashes.take(id);
+    const { claim, unchanged } = await this.claim(id, offset, held?.offset === offset ? held.mark : undefined);
     try {
+      // This process hashed every byte of the session as it was written, and nobody else wrote since.
+      const hashed = unchanged && held !== undefined && parseDigest(digest).algorithm === 'sha256' ? await sessionDigest(held) : undefined;
       await claimBlobOrWait(this.metadata, { digest, size: offset });
       let info;
       try {
-        info = await this.store.uploads.commit(id, digest, offset);
+        info = await this.store.uploads.commit(id, digest, offset, hashed);
       } catch (error) {
         await this.discard(id);
         mapSessionError(error, { upload: id, digest });
@@ -127,16 +140,19 @@ export class UploadService {
       return info;
     } finally {
       // Ends the renewals; the row is gone after a commit, so this records nothing then.
-      await claim.release(offset).catch(() => false);
+      await claim.release(offset).catch(() => null);
     }
   }
 
-  /** The session's claim at `offset`, waited for; 416 when another writer moved it or keeps it. */
-  private async claim(id: string, offset: number): Promise<HeldUploadClaim> {
-    const outcome = await claimUploadSession(this.metadata, id, offset, this.claimTiming);
+  /**
+   * The session's claim at `offset`, waited for; 416 when another writer moved it or keeps it.
+   * `unchanged` when it was taken at `mark` (nobody else claimed the session since).
+   */
+  private async claim(id: string, offset: number, mark?: Date): Promise<{ claim: HeldUploadClaim; unchanged: boolean }> {
+    const outcome = await claimUploadSession(this.metadata, id, offset, this.claimTiming, mark);
     switch (outcome.kind) {
       case 'claimed':
-        return outcome.claim;
+        return outcome;
       case 'moved':
         throw outOfOrder(id, outcome.offset, `another chunk was written to this upload meanwhile: ${outcome.offset} bytes were received`);
       case 'busy':
@@ -152,6 +168,7 @@ export class UploadService {
   }
 
   private async discard(id: string): Promise<void> {
+    this.hashes.drop(id);
     await this.store.uploads.abort(id);
     await this.metadata.deleteUpload(id);
   }
@@ -180,6 +197,14 @@ export class UploadService {
     await this.metadata.linkBlob(repositoryId, blob);
     return blob.size;
   }
+}
+
+/** The digest a session's running hash gives (`{digest, size}`), or undefined when hashing failed (the store reads the bytes back then). */
+async function sessionDigest(hash: UploadHash): Promise<{ digest: string; size: number } | undefined> {
+  return hash
+    .digest()
+    .then((digest) => ({ digest, size: hash.offset }))
+    .catch(() => undefined);
 }
 
 /** Headers every upload-progress answer carries. */

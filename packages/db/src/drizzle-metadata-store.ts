@@ -97,7 +97,7 @@ export function createDrizzleMetadataStore(db: Database, close: () => Promise<vo
 
     createUpload: (id, repositoryId) => uploads.createUpload(db, id, repositoryId),
     getUpload: (id) => uploads.getUpload(db, id),
-    claimUpload: (id, offset, leaseMs) => uploads.claimUpload(db, id, offset, leaseMs),
+    claimUpload: (id, offset, leaseMs, unchangedSince) => uploads.claimUpload(db, id, offset, leaseMs, unchangedSince),
     renewUploadClaim: (claim, leaseMs) => uploads.renewUploadClaim(db, claim, leaseMs),
     releaseUploadClaim: (claim, offset) => uploads.releaseUploadClaim(db, claim, offset),
     deleteUpload: (id) => uploads.deleteUpload(db, id),

@@ -321,12 +321,14 @@ export interface MetadataStore {
    * Claim the session for one writer (a chunk or the commit) for `leaseMs`, when its offset is
    * `offset` and no other claim is in force; null otherwise. Of writers racing from the same
    * offset, exactly one gets it; a claim not renewed lapses (a crashed writer's), database time.
+   * With `unchangedSince` (a row's `updatedAt` as createUpload or releaseUploadClaim returned it)
+   * also null unless the row's `updatedAt` is still that, to the millisecond: nobody claimed it since.
    */
-  claimUpload(id: string, offset: number, leaseMs: number): Promise<UploadClaim | null>;
+  claimUpload(id: string, offset: number, leaseMs: number, unchangedSince?: Date): Promise<UploadClaim | null>;
   /** Extend a claim still held, for `leaseMs` from now; null when it was lost. */
   renewUploadClaim(claim: UploadClaim, leaseMs: number): Promise<UploadClaim | null>;
-  /** End a claim still held, recording `offset` as the bytes received; false when it was lost. */
-  releaseUploadClaim(claim: UploadClaim, offset: number): Promise<boolean>;
+  /** End a claim still held, recording `offset` as the bytes received: the row's new `updatedAt`, or null when it was lost. */
+  releaseUploadClaim(claim: UploadClaim, offset: number): Promise<Date | null>;
   deleteUpload(id: string): Promise<boolean>;
   /** Upload sessions not written to since `updatedBefore`, oldest first. */
   listStaleUploads(updatedBefore: Date, limit: number): Promise<UploadRow[]>;

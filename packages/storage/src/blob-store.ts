@@ -119,9 +119,11 @@ export interface UploadStore {
    * Verify the session's first `size` bytes (the recorded offset; anything past it is dropped)
    * hash to `expected` and publish them as that blob (atomically), then remove the session.
    * DigestMismatchError leaves no blob visible (the session is kept so the caller can decide; call
-   * abort to drop it).
+   * abort to drop it). `hashed`, when given, is the digest of those `size` bytes as the caller
+   * hashed them while they were appended (and knows nobody wrote to the session since): a store
+   * that need not copy the bytes then checks `expected` against it instead of reading them back.
    */
-  commit(id: string, expected: DigestString, size: number): Promise<BlobInfo>;
+  commit(id: string, expected: DigestString, size: number, hashed?: BlobInfo): Promise<BlobInfo>;
   /** Drop a session and its bytes; harmless when absent. */
   abort(id: string): Promise<void>;
 }

@@ -22,7 +22,7 @@ export interface FsUploadStoreOptions {
 
 /**
  * Upload sessions as files (`uploads/<id>`) on the same filesystem as the blobs, so commit is a
- * hash pass plus one rename.
+ * hash pass plus one rename (only the rename when the caller hashed the bytes as they came).
  */
 export class FsUploadStore implements UploadStore {
   constructor(private readonly options: FsUploadStoreOptions) {}
@@ -64,13 +64,15 @@ export class FsUploadStore implements UploadStore {
     }
   }
 
-  async commit(id: string, expected: DigestString, size: number): Promise<BlobInfo> {
+  async commit(id: string, expected: DigestString, size: number, hashed?: BlobInfo): Promise<BlobInfo> {
     const path = this.sessionPath(id);
     const { algorithm } = parseDigest(expected);
     await this.cutTo(id, size);
     let info: BlobInfo;
     try {
-      info = await hashStream(createReadStream(path, { highWaterMark: 1024 * 1024 }), algorithm);
+      // Hashed while appended: the rename publishes exactly those bytes, no second pass needed.
+      const known = hashed !== undefined && hashed.size === size && parseDigest(hashed.digest).algorithm === algorithm;
+      info = known ? hashed : await hashStream(createReadStream(path, { highWaterMark: 1024 * 1024 }), algorithm);
     } catch (error) {
       throw notFoundFor(id, error);
     }

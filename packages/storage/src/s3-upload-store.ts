@@ -87,6 +87,7 @@ export class S3UploadStore implements UploadStore {
     }
   }
 
+  /** The bytes are copied to the blob's key anyway, so they are hashed again on the way (`hashed` is not needed). */
   async commit(id: string, expected: DigestString, size: number): Promise<BlobInfo> {
     const parsed = parseDigest(expected);
     const session = await this.session(id);

@@ -27,12 +27,22 @@ function leaseEnd(leaseMs: number) {
   return sql`date_trunc('milliseconds', now()) + ${Math.max(1, Math.round(leaseMs))} * interval '1 millisecond'`;
 }
 
-/** Take the session at `offset` for `leaseMs`, unless its offset moved or another writer holds it. */
-export async function claimUpload(db: Database, id: string, offset: number, leaseMs: number): Promise<UploadClaim | null> {
+/**
+ * Take the session at `offset` for `leaseMs`, unless its offset moved or another writer holds it;
+ * with `unchangedSince`, also unless its `updated_at` (to the millisecond) moved from that mark.
+ */
+export async function claimUpload(
+  db: Database,
+  id: string,
+  offset: number,
+  leaseMs: number,
+  unchangedSince?: Date,
+): Promise<UploadClaim | null> {
+  const unchanged = unchangedSince === undefined ? undefined : sql`date_trunc('milliseconds', ${uploads.updatedAt}) = ${unchangedSince.toISOString()}::timestamptz`;
   const rows = await db
     .update(uploads)
     .set({ updatedAt: leaseEnd(leaseMs) })
-    .where(and(eq(uploads.id, id), eq(uploads.offset, offset), lte(uploads.updatedAt, sql`now()`)))
+    .where(and(eq(uploads.id, id), eq(uploads.offset, offset), lte(uploads.updatedAt, sql`now()`), unchanged))
     .returning({ until: uploads.updatedAt });
   const row = rows[0];
   return row === undefined ? null : { id, offset, until: row.until };
@@ -49,14 +59,14 @@ export async function renewUploadClaim(db: Database, claim: UploadClaim, leaseMs
   return row === undefined ? null : { ...claim, until: row.until };
 }
 
-/** End a claim, recording `offset` as the bytes received; false when the claim was no longer held. */
-export async function releaseUploadClaim(db: Database, claim: UploadClaim, offset: number): Promise<boolean> {
+/** End a claim, recording `offset` as the bytes received: the row's new `updated_at`, or null when the claim was no longer held. */
+export async function releaseUploadClaim(db: Database, claim: UploadClaim, offset: number): Promise<Date | null> {
   const rows = await db
     .update(uploads)
     .set({ offset, updatedAt: sql`now()` })
     .where(heldBy(claim))
-    .returning({ id: uploads.id });
-  return rows.length > 0;
+    .returning({ at: uploads.updatedAt });
+  return rows[0]?.at ?? null;
 }
 
 function heldBy(claim: UploadClaim) {
