@@ -22,6 +22,7 @@ import { createReadiness, readinessChecks, type Readiness } from './readiness.js
 import { openRedisDrivers, preloadRedisDrivers } from './redis-drivers.js';
 import { createReferrersCache } from './referrers-cache.js';
 import { loadSecretSealer } from './secret-key.js';
+import { closeStep } from './close-step.js';
 
 /** Everything a Berth process (registry or worker) is built from, and how to take it down. */
 export interface Runtime {
@@ -152,11 +153,12 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
       });
     },
     async close(graceMs) {
-      await queue?.close(graceMs);
-      await services.close();
+      const step = (name: string, closing: Promise<void> | undefined) => closeStep(logger, name, closing);
+      await step('background jobs', queue?.close(graceMs));
+      await step('blob fills and upstream connections', services.close());
       // After the fills drained: their locks are released by then.
-      await redis?.close();
-      await metadata.close();
+      await step('redis', redis?.close());
+      await step('metadata database', metadata.close());
     },
   };
 }
