@@ -115,6 +115,26 @@ describe('the policy through the admin API', () => {
     expect(event?.after.signaturePolicy.cosign.keys[0]?.publicKey).toBe(other.publicPem);
   });
 
+  it('lets only the project admin role (or a system administrator) change the policy: a maintainer cannot switch it off', async () => {
+    expect((await admin('POST', '/projects', { kind: 'hosted', name: 'rolecheck', signaturePolicy: enforce(team) })).status).toBe(201);
+    const maintainer = await createUser(berth.url, ADMIN, 'rolecheck-maintainer');
+    const owner = await createUser(berth.url, ADMIN, 'rolecheck-owner');
+    await setMember(berth.url, ADMIN, 'rolecheck', maintainer.username, 'maintainer');
+    await setMember(berth.url, ADMIN, 'rolecheck', owner.username, 'admin');
+    const patchAs = (who: Credentials, body: unknown) =>
+      send(berth.url, 'PATCH', '/api/v1/projects/rolecheck', { headers: { Authorization: basicHeader(who), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    expectError(await patchAs(maintainer, { signaturePolicy: { mode: 'off' } }), 403, 'DENIED');
+    expectError(await patchAs(maintainer, { signaturePolicy: enforce(other) }), 403, 'DENIED');
+    // The maintainer keeps the other settings; the policy stays as it was.
+    expect((await patchAs(maintainer, { public: false })).status).toBe(200);
+    expect((await admin('GET', '/projects/rolecheck')).json<{ signaturePolicy?: { mode: string; cosign: { keys: Array<{ publicKey: string }> } } }>().signaturePolicy).toMatchObject({
+      mode: 'enforce',
+      cosign: { keys: [{ publicKey: team.publicPem }] },
+    });
+    expect((await patchAs(owner, { signaturePolicy: { mode: 'audit', cosign: enforce(team).cosign } })).status).toBe(200);
+    expect((await admin('GET', '/projects/rolecheck')).json<{ signaturePolicy?: { mode: string } }>().signaturePolicy?.mode).toBe('audit');
+  });
+
   it('audit mode serves an unsigned image and lists it, with the reason, in signature-verdicts', async () => {
     expect((await admin('POST', '/projects', { kind: 'hosted', name: 'watched', signaturePolicy: { ...enforce(team), mode: 'audit' } })).status).toBe(201);
     await setMember(berth.url, ADMIN, 'watched', cluster.username, 'guest');

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
-import type { Principal } from '@berth/auth';
+import { hasProjectRole, type Principal } from '@berth/auth';
 import { projectSchema, type ProjectConfig, type UpstreamConfig } from '@berth/config';
 import { AlreadyExistsError, type ProjectRow } from '@berth/db';
 import { proxySettingsOf, upstreamLabel, type ProxyUpstreamSettings } from '../proxy/proxy-settings.js';
@@ -64,6 +64,10 @@ export class ProjectAdmin {
     const row = await projectFor(this.deps.metadata, caller, name, 'maintainer');
     const patch = presentFields(parseInput(projectPatchSchema, body), body);
     this.assertManagedByApi(row, Object.keys(patch));
+    // Which signers a project trusts decides what its pull-only users get: like its members, the admin role's call.
+    if (patch.signaturePolicy !== undefined && !hasProjectRole(caller, row.name, 'admin')) {
+      throw new AdminError('DENIED', `changing the signature policy needs the admin role in project ${row.name}`, { project: row.name, role: 'admin' });
+    }
     if (row.kind === 'hosted') {
       const foreign = Object.keys(patch).filter((key) => key !== 'public' && key !== 'signaturePolicy');
       if (foreign.length > 0) throw invalidInput(foreign.map((field) => ({ field, message: 'not a setting of a hosted project' })));
