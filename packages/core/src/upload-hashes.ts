@@ -1,5 +1,5 @@
 import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
-import { inlineDigester, type FillDigester } from './fill/fill-digest.js';
+import { createDigester } from '@berth/oci';
 
 /** How many sessions' running hashes a process keeps, and for how long unused. */
 export interface UploadHashLimits {
@@ -18,14 +18,14 @@ export const DEFAULT_UPLOAD_HASH_LIMITS: UploadHashLimits = { maxSessions: 256, 
 export class UploadHash {
   private hashed = 0;
   private finished = false;
+  // On the event loop, chunk by chunk: with the socket's 64 KiB chunks, handing each to the thread
+  // pool (the fill's ThreadedSha256) measured slower here (bench:blob, 512 MiB: 1.08-1.16x
+  // distribution against 1.29-1.32x in-line) and cost more CPU.
+  private readonly digester = createDigester('sha256');
 
   constructor(
     public offset: number,
     public mark: Date,
-    // On the event loop, chunk by chunk: with the socket's 64 KiB chunks, handing each to the thread
-    // pool (the fill's ThreadedSha256) measured slower here (bench:blob, 512 MiB: 1.08-1.16x
-    // distribution against 1.29-1.32x in-line) and cost more CPU.
-    private readonly digester: FillDigester = inlineDigester('sha256'),
   ) {}
 
   /** When UploadHashes last stored it (its least-recently-used order). */
@@ -37,17 +37,19 @@ export class UploadHash {
   }
 
   /**
-   * `body` with every byte also handed to the hash, in order (waiting when hashing falls behind).
+   * `body` with every byte also handed to the hash, in order.
    * A failure of either side destroys the other, as a pipeline does.
    */
   feed(body: Readable): Readable {
     const counter = new Transform({
       transform: (chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) => {
         this.hashed += chunk.length;
-        Promise.resolve(this.digester.update(chunk)).then(
-          () => callback(null, chunk),
-          (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
-        );
+        try {
+          this.digester.update(chunk);
+        } catch (error) {
+          return callback(error instanceof Error ? error : new Error(String(error)));
+        }
+        callback(null, chunk);
       },
     });
     return pipeline(body, counter, () => undefined);

@@ -118,7 +118,7 @@ export class UploadService {
     range?: { start: number; end: number },
   ): Promise<{ digest: string; size: number }> {
     if (digest === undefined) throw new OciError('DIGEST_INVALID', 'the digest query parameter is required to finish an upload');
-    parseDigest(digest);
+    const { algorithm } = parseDigest(digest);
     const row = await this.session(name, id);
     const offset = body === undefined ? row.offset : (await this.append(name, id, body, range)).offset;
     // The commit holds the session too: no chunk may land while its bytes are hashed and published.
@@ -126,7 +126,7 @@ export class UploadService {
     const { claim, unchanged } = await this.claim(id, offset, held?.offset === offset ? held.mark : undefined);
     try {
       // This process hashed every byte of the session as it was written, and nobody else wrote since.
-      const hashed = unchanged && held !== undefined && parseDigest(digest).algorithm === 'sha256' ? await sessionDigest(held) : undefined;
+      const hashed = unchanged && held !== undefined && algorithm === 'sha256' ? await sessionDigest(held) : undefined;
       await claimBlobOrWait(this.metadata, { digest, size: offset });
       let info;
       try {

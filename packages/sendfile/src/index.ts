@@ -4,7 +4,7 @@ import { TLSSocket } from 'node:tls';
 import type { Writable } from 'node:stream';
 import { addon } from './addon.js';
 
-export { SHA256_BACKLOG_BYTES, ThreadedSha256, threadedSha256 } from './sha256.js';
+export { ThreadedSha256, threadedSha256 } from './sha256.js';
 
 /** Whether zero-copy sends are possible in this process (Linux, addon built, not switched off). */
 export const zeroCopyAvailable = addon !== undefined;
