@@ -98,12 +98,10 @@ export class SignatureGate {
     const snapshot = await this.deps.referrers.snapshot(active.projectId, name, subject);
     const key = VerdictCache.key(active.projectId, name, subject, active.version);
     const basis = snapshot.basis;
-    if (basis !== undefined) {
-      const cached = await this.deps.cache.get(key, basis);
-      if (cached !== undefined) return cached;
-    }
     // Without a basis (no content version, upstream list not cached) nothing may be kept or shared.
     if (basis === undefined) return this.reach(active, name, subject, snapshot);
+    const cached = await this.deps.cache.get(key, basis);
+    if (cached !== undefined) return cached;
     const { value } = await this.computing.run(`${key} ${basis}`, async () => {
       const verdict = await this.reach(active, name, subject, snapshot);
       await this.deps.cache.set(key, basis, verdict);
