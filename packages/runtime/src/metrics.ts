@@ -43,7 +43,7 @@ export function createMetrics(): RegistryMetrics {
   const stale = counter('berth_proxy_stale_served_total', 'Cached content served because the upstream was unavailable', ['project']);
   const mismatches = counter('berth_proxy_digest_mismatches_total', 'Upstream blobs discarded because their digest did not match', ['project']);
   const referrersLists = counter('berth_proxy_referrers_lists_total', 'Upstream referrers lists in referrers answers, by where they came from (hit, stale, miss, coalesced, incomplete)', ['project', 'outcome']);
-  const verdicts = counter('berth_signature_verdicts_total', 'Manifest requests checked against a signature policy, by mode (audit, enforce) and result (passed, failed)', ['project', 'mode', 'result']);
+  const verdicts = counter('berth_signature_verdicts_total', 'Manifest requests checked against a signature policy, by mode (audit, enforce) and result (passed, failed, publisher: served unsigned to a caller who may push)', ['project', 'mode', 'result']);
   /** A counter's total for one project, over its other labels. */
   const projectTotal = async (metric: Counter, project: string) =>
     (await metric.get()).values.filter((sample) => sample.labels.project === project).reduce((sum, sample) => sum + sample.value, 0);

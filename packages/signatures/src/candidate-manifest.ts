@@ -17,7 +17,7 @@ export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
 const BUNDLE_PREDICATE_ANNOTATION = 'dev.sigstore.bundle.predicateType';
 
 /** Bounds on what a manifest may list before it is refused as a signature: a signature has a handful of layers. */
-export const MAX_SIGNATURE_LAYERS = 16;
+const MAX_SIGNATURE_LAYERS = 16;
 
 const digestSchema = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'not a sha256 digest');
 const annotationsSchema = z.record(z.string(), z.string()).optional();
@@ -54,7 +54,7 @@ export function parseCandidateManifest(bytes: Uint8Array): ParsedManifest {
 }
 
 /** The candidate's artifact type: the manifest's own, else what the listing said, else its config's media type. */
-export function artifactTypeOf(manifest: CandidateManifest, listed: string | undefined): string | undefined {
+function artifactTypeOf(manifest: CandidateManifest, listed: string | undefined): string | undefined {
   return manifest.artifactType ?? listed ?? manifest.config?.mediaType;
 }
 

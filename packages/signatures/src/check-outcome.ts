@@ -25,7 +25,7 @@ export type LayerCheck = (layer: Descriptor, candidate: SignatureCandidate, cont
 export type ManifestCheck = (manifest: CandidateManifest, candidate: SignatureCandidate, context: CheckContext) => Promise<CheckOutcome>;
 
 /** Folds several outcomes of one candidate: the first pass wins, else every distinct reason. */
-export function firstPassing(outcomes: readonly CheckOutcome[]): CheckOutcome {
+function firstPassing(outcomes: readonly CheckOutcome[]): CheckOutcome {
   const passed = outcomes.find((outcome) => outcome.passed);
   if (passed !== undefined) return passed;
   const reasons = [...new Set(outcomes.map((outcome) => outcome.reason))];

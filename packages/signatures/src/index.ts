@@ -2,4 +2,4 @@ export type { CreateSignatureVerifier, SignatureCandidate, SignatureCheck, Signa
 export { TrustMaterialError } from './types.js';
 export { createSignatureVerifier, type VerifierOptions } from './verifier.js';
 /** Media types that name signatures, for code that gathers candidates. */
-export { COSIGN_SIGNATURE_ARTIFACT, COSIGN_SIMPLE_SIGNING, NOTATION_SIGNATURE, SIGSTORE_BUNDLE_PREFIX } from './candidate-manifest.js';
+export { COSIGN_SIGNATURE_ARTIFACT, COSIGN_SIMPLE_SIGNING, NOTATION_COSE, NOTATION_JWS, NOTATION_SIGNATURE, SIGSTORE_BUNDLE_PREFIX } from './candidate-manifest.js';

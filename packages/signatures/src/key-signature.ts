@@ -16,7 +16,7 @@ export function decodeBase64(text: string, maxChars = MAX_SIGNATURE_CHARS): Buff
   return Buffer.from(text, 'base64');
 }
 
-export function verifyWithKey(key: KeyObject, message: Uint8Array, signature: Uint8Array): boolean {
+function verifyWithKey(key: KeyObject, message: Uint8Array, signature: Uint8Array): boolean {
   try {
     switch (key.asymmetricKeyType) {
       case 'ec':

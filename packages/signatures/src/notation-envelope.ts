@@ -9,8 +9,8 @@ import { z } from 'zod';
 export const SIGNING_SCHEME = 'io.cncf.notary.signingScheme';
 export const SIGNING_TIME = 'io.cncf.notary.signingTime';
 export const EXPIRY = 'io.cncf.notary.expiry';
-export const AUTHENTIC_SIGNING_TIME = 'io.cncf.notary.authenticSigningTime';
-export const PAYLOAD_CONTENT_TYPE = 'application/vnd.cncf.notary.payload.v1+json';
+const AUTHENTIC_SIGNING_TIME = 'io.cncf.notary.authenticSigningTime';
+const PAYLOAD_CONTENT_TYPE = 'application/vnd.cncf.notary.payload.v1+json';
 const VERIFICATION_PLUGIN = 'io.cncf.notary.verificationPlugin';
 const VERIFICATION_PLUGIN_MIN_VERSION = 'io.cncf.notary.verificationPluginMinVersion';
 

@@ -1,9 +1,9 @@
 import { isIndexMediaType, parseManifest } from '@berth/oci';
-import { COSIGN_SIMPLE_SIGNING, SIGSTORE_BUNDLE_PREFIX } from '@berth/signatures';
+import { COSIGN_SIMPLE_SIGNING, NOTATION_COSE, NOTATION_JWS, SIGSTORE_BUNDLE_PREFIX } from '@berth/signatures';
 import type { StoredManifest } from '../manifests.js';
 
 /** Layer media types that carry a signature or an attestation envelope, never a filesystem. */
-const ENVELOPE_LAYER_TYPES: readonly string[] = [COSIGN_SIMPLE_SIGNING, 'application/jose+json', 'application/cose', 'application/vnd.dsse.envelope.v1+json'];
+const ENVELOPE_LAYER_TYPES: readonly string[] = [COSIGN_SIMPLE_SIGNING, NOTATION_JWS, NOTATION_COSE, 'application/vnd.dsse.envelope.v1+json'];
 
 /**
  * A manifest whose every layer is a signature or attestation envelope: what `cosign verify` and

@@ -10,7 +10,7 @@ import { COSIGN_TAG_ANNOTATION } from '../proxy/cosign-tags.js';
 /** Artifact types that may be a signature over their subject; other referrers (SBOMs, attestations) are not evidence. */
 const SIGNATURE_ARTIFACT_TYPES: readonly string[] = [COSIGN_SIGNATURE_ARTIFACT, NOTATION_SIGNATURE];
 
-export function isSignatureDescriptor(descriptor: Descriptor): boolean {
+function isSignatureDescriptor(descriptor: Descriptor): boolean {
   const type = descriptor.artifactType ?? '';
   return SIGNATURE_ARTIFACT_TYPES.includes(type) || type.startsWith(SIGSTORE_BUNDLE_PREFIX);
 }
@@ -22,7 +22,7 @@ export interface EvidenceLimits {
   maxBlobBytes: number;
 }
 
-export const DEFAULT_EVIDENCE_LIMITS: EvidenceLimits = { maxCandidates: 100, maxBlobBytes: 4 * 1024 * 1024 };
+const DEFAULT_EVIDENCE_LIMITS: EvidenceLimits = { maxCandidates: 100, maxBlobBytes: 4 * 1024 * 1024 };
 
 export interface GatheredEvidence {
   candidates: SignatureCandidate[];

@@ -67,10 +67,15 @@ export class SignatureGate {
     const active = await this.deps.policies.forProject(projectOf(name));
     if (active === undefined) return;
     const mode = active.policy.mode as 'audit' | 'enforce';
+    // A signature manifest passes without a verdict: reaching one would read its referrers (from the
+    // upstream too) on every read `cosign verify` or `notation verify` makes.
+    if (isSignatureArtifact(manifest)) {
+      this.deps.metrics?.verdict(active.project, mode, 'passed');
+      return;
+    }
     const verdict = await this.verdict(active, name, manifest.digest);
     const passed =
       verdict.passed ||
-      isSignatureArtifact(manifest) ||
       (byDigest && !isIndexMediaType(manifest.mediaType) && (await this.listedByPassingIndex(active, name, manifest.digest)));
     if (passed) {
       this.deps.metrics?.verdict(active.project, mode, 'passed');
@@ -93,12 +98,10 @@ export class SignatureGate {
     const snapshot = await this.deps.referrers.snapshot(active.projectId, name, subject);
     const key = VerdictCache.key(active.projectId, name, subject, active.version);
     const basis = snapshot.basis;
-    if (basis !== undefined) {
-      const cached = await this.deps.cache.get(key, basis);
-      if (cached !== undefined) return cached;
-    }
     // Without a basis (no content version, upstream list not cached) nothing may be kept or shared.
     if (basis === undefined) return this.reach(active, name, subject, snapshot);
+    const cached = await this.deps.cache.get(key, basis);
+    if (cached !== undefined) return cached;
     const { value } = await this.computing.run(`${key} ${basis}`, async () => {
       const verdict = await this.reach(active, name, subject, snapshot);
       await this.deps.cache.set(key, basis, verdict);

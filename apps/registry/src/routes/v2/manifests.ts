@@ -26,15 +26,9 @@ async function getManifest(ctx: RouteContext, withBody: boolean): Promise<void> 
   const [name = '', reference = ''] = ctx.params;
   const byDigest = isDigest(reference);
   const proxy = await ctx.services.proxy.contextFor(name);
-  if (proxy === null) {
-    const manifest = await ctx.services.manifests.get(name, reference);
-    await ctx.services.signatures.check(name, manifest, byDigest, { mayPush: publisherRightOf(ctx.res) });
-    sendManifest(ctx, manifest, withBody);
-    return;
-  }
-  const { manifest, outcome } = await ctx.services.proxy.manifests.get(proxy, reference);
+  const { manifest, outcome } = proxy === null ? { manifest: await ctx.services.manifests.get(name, reference), outcome: undefined } : await ctx.services.proxy.manifests.get(proxy, reference);
   await ctx.services.signatures.check(name, manifest, byDigest, { mayPush: publisherRightOf(ctx.res) });
-  ctx.res.setHeader('Cache-Status', cacheStatusHeader(outcome));
+  if (outcome !== undefined) ctx.res.setHeader('Cache-Status', cacheStatusHeader(outcome));
   sendManifest(ctx, manifest, withBody);
 }
 
