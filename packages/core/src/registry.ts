@@ -26,6 +26,7 @@ import { RepositoryResolver } from './repositories.js';
 import { DEFAULT_CORE_SETTINGS, type CoreSettings } from './settings.js';
 import { UploadService } from './uploads.js';
 import { ProjectPolicies } from './signatures/project-policies.js';
+import { ProjectRows } from './project-rows.js';
 import { SignatureEvidence } from './signatures/signature-evidence.js';
 import { SignatureGate, type SignatureGateLogger, type SignatureMetrics } from './signatures/signature-gate.js';
 import { VerdictCache } from './signatures/verdict-cache.js';
@@ -121,6 +122,8 @@ export function createRegistryServices(deps: {
   const versions = deps.proxy.contentVersions ?? new InProcessContentVersions();
   // Which upstream served a tag or digest, for projects with several upstreams (manifests and blobs share it).
   const sources = new UpstreamSources();
+  // One cached read of the project list serves the proxy settings and the signature policies.
+  const projectRows = new ProjectRows(metadata);
   const proxy = new ProxyService(
     metadata,
     upstreams,
@@ -131,6 +134,7 @@ export function createRegistryServices(deps: {
     new ProxyBlobs(metadata, store, fills, metrics, Date.now, sources),
     referrers,
     versions,
+    projectRows,
   );
   const audit = new RegistryAudit(metadata.accounts);
   const repositories = new RepositoryResolver(metadata, settings, audit);
@@ -139,7 +143,7 @@ export function createRegistryServices(deps: {
   const referrersService = new ReferrersService(metadata, repositories, settings, proxy);
   const sig = deps.signatures ?? {};
   const signatures = new SignatureGate({
-    policies: new ProjectPolicies(metadata, sig.createVerifier ?? createSignatureVerifier),
+    policies: new ProjectPolicies(projectRows, sig.createVerifier ?? createSignatureVerifier),
     referrers: referrersService,
     evidence: new SignatureEvidence({ manifests, blobs, proxy }),
     repositories,

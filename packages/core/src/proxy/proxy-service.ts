@@ -1,5 +1,6 @@
 import { OciError, assertRepositoryName, projectOf } from '@berth/oci';
-import { isDatabaseUnavailable, type MetadataStore, type ProjectRow } from '@berth/db';
+import type { MetadataStore, ProjectRow } from '@berth/db';
+import type { ProjectRows } from '../project-rows.js';
 import type { ListPage } from '../listing.js';
 import type { CacheOutcome } from './cache-status.js';
 import type { ContentVersions } from './content-versions.js';
@@ -20,25 +21,22 @@ interface ProxyProject {
   settings: ProxySettings;
 }
 
-/** How long project rows are reused between database reads (settings changes apply after this). */
-const PROJECT_CACHE_MS = 5_000;
-/** While the database is unavailable, how often the last project rows are given up for a new read. */
-const PROJECT_RETRY_MS = 1_000;
-
 /** Entry point of pull-through: which requests are proxied, and the proxied tag list. */
 export class ProxyService {
-  private projects: { at: number; proxies: Map<string, ProxyProject>; byNs: Map<string, ProxyProject> } | undefined;
+  /** Derived from the shared project rows; rebuilt when they are read again. */
+  private projects: { rows: readonly ProjectRow[]; proxies: Map<string, ProxyProject>; byNs: Map<string, ProxyProject> } | undefined;
   private readonly tagLists: ProxyTags;
 
   constructor(
-    private readonly metadata: MetadataStore,
+    metadata: MetadataStore,
     private readonly upstreams: UpstreamPool,
     readonly manifests: ProxyManifests,
     readonly blobs: ProxyBlobs,
     readonly referrers: ProxyReferrers,
     /** Changed by every manifest or tag write in a proxy project (see ContentVersions). */
     readonly versions: ContentVersions,
-    private readonly now: () => number = Date.now,
+    private readonly rows: ProjectRows,
+    now: () => number = Date.now,
   ) {
     this.tagLists = new ProxyTags(metadata, now);
     // Another replica or a worker changed content (push, delete, purge, eviction, settings): drop what
@@ -59,7 +57,7 @@ export class ProxyService {
     const proxy = [...(this.projects?.proxies.values() ?? [])].find((p) => p.project.id === projectId);
     if (proxy !== undefined) this.blobs.forgetLinks(`${proxy.project.name}/`);
     this.tagLists.forget(projectId);
-    this.projects = undefined;
+    this.rows.forget();
   }
 
   /**
@@ -176,7 +174,7 @@ export class ProxyService {
     const proxy = [...(await this.loadProjects()).proxies.values()].find((p) => p.project.id === projectId);
     this.forgetRemembered(projectId, repositoryName);
     if (repositoryName !== undefined) this.tagLists.forget(projectId, repositoryName);
-    this.projects = undefined;
+    this.rows.forget();
     // Cached upstream referrers lists (shared by the replicas on Redis) are keyed by each upstream's
     // repository name; when that cannot be worked out, the whole project's lists go.
     const upstreams = proxy !== undefined && repositoryName !== undefined
@@ -194,19 +192,10 @@ export class ProxyService {
     return this.tagLists.list(ctx, page);
   }
 
-  /** Proxy projects with their settings, read at most every PROJECT_CACHE_MS (not per request). */
+  /** Proxy projects with their settings, from the shared project rows (not read per request). */
   private async loadProjects(): Promise<{ proxies: Map<string, ProxyProject>; byNs: Map<string, ProxyProject> }> {
-    if (this.projects !== undefined && this.now() - this.projects.at < PROJECT_CACHE_MS) return this.projects;
-    let rows;
-    try {
-      rows = await this.metadata.listProjects();
-    } catch (error) {
-      // The database is down: the settings read last are still the best answer, so what needs no
-      // database (remembered manifests, stored blobs) keeps being served. Asked again in a second.
-      if (!isDatabaseUnavailable(error) || this.projects === undefined) throw error;
-      this.projects.at = this.now() - PROJECT_CACHE_MS + PROJECT_RETRY_MS;
-      return this.projects;
-    }
+    const rows = await this.rows.list();
+    if (this.projects?.rows === rows) return this.projects;
     const proxies = new Map<string, ProxyProject>();
     const byNs = new Map<string, ProxyProject>();
     for (const project of rows) {
@@ -215,7 +204,7 @@ export class ProxyService {
       proxies.set(project.name, proxy);
       for (const host of proxy.settings.ns) byNs.set(host, proxy);
     }
-    this.projects = { at: this.now(), proxies, byNs };
+    this.projects = { rows, proxies, byNs };
     return this.projects;
   }
 }

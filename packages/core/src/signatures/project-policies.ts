@@ -1,4 +1,5 @@
-import { isDatabaseUnavailable, type MetadataStore } from '@berth/db';
+import type { ProjectRow } from '@berth/db';
+import type { ProjectRows } from '../project-rows.js';
 import type { CreateSignatureVerifier, SignatureVerifier } from '@berth/signatures';
 import { policyVersion, signaturePolicyOf, trustMaterialOf, type SignaturePolicy } from './signature-policy.js';
 
@@ -13,22 +14,18 @@ export interface ActivePolicy {
   problem?: string;
 }
 
-/** How long policies are reused between database reads; a change through this process's admin API applies at once. */
-const POLICY_CACHE_MS = 5_000;
-const POLICY_RETRY_MS = 1_000;
-
 /**
- * The signature policies of every project, re-read at most every five seconds (as the proxy
- * settings are), with one verifier per policy version (a verifier parses its keys once).
+ * The signature policies of every project, derived from the shared project rows (re-read at most
+ * every five seconds, kept while the database is down), with one verifier per policy version (a
+ * verifier parses its keys once).
  */
 export class ProjectPolicies {
-  private loaded: { at: number; byName: Map<string, ActivePolicy> } | undefined;
+  private loaded: { rows: readonly ProjectRow[]; byName: Map<string, ActivePolicy> } | undefined;
   private readonly verifiers = new Map<string, SignatureVerifier>();
 
   constructor(
-    private readonly metadata: Pick<MetadataStore, 'listProjects'>,
+    private readonly rows: Pick<ProjectRows, 'list' | 'forget'>,
     private readonly createVerifier: CreateSignatureVerifier,
-    private readonly now: () => number = Date.now,
   ) {}
 
   /** The project's policy when it has one that is not `off`. */
@@ -38,28 +35,19 @@ export class ProjectPolicies {
 
   /** Read the policies again on the next request (after the admin API changed a project). */
   forget(): void {
-    this.loaded = undefined;
+    this.rows.forget();
   }
 
   private async load(): Promise<Map<string, ActivePolicy>> {
-    if (this.loaded !== undefined && this.now() - this.loaded.at < POLICY_CACHE_MS) return this.loaded.byName;
-    let rows;
-    try {
-      rows = await this.metadata.listProjects();
-    } catch (error) {
-      // As the proxy settings: with the database down, the policies read last stay in force (what
-      // needs no database is still served, and still checked); asked again in a second.
-      if (!isDatabaseUnavailable(error) || this.loaded === undefined) throw error;
-      this.loaded.at = this.now() - POLICY_CACHE_MS + POLICY_RETRY_MS;
-      return this.loaded.byName;
-    }
+    const rows = await this.rows.list();
+    if (this.loaded?.rows === rows) return this.loaded.byName;
     const byName = new Map<string, ActivePolicy>();
     for (const row of rows) {
       const policy = signaturePolicyOf(row);
       if (policy === undefined || policy.mode === 'off') continue;
       byName.set(row.name, { projectId: row.id, project: row.name, policy, ...this.verifierFor(policy) });
     }
-    this.loaded = { at: this.now(), byName };
+    this.loaded = { rows, byName };
     const versions = new Set([...byName.values()].map((active) => active.version));
     for (const version of this.verifiers.keys()) if (!versions.has(version)) this.verifiers.delete(version);
     return byName;

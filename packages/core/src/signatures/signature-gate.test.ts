@@ -6,6 +6,7 @@ import type { SignatureCandidate, SignatureVerifier } from '@berth/signatures';
 import type { StoredManifest } from '../manifests.js';
 import { InMemoryReferrersCache } from '../referrers-cache/in-memory.js';
 import type { ReferrersSnapshot } from '../referrers.js';
+import { ProjectRows } from '../project-rows.js';
 import { ProjectPolicies } from './project-policies.js';
 import { SignatureEvidence } from './signature-evidence.js';
 import { SignatureGate } from './signature-gate.js';
@@ -50,7 +51,7 @@ function fixture(options: { signatures: number; verifier?: SignatureVerifier; un
   const project = { id: 7, name: 'team', settings: { signaturePolicy: { mode: 'enforce', cosign: { keys: [{ name: 'k', publicKey: 'pem' }] } } } };
   const shared = options.shared ?? new InMemoryReferrersCache();
   const gate = new SignatureGate({
-    policies: new ProjectPolicies({ listProjects: async () => [project as never] }, () => verifier),
+    policies: new ProjectPolicies(new ProjectRows({ listProjects: async () => [project as never] }), () => verifier),
     referrers: { snapshot: async () => snapshot },
     evidence: new SignatureEvidence({
       manifests: {
