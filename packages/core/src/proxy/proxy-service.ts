@@ -73,11 +73,7 @@ export class ProxyService {
     const { project, settings } = proxy;
     const path = pathInProject(name, project.name);
     const clients = this.upstreams.forProject(project, settings);
-    const upstreams = settings.upstreams.map((upstream, index) => ({
-      name: clients[index]!.name,
-      repository: upstreamRepository(path, { upstream, nameMapping: nameMappingFor(settings, upstream) }),
-      client: clients[index]!.client,
-    }));
+    const upstreams = upstreamRepositories(settings, path).map((upstream, index) => ({ ...upstream, client: clients[index]!.client }));
     return {
       project,
       settings,
@@ -180,10 +176,7 @@ export class ProxyService {
     // Cached upstream referrers lists (shared by the replicas on Redis) are keyed by each upstream's
     // repository name; when that cannot be worked out, the whole project's lists go.
     const upstreams = proxy !== undefined && repositoryName !== undefined
-      ? proxy.settings.upstreams.map((upstream) => ({
-          name: upstreamLabel(upstream),
-          repository: upstreamRepository(pathInProject(repositoryName, proxy.project.name), { upstream, nameMapping: nameMappingFor(proxy.settings, upstream) }),
-        }))
+      ? upstreamRepositories(proxy.settings, pathInProject(repositoryName, proxy.project.name))
       : undefined;
     await this.referrers.forget(projectId, upstreams);
     await this.bumpVersion(projectId, repositoryName);
@@ -223,6 +216,14 @@ export class ProxyService {
 /** ` <name>` in messages when the project has several upstreams. */
 function several(ctx: ProxyContext, upstream: string): string {
   return ctx.upstreams.length > 1 ? ` ${upstream}` : '';
+}
+
+/** Each upstream's label and its repository name for a path in the project, in the project's order. */
+function upstreamRepositories(settings: ProxySettings, path: string): Array<{ name: string; repository: string }> {
+  return settings.upstreams.map((upstream) => ({
+    name: upstreamLabel(upstream),
+    repository: upstreamRepository(path, { upstream, nameMapping: nameMappingFor(settings, upstream) }),
+  }));
 }
 
 function canonicalNameIn(proxy: ProxyProject, name: string): string {
