@@ -7,7 +7,7 @@ import { mapStorageError } from '../storage-errors.js';
 import type { CacheOutcome } from './cache-status.js';
 import { NegativeCache } from './negative-cache.js';
 import type { UpstreamBlob } from '@berth/upstream';
-import type { ProxyContext, ProxyUpstream } from './proxy-context.js';
+import { nameIfSeveral, type ProxyContext, type ProxyUpstream } from './proxy-context.js';
 import { askInOrder, failureOf, preferring, UpstreamSources } from './upstream-order.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 import { upstreamFailure } from './upstream-errors.js';
@@ -101,7 +101,7 @@ export class ProxyBlobs {
   }
 
   private recordSource(ctx: ProxyContext, digest: string, upstream: string): void {
-    if (ctx.upstreams.length > 1) this.sources.set(ctx.project.id, ctx.name, digest, upstream);
+    if (nameIfSeveral(ctx, upstream) !== undefined) this.sources.set(ctx.project.id, ctx.name, digest, upstream);
   }
 
   /**

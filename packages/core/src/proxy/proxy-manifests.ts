@@ -12,7 +12,7 @@ import { CosignTagMerge } from './cosign-tag-merge.js';
 import { isCosignTag } from './cosign-tags.js';
 import { isReferrerTag } from './push-policy.js';
 import { NegativeCache } from './negative-cache.js';
-import type { ProxyContext } from './proxy-context.js';
+import { nameIfSeveral, type ProxyContext } from './proxy-context.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 import { SingleFlight } from './single-flight.js';
 import { UPSTREAM_MANIFEST_ACCEPT } from './upstream-accept.js';
@@ -207,12 +207,12 @@ export class ProxyManifests {
 
   /** Remember which upstream served a tag or digest (only a project with several upstreams needs to know). */
   private recordSource(ctx: ProxyContext, reference: string, upstream: string): void {
-    if (ctx.upstreams.length > 1 && upstream !== '') this.sources.set(ctx.project.id, ctx.name, reference, upstream);
+    if (nameIfSeveral(ctx, upstream) !== undefined) this.sources.set(ctx.project.id, ctx.name, reference, upstream);
   }
 
   /** The blobs and child manifests of a manifest are asked of the upstream that served it first. */
   private recordSources(ctx: ProxyContext, manifest: Pick<StoredManifest, 'content' | 'mediaType' | 'digest'>, upstream: string): void {
-    if (ctx.upstreams.length < 2 || upstream === '') return;
+    if (nameIfSeveral(ctx, upstream) === undefined) return;
     this.recordSource(ctx, manifest.digest, upstream);
     let parsed;
     try {
@@ -259,7 +259,7 @@ export class ProxyManifests {
   }
 
   private serveStale(ctx: ProxyContext, tag: string, tagRow: TagRow | null, cached: ManifestRow | null, error: unknown, upstream?: string): ProxiedManifest {
-    const reason = unavailableReason(error, ctx.upstreams.length > 1 ? upstream : undefined);
+    const reason = unavailableReason(error, nameIfSeveral(ctx, upstream));
     if (reason !== undefined && tagRow !== null && cached !== null && this.withinMaxStale(ctx, tagRow)) {
       // Checked again in the background (with backoff), so the tag is fresh once the upstream is back.
       this.lifecycle?.background?.refreshTag({ repository: ctx.name, tag });
@@ -293,7 +293,8 @@ export class ProxyManifests {
 
 /** The upstream named in Cache-Status when the project has several. */
 function via(ctx: ProxyContext, upstream: string): { upstream?: string } {
-  return ctx.upstreams.length > 1 && upstream !== '' ? { upstream } : {};
+  const named = nameIfSeveral(ctx, upstream);
+  return named === undefined ? {} : { upstream: named };
 }
 
 function manifestUnknown(name: string, reference: string): OciError {

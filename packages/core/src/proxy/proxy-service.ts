@@ -5,7 +5,7 @@ import type { CacheOutcome } from './cache-status.js';
 import type { ContentVersions } from './content-versions.js';
 import { canonicalRepositoryName, pathInProject, upstreamRepository } from './name-mapping.js';
 import type { ProxyBlobs } from './proxy-blobs.js';
-import type { ProxyContext } from './proxy-context.js';
+import { nameIfSeveral, type ProxyContext } from './proxy-context.js';
 import type { ProxyManifests } from './proxy-manifests.js';
 import type { ProxyReferrers } from './proxy-referrers.js';
 import { ProxyTags } from './proxy-tags.js';
@@ -215,7 +215,8 @@ export class ProxyService {
 
 /** ` <name>` in messages when the project has several upstreams. */
 function several(ctx: ProxyContext, upstream: string): string {
-  return ctx.upstreams.length > 1 ? ` ${upstream}` : '';
+  const named = nameIfSeveral(ctx, upstream);
+  return named === undefined ? '' : ` ${named}`;
 }
 
 /** Each upstream's label and its repository name for a path in the project, in the project's order. */
