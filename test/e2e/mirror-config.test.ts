@@ -1,6 +1,4 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createPodmanSandbox,
@@ -14,7 +12,8 @@ import {
   writePodmanRegistriesConf,
 } from '../harness/clients.js';
 import { startFaultRelay, type FaultRelay } from '../harness/fault-relay.js';
-import type { BuiltImage } from '../harness/oci-image.js';
+import { AMD64, ARM64, type BuiltImage } from '../harness/oci-image.js';
+import { Cleanups, scratchDir } from '../harness/scratch.js';
 import { containerdHostsToml, registriesConfMirror } from '../harness/mirror-files.js';
 import { freePort } from '../harness/ports.js';
 import { pushUpstreamImage, startProxySetup, type ProxySetup } from '../proxy/setup.js';
@@ -22,19 +21,15 @@ import { pushUpstreamImage, startProxySetup, type ProxySetup } from '../proxy/se
 // Clients configured with Berth as their docker.io mirror, pulling `docker.io/library/<name>:<tag>`.
 // A relay in front of Berth records exactly what each client sent.
 
-const AMD64 = { os: 'linux', architecture: 'amd64' };
-const ARM64 = { os: 'linux', architecture: 'arm64' };
-
 let setup: ProxySetup;
 let front: FaultRelay;
 let work: string;
 /** A loopback port nothing listens on: the "real" docker.io, so a pull can only succeed through Berth. */
 let deadHost: string;
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups = new Cleanups();
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'berth-e2e-mirror-'));
-  cleanups.push(() => rm(work, { recursive: true, force: true }));
+  work = await scratchDir('berth-e2e-mirror-', cleanups);
   setup = await startProxySetup([{ name: 'hub', kind: 'proxy', ns: ['docker.io'], nameMapping: { dockerHubLibrary: 'on' } }]);
   cleanups.push(() => setup.stop());
   front = await startFaultRelay(setup.berth.url);
@@ -42,9 +37,7 @@ beforeAll(async () => {
   deadHost = `127.0.0.1:${await freePort()}`;
 }, 60_000);
 
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-});
+afterAll(() => cleanups.run());
 
 
 /** Paths (with query) the client sent to Berth for `repository`, in order. */

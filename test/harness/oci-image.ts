@@ -19,6 +19,9 @@ export interface Platform {
   architecture: string;
 }
 
+export const AMD64: Platform = { os: 'linux', architecture: 'amd64' };
+export const ARM64: Platform = { os: 'linux', architecture: 'arm64' };
+
 export interface BuildImageOptions {
   tag: string;
   /** Two or more platforms build a multi-platform index; one or none a single manifest (linux/amd64). */

@@ -1,6 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startBerth, type BerthUnderTest } from '../harness/berth.js';
 import {
@@ -14,25 +13,22 @@ import {
 } from '../harness/clients.js';
 import { startDockerRegistry, type DockerRegistryUnderTest } from '../harness/docker-registry.js';
 import { startFaultRelay, type FaultRelay } from '../harness/fault-relay.js';
-import { buildImageLayout, type BuiltImage } from '../harness/oci-image.js';
+import { AMD64, ARM64, buildImageLayout, type BuiltImage } from '../harness/oci-image.js';
+import { Cleanups, scratchDir } from '../harness/scratch.js';
 import { BLOB_PATH } from './setup.js';
 
 // Real clients pulling through a virtual-registry project whose first upstream lacks the image
 // (404) and whose second has it: skopeo, podman (vfs) and ctr see one registry.
-
-const AMD64 = { os: 'linux', architecture: 'amd64' };
-const ARM64 = { os: 'linux', architecture: 'arm64' };
 
 let work: string;
 let berth: BerthUnderTest;
 const registries: DockerRegistryUnderTest[] = [];
 const relays: FaultRelay[] = [];
 let image: BuiltImage;
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups = new Cleanups();
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'berth-multi-clients-'));
-  cleanups.push(() => rm(work, { recursive: true, force: true }));
+  work = await scratchDir('berth-multi-clients-', cleanups);
   for (let i = 0; i < 2; i += 1) {
     const registry = await startDockerRegistry();
     cleanups.push(() => registry.stop());
@@ -49,9 +45,7 @@ beforeAll(async () => {
   await skopeoCopy(`oci:${image.dir}:v1`, `docker://${registries[1]!.host}/tools/img:v1`, { all: true, preserveDigests: true });
 }, 120_000);
 
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-});
+afterAll(() => cleanups.run());
 
 const blobGets = (index: number) => relays[index]!.requests().filter((r) => r.method === 'GET' && BLOB_PATH.test(r.path)).length;
 

@@ -3,7 +3,7 @@ export type { LoadConfigOptions } from './load.js';
 export { ConfigError } from './config-error.js';
 export type { ConfigProblem } from './config-error.js';
 export { berthConfigSchema } from './schema.js';
-export { projectSchema, upstreamNameOf } from './projects-schema.js';
+export { configuredUpstreams, projectSchema, upstreamNameOf } from './projects-schema.js';
 export { configErrorMap } from './issues.js';
 export type { BerthConfigInput } from './schema.js';
 export { envVarName } from './env-overrides.js';

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { byteSize, nonEmpty, projectName, proxyUrl, publicUrl, secret, whenArray, whenObject } from './primitives.js';
 import { isRecord } from './records.js';
 import { signaturePolicySchema } from './signature-policy-schema.js';
+import type { ProxyProjectConfig, UpstreamConfig } from './types.js';
 
 const hostedProjectSchema = z.strictObject({
   kind: z.literal('hosted'),
@@ -105,6 +106,11 @@ const proxyProjectSchema = z.strictObject({
 /** The label an upstream goes by: its `name`, else its URL's host (with port). */
 export function upstreamNameOf(upstream: { url: string; name?: string | undefined }): string {
   return upstream.name ?? (URL.canParse(upstream.url) ? new URL(upstream.url).host : upstream.url);
+}
+
+/** A proxy project's upstreams as configured: `upstreams`, or `upstream` as a one-element list. */
+export function configuredUpstreams(project: Pick<ProxyProjectConfig, 'upstream' | 'upstreams'>): UpstreamConfig[] {
+  return project.upstreams ?? (project.upstream !== undefined ? [project.upstream] : []);
 }
 
 /** A proxy project has `upstream` or `upstreams` (not both), and its upstreams' names differ. */

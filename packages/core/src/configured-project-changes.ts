@@ -35,15 +35,16 @@ export function settingChanges(before: { row: ProjectRow; view: ProjectView }, a
     const [oldUpstream, newUpstream] = [oldUpstreams[index], newUpstreams[index]];
     // `upstream.` for the first (as before virtual-registry projects), `upstreams[i].` for the others.
     const at = index === 0 ? 'upstream' : `upstreams[${index}]`;
-    if (oldUpstream?.sealedCredentials !== newUpstream?.sealedCredentials) {
-      changes.push({ setting: `${at}.credentials`, before: oldUpstream?.sealedCredentials === undefined ? 'none' : 'set', after: newUpstream?.sealedCredentials === undefined ? 'none' : 'changed' });
-    }
-    if (oldUpstream?.caPem !== newUpstream?.caPem) {
-      changes.push({ setting: `${at}.caFile`, before: oldUpstream?.caPem === undefined ? 'none' : 'set', after: newUpstream?.caPem === undefined ? 'none' : 'changed' });
+    for (const [setting, stored] of SECRET_SETTINGS) {
+      const [was, is] = [oldUpstream?.[stored], newUpstream?.[stored]];
+      if (was !== is) changes.push({ setting: `${at}.${setting}`, before: was === undefined ? 'none' : 'set', after: is === undefined ? 'none' : 'changed' });
     }
   }
   return changes;
 }
+
+/** An upstream's settings logged only as none / set / changed, with the stored field each is compared on. */
+const SECRET_SETTINGS = [['credentials', 'sealedCredentials'], ['caFile', 'caPem']] as const;
 
 function comparable(view: ProjectView, several: boolean): Record<string, unknown> {
   if (view.kind !== 'proxy') return view;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { BerthConfig } from '@berth/config';
+import { configuredUpstreams, type BerthConfig } from '@berth/config';
 import { SecretSealer } from '@berth/core';
 
 /**
@@ -14,7 +14,7 @@ export async function loadSecretSealer(config: BerthConfig): Promise<SecretSeale
   if (config.secrets.key !== undefined) return new SecretSealer(Buffer.from(config.secrets.key, 'base64'));
   // Without configured credentials or an admin API to receive them, there is no key to make or read.
   const sealsCredentials = config.projects.some(
-    (project) => project.kind === 'proxy' && [...(project.upstreams ?? []), ...(project.upstream !== undefined ? [project.upstream] : [])].some((upstream) => upstream.token !== undefined || upstream.username !== undefined),
+    (project) => project.kind === 'proxy' && configuredUpstreams(project).some((upstream) => upstream.token !== undefined || upstream.username !== undefined),
   );
   if (!(sealsCredentials || config.auth.enabled) || config.database.url !== undefined) return undefined;
   const file = join(config.dataDir, 'secret.key');

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { hasProjectRole, type Principal } from '@berth/auth';
-import { projectSchema, type ProjectConfig, type UpstreamConfig } from '@berth/config';
+import { configuredUpstreams, projectSchema, type ProjectConfig, type UpstreamConfig } from '@berth/config';
 import { AlreadyExistsError, type ProjectRow } from '@berth/db';
 import { proxySettingsOf, upstreamLabel, type ProxyUpstreamSettings } from '../proxy/proxy-settings.js';
 import { maySeeProject, projectFor, requireCaller, requireSystemAdmin } from './admin-access.js';
@@ -11,7 +11,7 @@ import { AdminError, invalidInput, parseInput } from './admin-errors.js';
 import { projectCreateSchema, projectPatchSchema } from './admin-schemas.js';
 import { projectView, type ProjectView, type SignatureFailureView } from './admin-views.js';
 import type { AuditTrail } from './audit-trail.js';
-import { configuredUpstreams, hostedInputOf, proxyInputOf, storedProjectSettings, type SettingsOptions } from './project-settings.js';
+import { hostedInputOf, proxyInputOf, storedProjectSettings, type SettingsOptions } from './project-settings.js';
 import { mergeAliasRepositories } from '../proxy/merge-alias-repositories.js';
 
 /** Projects: list and get (whoever may see them), create (system admin), update (maintainer), delete (project admin). */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
-import type { ProjectConfig, ProxyProjectConfig, UpstreamConfig } from '@berth/config';
+import { configuredUpstreams, type ProjectConfig, type ProxyProjectConfig, type UpstreamConfig } from '@berth/config';
 import type { ProjectRow } from '@berth/db';
 import { proxySettingsOf, storesUpstreamList, upstreamLabel, type ProxySettings, type ProxyUpstreamSettings } from '../proxy/proxy-settings.js';
 import type { SecretSealer } from '../proxy/sealed-secrets.js';
@@ -32,11 +32,6 @@ export async function storedProjectSettings(project: ProjectConfig, options: Set
   const policy = project.signaturePolicy !== undefined ? { signaturePolicy: project.signaturePolicy } : {};
   if (project.kind === 'hosted') return policy;
   return { ...(await proxySettings(project, options)), ...policy };
-}
-
-/** The upstreams as configured: `upstreams`, or `upstream` as a one-element list. */
-export function configuredUpstreams(project: ProxyProjectConfig): UpstreamConfig[] {
-  return project.upstreams ?? (project.upstream !== undefined ? [project.upstream] : []);
 }
 
 async function storedUpstream(project: string, upstream: UpstreamConfig, options: SettingsOptions): Promise<ProxyUpstreamSettings> {

@@ -7,7 +7,7 @@ import { mapStorageError } from '../storage-errors.js';
 import type { CacheOutcome } from './cache-status.js';
 import { NegativeCache } from './negative-cache.js';
 import type { UpstreamBlob } from '@berth/upstream';
-import type { ProxyContext, ProxyUpstream } from './proxy-context.js';
+import { nameIfSeveral, type ProxyContext, type ProxyUpstream } from './proxy-context.js';
 import { askInOrder, failureOf, preferring, UpstreamSources } from './upstream-order.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 import { upstreamFailure } from './upstream-errors.js';
@@ -85,14 +85,13 @@ export class ProxyBlobs {
    */
   private async upstreamSize(ctx: ProxyContext, digest: string): Promise<number> {
     this.assertNotKnownAbsent(ctx, digest);
-    const answer = await askInOrder(this.upstreamsFor(ctx, digest), (upstream) => upstream.client.headBlob(upstream.repository, digest));
-    if (answer.found !== undefined) {
-      this.recordSource(ctx, digest, answer.found.upstream.name);
-      return answer.found.value.size;
+    let head;
+    try {
+      head = await this.askUpstreams(ctx, digest, (upstream) => upstream.client.headBlob(upstream.repository, digest));
+    } catch (error) {
+      return upstreamFailure(error, `blob ${digest}`);
     }
-    const failure = failureOf(answer);
-    if (failure !== undefined) return upstreamFailure(failure, `blob ${digest}`);
-    return this.rememberAbsent(ctx, digest);
+    return head === null ? this.rememberAbsent(ctx, digest) : head.size;
   }
 
   /** The project's upstreams, the one known to have served this blob's manifest first. */
@@ -101,7 +100,7 @@ export class ProxyBlobs {
   }
 
   private recordSource(ctx: ProxyContext, digest: string, upstream: string): void {
-    if (ctx.upstreams.length > 1) this.sources.set(ctx.project.id, ctx.name, digest, upstream);
+    if (nameIfSeveral(ctx, upstream) !== undefined) this.sources.set(ctx.project.id, ctx.name, digest, upstream);
   }
 
   /**
@@ -109,7 +108,15 @@ export class ProxyBlobs {
    * manifest usually named the right one first, so that is one GET). Null when none has it.
    */
   private async openFromUpstreams(ctx: ProxyContext, digest: string): Promise<UpstreamBlob | null> {
-    const answer = await askInOrder(this.upstreamsFor(ctx, digest), (upstream) => upstream.client.openBlob(upstream.repository, digest));
+    return this.askUpstreams(ctx, digest, (upstream) => upstream.client.openBlob(upstream.repository, digest));
+  }
+
+  /**
+   * Ask the upstreams in order (this blob's known source first) until one has it, and remember that
+   * one. Null when none has it; throws why when none could say (unavailable, refused).
+   */
+  private async askUpstreams<T>(ctx: ProxyContext, digest: string, ask: (upstream: ProxyUpstream) => Promise<T | null>): Promise<T | null> {
+    const answer = await askInOrder(this.upstreamsFor(ctx, digest), ask);
     if (answer.found !== undefined) {
       this.recordSource(ctx, digest, answer.found.upstream.name);
       return answer.found.value;

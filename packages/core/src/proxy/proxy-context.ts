@@ -24,3 +24,11 @@ export interface ProxyContext {
   /** Every upstream, in the order they are asked (one for a project with `upstream:`). */
   upstreams: readonly ProxyUpstream[];
 }
+
+/**
+ * An upstream's name when the project has several (then Cache-Status, messages and the remembered
+ * sources name it), else undefined: a project with one upstream answers as before.
+ */
+export function nameIfSeveral(ctx: Pick<ProxyContext, 'upstreams'>, upstream: string | undefined): string | undefined {
+  return ctx.upstreams.length > 1 && upstream !== '' ? upstream : undefined;
+}

@@ -1,5 +1,5 @@
 import type { ProjectPulls } from '../project-pulls.js';
-import { OciError, parseManifest, parseReference, referencedBlobs, referencedManifests } from '@berth/oci';
+import { OciError, parseManifest, parseReference, referencedBlobs, referencedManifests, type ParsedManifest } from '@berth/oci';
 import type { ManifestRow, MetadataStore, RepositoryRow, TagRow } from '@berth/db';
 import type { FetchedManifest } from '@berth/upstream';
 import type { StoredManifest } from '../manifests.js';
@@ -12,7 +12,7 @@ import { CosignTagMerge } from './cosign-tag-merge.js';
 import { isCosignTag } from './cosign-tags.js';
 import { isReferrerTag } from './push-policy.js';
 import { NegativeCache } from './negative-cache.js';
-import type { ProxyContext } from './proxy-context.js';
+import { nameIfSeveral, type ProxyContext } from './proxy-context.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 import { SingleFlight } from './single-flight.js';
 import { UPSTREAM_MANIFEST_ACCEPT } from './upstream-accept.js';
@@ -145,7 +145,7 @@ export class ProxyManifests {
     if (repository !== null && tagRow !== null && cached !== null && head.digest === tagRow.digest) {
       await this.metadata.markTagChecked(repository.id, tag, head.digest);
       this.rememberTag(ctx, tag, toStored(cached), this.now());
-      this.recordSources(ctx, toStored(cached), source);
+      this.recordSources(ctx, cached.digest, source, () => parsedOrUndefined(cached.content, cached.mediaType));
       return { manifest: toStored(cached), outcome: { kind: 'revalidated', ...via(ctx, source) } };
     }
     // The tag is new or moved: fetch the manifest by the digest the HEAD named (so tag and bytes agree),
@@ -207,31 +207,23 @@ export class ProxyManifests {
 
   /** Remember which upstream served a tag or digest (only a project with several upstreams needs to know). */
   private recordSource(ctx: ProxyContext, reference: string, upstream: string): void {
-    if (ctx.upstreams.length > 1 && upstream !== '') this.sources.set(ctx.project.id, ctx.name, reference, upstream);
+    if (nameIfSeveral(ctx, upstream) !== undefined) this.sources.set(ctx.project.id, ctx.name, reference, upstream);
   }
 
   /** The blobs and child manifests of a manifest are asked of the upstream that served it first. */
-  private recordSources(ctx: ProxyContext, manifest: Pick<StoredManifest, 'content' | 'mediaType' | 'digest'>, upstream: string): void {
-    if (ctx.upstreams.length < 2 || upstream === '') return;
-    this.recordSource(ctx, manifest.digest, upstream);
-    let parsed;
-    try {
-      parsed = parseManifest(manifest.content, manifest.mediaType);
-    } catch {
-      return;
-    }
-    for (const digest of [...referencedBlobs(parsed), ...referencedManifests(parsed)]) this.recordSource(ctx, digest, upstream);
+  private recordSources(ctx: ProxyContext, digest: string, upstream: string, parsed: () => ParsedManifest | undefined): void {
+    if (nameIfSeveral(ctx, upstream) === undefined) return;
+    this.recordSource(ctx, digest, upstream);
+    const manifest = parsed();
+    if (manifest === undefined) return;
+    for (const reference of [...referencedBlobs(manifest), ...referencedManifests(manifest)]) this.recordSource(ctx, reference, upstream);
   }
 
   /** Store the upstream's bytes as they are (the tags marked as checked now); what is served from now on. */
   private async store(ctx: ProxyContext, manifest: FetchedManifest, tags: string[], upstream: string): Promise<StoredManifest> {
     const repository = await this.metadata.ensureRepository(ctx.project.id, ctx.name);
-    let parsed;
-    try {
-      parsed = parseManifest(manifest.bytes, manifest.mediaType);
-    } catch {
-      parsed = undefined; // An upstream format Berth cannot parse is still served byte-for-byte.
-    }
+    // An upstream format Berth cannot parse is still served byte-for-byte.
+    const parsed = parsedOrUndefined(manifest.bytes, manifest.mediaType);
     await this.metadata.putManifest({
       repositoryId: repository.id,
       digest: manifest.digest,
@@ -249,7 +241,7 @@ export class ProxyManifests {
     // A lost version change only keeps other replicas' referrers answers for their maximum age (a minute).
     if (parsed?.subject !== undefined || tags.some(isReferrerTag)) await this.versions?.bump(ctx.project.id, ctx.name).catch(() => undefined);
     const stored = { digest: manifest.digest, mediaType: parsed?.mediaType ?? manifest.mediaType, content: manifest.bytes, subject: parsed?.subject?.digest ?? null };
-    this.recordSources(ctx, stored, upstream);
+    this.recordSources(ctx, manifest.digest, upstream, () => parsed); // parsed once, for the row and the sources
     return stored;
   }
 
@@ -259,7 +251,7 @@ export class ProxyManifests {
   }
 
   private serveStale(ctx: ProxyContext, tag: string, tagRow: TagRow | null, cached: ManifestRow | null, error: unknown, upstream?: string): ProxiedManifest {
-    const reason = unavailableReason(error, ctx.upstreams.length > 1 ? upstream : undefined);
+    const reason = unavailableReason(error, nameIfSeveral(ctx, upstream));
     if (reason !== undefined && tagRow !== null && cached !== null && this.withinMaxStale(ctx, tagRow)) {
       // Checked again in the background (with backoff), so the tag is fresh once the upstream is back.
       this.lifecycle?.background?.refreshTag({ repository: ctx.name, tag });
@@ -291,9 +283,19 @@ export class ProxyManifests {
   }
 }
 
+/** The manifest parsed, or undefined for a format Berth cannot parse. */
+function parsedOrUndefined(bytes: Uint8Array, mediaType: string | undefined): ParsedManifest | undefined {
+  try {
+    return parseManifest(bytes, mediaType);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The upstream named in Cache-Status when the project has several. */
 function via(ctx: ProxyContext, upstream: string): { upstream?: string } {
-  return ctx.upstreams.length > 1 && upstream !== '' ? { upstream } : {};
+  const named = nameIfSeveral(ctx, upstream);
+  return named === undefined ? {} : { upstream: named };
 }
 
 function manifestUnknown(name: string, reference: string): OciError {

@@ -6,7 +6,7 @@ import type { CacheOutcome } from './cache-status.js';
 import type { ContentVersions } from './content-versions.js';
 import { canonicalRepositoryName, pathInProject, upstreamRepository } from './name-mapping.js';
 import type { ProxyBlobs } from './proxy-blobs.js';
-import type { ProxyContext } from './proxy-context.js';
+import { nameIfSeveral, type ProxyContext } from './proxy-context.js';
 import type { ProxyManifests } from './proxy-manifests.js';
 import type { ProxyReferrers } from './proxy-referrers.js';
 import { ProxyTags } from './proxy-tags.js';
@@ -71,11 +71,7 @@ export class ProxyService {
     const { project, settings } = proxy;
     const path = pathInProject(name, project.name);
     const clients = this.upstreams.forProject(project, settings);
-    const upstreams = settings.upstreams.map((upstream, index) => ({
-      name: clients[index]!.name,
-      repository: upstreamRepository(path, { upstream, nameMapping: nameMappingFor(settings, upstream) }),
-      client: clients[index]!.client,
-    }));
+    const upstreams = upstreamRepositories(settings, path).map((upstream, index) => ({ ...upstream, client: clients[index]!.client }));
     return {
       project,
       settings,
@@ -178,10 +174,7 @@ export class ProxyService {
     // Cached upstream referrers lists (shared by the replicas on Redis) are keyed by each upstream's
     // repository name; when that cannot be worked out, the whole project's lists go.
     const upstreams = proxy !== undefined && repositoryName !== undefined
-      ? proxy.settings.upstreams.map((upstream) => ({
-          name: upstreamLabel(upstream),
-          repository: upstreamRepository(pathInProject(repositoryName, proxy.project.name), { upstream, nameMapping: nameMappingFor(proxy.settings, upstream) }),
-        }))
+      ? upstreamRepositories(proxy.settings, pathInProject(repositoryName, proxy.project.name))
       : undefined;
     await this.referrers.forget(projectId, upstreams);
     await this.bumpVersion(projectId, repositoryName);
@@ -211,7 +204,16 @@ export class ProxyService {
 
 /** ` <name>` in messages when the project has several upstreams. */
 function several(ctx: ProxyContext, upstream: string): string {
-  return ctx.upstreams.length > 1 ? ` ${upstream}` : '';
+  const named = nameIfSeveral(ctx, upstream);
+  return named === undefined ? '' : ` ${named}`;
+}
+
+/** Each upstream's label and its repository name for a path in the project, in the project's order. */
+function upstreamRepositories(settings: ProxySettings, path: string): Array<{ name: string; repository: string }> {
+  return settings.upstreams.map((upstream) => ({
+    name: upstreamLabel(upstream),
+    repository: upstreamRepository(path, { upstream, nameMapping: nameMappingFor(settings, upstream) }),
+  }));
 }
 
 function canonicalNameIn(proxy: ProxyProject, name: string): string {
