@@ -98,13 +98,26 @@ async function getManifest(target: Target): Promise<string> {
  */
 async function getBlobCounted(
   target: Target, cachePid: number, upstreamPid: number, stored: () => Promise<void>,
-): Promise<{ mbps: number; ttfb: number; cacheStatus: string; cpu: number }> {
-  const cpu = async () => (await processCpuSeconds(cachePid)) + (await processCpuSeconds(upstreamPid)) + (await exitedChildrenCpuSeconds());
+): Promise<{ mbps: number; ttfb: number; cacheStatus: string; cpu: number; split: CpuSplit }> {
+  const cpu = async (): Promise<CpuSplit> => ({
+    cache: await processCpuSeconds(cachePid), upstream: await processCpuSeconds(upstreamPid), client: await exitedChildrenCpuSeconds(),
+  });
   const before = await cpu();
   const result = await getBlob(target);
   await stored();
-  return { ...result, cpu: (await cpu()) - before };
+  const after = await cpu();
+  const split = { cache: after.cache - before.cache, upstream: after.upstream - before.upstream, client: after.client - before.client };
+  return { ...result, cpu: split.cache + split.upstream + split.client, split };
 }
+
+/** The medians of a cold GET's CPU seconds by process, so a change's effect on the cache's own share shows. */
+function printSplit(label: string, splits: CpuSplit[]): void {
+  const part = (key: keyof CpuSplit) => median(splits.map((s) => s[key])).toFixed(2);
+  console.log(`  ${label}: of which the cache ${part('cache')}, the upstream ${part('upstream')}, curl ${part('client')} core-s (medians)`);
+}
+
+/** CPU seconds of one cold GET by process: the cache's, the upstream's and curl's. */
+interface CpuSplit { cache: number; upstream: number; client: number }
 
 /** `clients` GETs of the blob at once; the wall time until the last one has every byte. */
 async function burst(target: Target): Promise<{ wall: number; cacheStatuses: string[] }> {
@@ -227,6 +240,7 @@ async function coldMisses(bench: Bench): Promise<void> {
   const samples = {
     berth: [] as number[], berthTtfb: [] as number[], peer: [] as number[], peerTtfb: [] as number[], direct: [] as number[], directTtfb: [] as number[],
     nodeDrain: [] as number[], nodeDrainHash: [] as number[], sha256: [] as number[], berthCpu: [] as number[], peerCpu: [] as number[],
+    berthSplit: [] as CpuSplit[], peerSplit: [] as CpuSplit[],
   };
   const statuses: string[] = [];
   for (let run = 0; run < RUNS; run++) {
@@ -237,6 +251,7 @@ async function coldMisses(bench: Bench): Promise<void> {
       statuses.push(miss.cacheStatus);
       samples.berth.push(miss.mbps);
       samples.berthCpu.push(miss.cpu);
+      samples.berthSplit.push(miss.split);
       samples.berthTtfb.push(miss.ttfb * 1000);
     } finally {
       await berth.stop();
@@ -247,6 +262,7 @@ async function coldMisses(bench: Bench): Promise<void> {
       const miss = await getBlobCounted(bench.peer(peer), await pidWithCommandLine(peer.dir), bench.upstream.pid, () => untilPeerStored(peer, bench.digest));
       samples.peer.push(miss.mbps);
       samples.peerCpu.push(miss.cpu);
+      samples.peerSplit.push(miss.split);
       samples.peerTtfb.push(miss.ttfb * 1000);
     } finally {
       await peer.stop();
@@ -270,6 +286,8 @@ async function coldMisses(bench: Bench): Promise<void> {
   row('upstream time to first byte', samples.directTtfb, 'ms', 1);
   row('berth: CPU of berth+upstream+curl', samples.berthCpu, 'core-s', 2);
   row('peer: CPU of peer+upstream+curl', samples.peerCpu, 'core-s', 2);
+  printSplit('berth', samples.berthSplit);
+  printSplit('peer', samples.peerSplit);
   const peerRatio = ratio(samples.berth, samples.peer);
   check('cold miss Berth/peer >= 2', peerRatio.toFixed(2), peerRatio >= 2);
   const directRatio = ratio(samples.berth, samples.direct);
