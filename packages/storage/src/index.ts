@@ -2,6 +2,7 @@ export { DigestMismatchError, NotFoundError, RangeNotSatisfiableError, StorageFu
 export { isNoSpaceError } from './fs-space.js';
 export type { BlobInfo, BlobStore, ByteRange, DigestString, UploadStore } from './blob-store.js';
 
+export { chunksAsPushed } from './chunks-as-pushed.js';
 export { endAfterSend, isDirectSendable } from './file-body.js';
 export type { DirectSendable } from './file-body.js';
 export { WritePool } from './write-pool.js';

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { parseDigest } from '@berth/oci';
-import { DigestMismatchError } from '@berth/storage';
+import { chunksAsPushed, DigestMismatchError } from '@berth/storage';
 import type { BlobStore } from '@berth/storage';
 import { BlobSizeMismatchError } from './errors.js';
 import { defaultFillDigester, type FillDigester, type FillDigesterFactory } from './fill-digest.js';
@@ -168,8 +168,8 @@ async function publish(store: BlobStore, spool: Spool, digest: string, size: num
  * and the last byte stays withheld from readers until the caller seals the spool after this returns.
  */
 async function spoolAndVerify(body: Readable, spool: Spool, digester: FillDigester, digest: string, declaredSize: number): Promise<void> {
-  for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+  // Chunk by chunk as the upstream read them: no concatenated copies, and its buffers come back.
+  for await (const bytes of chunksAsPushed(body)) {
     // Stop a body running past its declared size now, rather than spooling whatever it sends.
     if (spool.bytesAccepted + bytes.length > declaredSize) {
       throw new BlobSizeMismatchError(digest, declaredSize, spool.bytesAccepted + bytes.length);
