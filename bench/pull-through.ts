@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { DockerRegistryUnderTest } from '../test/harness/docker-registry.js';
-import { drainOverTcp, sha256InMemory } from './node-ceiling.js';
+import { drainOverTcp, sha256InMemory, writeFileCpuSeconds } from './node-ceiling.js';
 import {
   curl, debianTool, exitedChildrenCpuSeconds, machineBusySeconds, median, pidWithCommandLine, processCpuSeconds, rssMB, seconds, startNginx,
   watchPeakRss, wrk, writePseudoRandomFile, type StaticServer,
@@ -108,6 +108,45 @@ async function getBlobCounted(
   const after = await cpu();
   const split = { cache: after.cache - before.cache, upstream: after.upstream - before.upstream, client: after.client - before.client };
   return { ...result, cpu: split.cache + split.upstream + split.client, split };
+}
+
+/**
+ * The bound that the work itself sets, whoever does it: a cache that withholds the last byte until
+ * the digest matched and stores the blob during the GET must receive the bytes, hash them, write
+ * them to a file and send them, while the upstream sends and curl receives, all on these cores.
+ * Each part is measured in this run: the upstream's and curl's CPU in Berth's cold GET, receiving by
+ * Node off TCP, sha256 in memory, a file write into pages just freed, and Berth sending the stored
+ * blob (sendfile). The peer (distribution) is not bound by it: it neither hashes nor stores while
+ * the client's GET runs (it stores with a second upstream GET of its own).
+ */
+function printWorkBound(
+  samples: {
+    berth: number[]; peer: number[]; sha256: number[]; berthSplit: CpuSplit[]; berthSendCpu: number[]; receiveCpu: number[]; writeCpu: number[]; freshWriteCpu: number[];
+  },
+  cores: number,
+): void {
+  const mb = SIZE / 1e6;
+  // The cheapest sample of each part, and the write into pages just freed: the cost of the work
+  // itself with the least the machine's state added, so the bound is the most generous the run supports.
+  const least = (values: number[]) => Math.min(...values);
+  const parts = {
+    upstream: least(samples.berthSplit.map((s) => s.upstream)),
+    curl: least(samples.berthSplit.map((s) => s.client)),
+    receive: least(samples.receiveCpu),
+    sha256: mb / Math.max(...samples.sha256),
+    write: least(samples.writeCpu),
+    send: least(samples.berthSendCpu),
+  };
+  const work = Object.values(parts).reduce((a, b) => a + b, 0);
+  // The hash is one sequential stream: it also caps the rate on its own, however many cores.
+  const bound = Math.min(mb / (work / cores), Math.max(...samples.sha256));
+  const own = parts.receive + parts.sha256 + parts.write + parts.send;
+  const berthCache = least(samples.berthSplit.map((s) => s.cache));
+  const list = Object.entries(parts).map(([name, cpu]) => `${name} ${cpu.toFixed(2)}`).join(' + ');
+  console.log(`  the work itself (a cache that verifies before the last byte and stores during the GET), cheapest sample of each part: ${list} = ${work.toFixed(2)} core-s;`);
+  console.log(`    on ${cores} cores that caps a cold GET at ${bound.toFixed(0)} MB/s: Berth reaches ${(median(samples.berth) / bound).toFixed(2)} of it; the peer's ${median(samples.peer).toFixed(0)} MB/s (it neither hashes nor stores during the GET) is ${median(samples.peer) > bound ? 'beyond' : 'within'} it`);
+  console.log(`    Berth's own process: ${berthCache.toFixed(2)} core-s at the least, against the cache's share of that work, ${own.toFixed(2)};`);
+  console.log(`    the machine's state: writing the blob into fresh pages cost ${median(samples.freshWriteCpu).toFixed(2)} core-s (median), into pages just freed ${median(samples.writeCpu).toFixed(2)}`);
 }
 
 /** The medians of a cold GET's CPU seconds by process, so a change's effect on the cache's own share shows. */
@@ -241,6 +280,8 @@ async function coldMisses(bench: Bench): Promise<void> {
     berth: [] as number[], berthTtfb: [] as number[], peer: [] as number[], peerTtfb: [] as number[], direct: [] as number[], directTtfb: [] as number[],
     nodeDrain: [] as number[], nodeDrainHash: [] as number[], sha256: [] as number[], berthCpu: [] as number[], peerCpu: [] as number[],
     berthSplit: [] as CpuSplit[], peerSplit: [] as CpuSplit[],
+    /** CPU seconds: Berth sending the stored blob (a warm GET), Node reading it off TCP, writing it to a new file. */
+    berthSendCpu: [] as number[], receiveCpu: [] as number[], writeCpu: [] as number[], freshWriteCpu: [] as number[],
   };
   const statuses: string[] = [];
   for (let run = 0; run < RUNS; run++) {
@@ -253,6 +294,9 @@ async function coldMisses(bench: Bench): Promise<void> {
       samples.berthCpu.push(miss.cpu);
       samples.berthSplit.push(miss.split);
       samples.berthTtfb.push(miss.ttfb * 1000);
+      const sendBefore = await processCpuSeconds(berth.pid);
+      await getBlob(bench.berth(berth)); // now stored: what sending it costs Berth
+      samples.berthSendCpu.push((await processCpuSeconds(berth.pid)) - sendBefore);
     } finally {
       await berth.stop();
     }
@@ -270,9 +314,14 @@ async function coldMisses(bench: Bench): Promise<void> {
     const pull = await getBlob(bench.direct);
     samples.direct.push(pull.mbps);
     samples.directTtfb.push(pull.ttfb * 1000);
-    samples.nodeDrain.push(await drainOverTcp(bench.direct.blobUrl, false));
-    samples.nodeDrainHash.push(await drainOverTcp(bench.direct.blobUrl, true));
+    const drain = await drainOverTcp(bench.direct.blobUrl, false);
+    samples.nodeDrain.push(drain.mbps);
+    samples.receiveCpu.push(drain.cpu);
+    samples.nodeDrainHash.push((await drainOverTcp(bench.direct.blobUrl, true)).mbps);
     samples.sha256.push(sha256InMemory(SIZE));
+    const write = writeFileCpuSeconds(bench.dir, SIZE);
+    samples.freshWriteCpu.push(write.fresh);
+    samples.writeCpu.push(write.again);
   }
   console.log(`\n2. cold miss: one GET of the blob, empty cache (Berth answered ${tally(statuses)})`);
   row('berth (embedded)', samples.berth, 'MB/s');
@@ -304,6 +353,7 @@ async function coldMisses(bench: Bench): Promise<void> {
   const cores = cpus().length;
   const bound = (cpu: number[]) => SIZE / 1e6 / (median(cpu) / cores);
   console.log(`  on ${cores} cores, the CPU a cold GET costs (cache + upstream + client) caps it at ${bound(samples.berthCpu).toFixed(0)} MB/s for Berth (${(median(samples.berth) / bound(samples.berthCpu)).toFixed(2)} of it reached) and ${bound(samples.peerCpu).toFixed(0)} MB/s for the peer (${(median(samples.peer) / bound(samples.peerCpu)).toFixed(2)}), even with nothing else running`);
+  printWorkBound(samples, cores);
   console.log(`  the cold targets ask for ${needed.toFixed(0)} MB/s; sha256 over one stream runs at ${ceiling.toFixed(0)} MB/s here, the ceiling of any cache that withholds the last byte until the digest matched (${(median(samples.berth) / ceiling).toFixed(2)} of it reached)`);
 }
 
