@@ -19,15 +19,20 @@ let port: number;
 const outcomes: string[] = [];
 let inFlight = 0;
 
-/** Serve /<offset>/<length>/<declared length> of the file with sendFileRange. */
+/**
+ * Serve /<offset>/<length>/<declared length> of the file with sendFileRange; under /head/ the
+ * headers are set with writeHead (stored, not yet written) instead of setHeader.
+ */
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const [offset = 0, length = 0, declared = length] = (req.url ?? '').split('/').slice(1).map(Number);
+  const withWriteHead = (req.url ?? '').startsWith('/head/');
+  const [offset = 0, length = 0, declared = length] = (req.url ?? '').replace(/^\/head/, '').split('/').slice(1).map(Number);
   const target = zeroCopySocket(res);
   if (target === undefined) throw new Error('no zero-copy target for a plain HTTP response');
   inFlight += 1;
   const handle = await open(file);
   try {
-    res.setHeader('Content-Length', String(declared));
+    if (withWriteHead) res.writeHead(200, { 'Content-Length': String(declared) });
+    else res.setHeader('Content-Length', String(declared));
     await sendFileRange(target, handle.fd, offset, length);
     res.end();
     outcomes.push('ok');
@@ -113,6 +118,12 @@ describeOnLinux('sendFileRange', () => {
     await until(() => outcomes.length === 2);
     expect(outcomes).toEqual(['ok', 'ok']);
     expect(zeroCopyBytesSent() - before).toBe(SIZE + 5000);
+  });
+
+  it('sends the headers first when the response set them with writeHead (stored, not yet written)', async () => {
+    const { status, body } = await get(`/head/0/${SIZE}`);
+    expect(status).toBe(200);
+    expect(sha(body)).toBe(sha(content));
   });
 
   it('sends a range from the middle of the file', async () => {

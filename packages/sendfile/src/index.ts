@@ -70,7 +70,7 @@ const NOTHING = Buffer.alloc(0);
  * matters. Resolves once the bytes went to the kernel, so sendFileRange may follow.
  */
 export async function writeAfterHeaders(target: ZeroCopyTarget, bytes: Uint8Array): Promise<void> {
-  if (!target.response.headersSent) target.response.flushHeaders();
+  target.response.flushHeaders();
   await writeToSocket(target.socket, bytes);
 }
 
@@ -87,7 +87,9 @@ export async function sendFileRange(
   length: number,
 ): Promise<void> {
   const { response, socket, fd } = target;
-  if (!response.headersSent) response.flushHeaders();
+  // Not guarded by headersSent: after writeHead() that is true while the headers are only stored,
+  // and the body would reach the client before them. Flushing headers already sent writes nothing.
+  response.flushHeaders();
   // sendfile must not overtake bytes Node still holds (the headers, a chunk written from memory).
   if (socket.writableLength > 0 || socket.pending) await writeToSocket(socket, NOTHING);
   if (length === 0) return;
