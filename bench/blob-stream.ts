@@ -74,13 +74,13 @@ async function chunkedUpload(target: Target, repo: string, blob: SyntheticBlob):
  * The GET with curl into /dev/null: Node's own HTTP client reads at about 1 GB/s here and capped
  * every server at the same figure, so the GET column measured the client, not the server.
  */
-async function download(target: Target, repo: string, blob: SyntheticBlob): Promise<number> {
+async function download(target: Target, repo: string, blob: SyntheticBlob): Promise<{ total: number; ttfb: number }> {
   const res = await curl(`${target.url}/v2/${repo}/blobs/${blob.digest}`);
   if (res.status !== 200 || res.bytes !== blob.size) throw new Error(`${target.name}: GET answered ${res.status} with ${res.bytes} bytes`);
-  return res.total;
+  return res;
 }
 
-interface Samples { up: number[]; down: number[]; upCpu: number[]; downCpu: number[]; idleRss: number }
+interface Samples { up: number[]; down: number[]; ttfb: number[]; upCpu: number[]; downCpu: number[]; idleRss: number }
 
 /** One upload and one GET on `target`, in a new repository (for Berth a new upload); the blob content is the same. */
 async function measureOnce(target: Target, blob: SyntheticBlob, run: number, samples: Samples): Promise<void> {
@@ -89,7 +89,9 @@ async function measureOnce(target: Target, blob: SyntheticBlob, run: number, sam
   samples.up.push(await chunkedUpload(target, `bench/run${run}`, blob));
   samples.upCpu.push(await processCpuSeconds(pid) - cpu);
   cpu = await processCpuSeconds(pid);
-  samples.down.push(await download(target, `bench/run${run}`, blob));
+  const got = await download(target, `bench/run${run}`, blob);
+  samples.down.push(got.total);
+  samples.ttfb.push(got.ttfb);
   samples.downCpu.push(await processCpuSeconds(pid) - cpu);
 }
 
@@ -109,7 +111,7 @@ async function main(): Promise<void> {
     );
     // The servers take turns, run by run, so a slow moment of the shared machine hits all of them alike.
     const samples = new Map<Target, Samples>();
-    for (const target of targets) samples.set(target, { up: [], down: [], upCpu: [], downCpu: [], idleRss: await peakRssMiB(target.service.child.pid!) });
+    for (const target of targets) samples.set(target, { up: [], down: [], ttfb: [], upCpu: [], downCpu: [], idleRss: await peakRssMiB(target.service.child.pid!) });
     for (let run = 0; run < runs; run++) {
       for (const target of targets) await measureOnce(target, blob, run, samples.get(target)!);
     }
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
       results.push({
         name: target.name, upload: mb / median(s.up), download: mb / median(s.down), upCpu: median(s.upCpu), downCpu: median(s.downCpu),
         rss: await peakRssMiB(target.service.child.pid!), idleRss: s.idleRss, upSamples: s.up.map((t) => mb / t), downSamples: s.down.map((t) => mb / t),
+        ttfbMs: median(s.ttfb) * 1000,
       });
     }
     const reference = results.find((r) => r.name === 'distribution')!;
@@ -132,7 +135,7 @@ async function main(): Promise<void> {
       );
     }
     for (const r of results) {
-      console.log(`  ${r.name} samples MB/s: upload [${r.upSamples.map((x) => x.toFixed(0)).join(' ')}], GET [${r.downSamples.map((x) => x.toFixed(0)).join(' ')}]`);
+      console.log(`  ${r.name} samples MB/s: upload [${r.upSamples.map((x) => x.toFixed(0)).join(' ')}], GET [${r.downSamples.map((x) => x.toFixed(0)).join(' ')}]; GET first byte ${r.ttfbMs.toFixed(1)} ms (median)`);
     }
     for (const r of results.filter((x) => x.name.startsWith('berth'))) {
       console.log(`${r.name} peak RSS ${r.rss.toFixed(0)} MiB (idle after start ${r.idleRss.toFixed(0)} MiB): ${r.rss < 200 ? 'under' : 'OVER'} the 200 MB target`);
