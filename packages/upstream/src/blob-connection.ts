@@ -1,6 +1,5 @@
-import { isIP, connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTcp } from 'node:net';
 import { Readable } from 'node:stream';
-import { connect as connectTls, type SecureContext } from 'node:tls';
 import type { ResponseHeaders } from './http.js';
 
 /** Reads of up to this much at a time. */
@@ -20,9 +19,6 @@ export interface BlobConnectionOptions {
   connectTimeoutMs: number;
   headersTimeoutMs: number;
   bodyIdleTimeoutMs: number;
-  /** For https: the trusted roots (undefined: Node's) and whether to verify at all. */
-  secureContext?: SecureContext;
-  rejectUnauthorized: boolean;
   signal?: AbortSignal;
 }
 
@@ -49,18 +45,20 @@ function codedError(code: string, message: string): Error {
 }
 
 /**
- * GET a blob on a connection of its own, read into 1 MiB buffers (net's `onread`), so the body
- * arrives in chunks of up to a megabyte instead of 64 KiB ones each allocated, copied into the
- * parser's memory and wrapped by a stream: a fill then spends its CPU on the hash, not on reading
- * (on the bench's loopback upstream, reading alone went from ~0.6-1.0 GB/s to ~1.3-1.8 GB/s).
+ * GET a blob over plain HTTP on a connection of its own, read into 1 MiB buffers (net's `onread`),
+ * so the body arrives in chunks of up to a megabyte instead of 64 KiB ones each allocated, copied
+ * into the parser's memory and wrapped by a stream: a fill then spends its CPU on the hash, not on
+ * reading (on the bench's loopback upstream, reading alone went from ~0.6-1.0 GB/s to ~1.3-1.8 GB/s).
  * HTTP/1.1 with `Connection: close`; a Content-Length body, or one delimited by the connection's end.
- * Redirects, authorization and error mapping stay with the caller (Transport).
+ * Redirects, authorization and error mapping stay with the caller (Transport). Not for https:
+ * there TLS hands over records of at most 16 KiB anyway, and the general client's pooled
+ * connections save a handshake per blob.
  */
 export function getOverOwnConnection(options: BlobConnectionOptions): Promise<BlobConnectionResponse> {
   const { url } = options;
-  const secure = url.protocol === 'https:';
+  if (url.protocol !== 'http:') throw new Error(`getOverOwnConnection is for plain http, not ${url.protocol}`);
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  const port = Number(url.port || (secure ? 443 : 80));
+  const port = Number(url.port || 80);
   const request = requestHead(url, options.headers);
   return new Promise((resolve, reject) => {
     let head: Buffer | undefined = Buffer.alloc(0);
@@ -86,10 +84,8 @@ export function getOverOwnConnection(options: BlobConnectionOptions): Promise<Bl
       socket.destroy();
     };
     const onBytes = (bytes: Buffer, owned = false) => (body === undefined ? readHead(bytes) : deliver(bytes, owned));
-    // Plain TCP reads into a 1 MiB buffer: a large read becomes the consumer's chunk as it is and
-    // the next read gets a new buffer; a small one is copied out and the buffer reused. TLS hands
-    // over decrypted records as 'data' (there, decryption costs more than the reads).
-    // Handed-over buffers come back through recycle() once the consumer is done with them, so a
+    // Reads go into a 1 MiB buffer: a large read becomes the consumer's chunk as it is and the
+    // next read gets a new buffer; a small one is copied out and the buffer reused. Handed-over buffers come back through recycle() once the consumer is done with them, so a
     // long body cycles through a few megabytes instead of leaving a megabyte of garbage per read.
     let readBuffer: Buffer | undefined;
     const handedOver = new WeakSet<ArrayBufferLike>();
@@ -110,12 +106,9 @@ export function getOverOwnConnection(options: BlobConnectionOptions): Promise<Bl
         return true;
       },
     };
-    const socket: Socket = secure
-      ? connectTls({ host, port, rejectUnauthorized: options.rejectUnauthorized, ALPNProtocols: ['http/1.1'], ...(isIP(host) === 0 ? { servername: host } : {}), ...(options.secureContext !== undefined ? { secureContext: options.secureContext } : {}) })
-      : connectTcp({ host, port, onread });
-    if (secure) socket.on('data', onBytes);
+    const socket = connectTcp({ host, port, onread });
     let timer = setTimeout(() => fail(codedError('UND_ERR_CONNECT_TIMEOUT', `connect timeout (${options.connectTimeoutMs} ms)`)), options.connectTimeoutMs);
-    socket.once(secure ? 'secureConnect' : 'connect', () => {
+    socket.once('connect', () => {
       clearTimeout(timer);
       timer = setTimeout(() => fail(codedError('UND_ERR_HEADERS_TIMEOUT', `headers timeout (${options.headersTimeoutMs} ms)`)), options.headersTimeoutMs);
       socket.write(request);

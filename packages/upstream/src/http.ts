@@ -1,4 +1,4 @@
-import { createSecureContext, rootCertificates } from 'node:tls';
+import { rootCertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 import { UnsupportedFramingError, getOverOwnConnection, type BlobConnectionOptions } from './blob-connection.js';
@@ -105,9 +105,6 @@ export class Transport {
       connectTimeoutMs: options.timeouts?.connectMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       headersTimeoutMs: options.timeouts?.headersMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
       bodyIdleTimeoutMs: options.timeouts?.bodyIdleMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,
-      rejectUnauthorized,
-      // Parsed once: passing the PEM list per connection would parse ~150 certificates per blob GET.
-      ...(ca !== undefined ? { secureContext: createSecureContext({ ca }) } : {}),
     };
     this.upstreamTls = { rejectUnauthorized, ...(ca !== undefined ? { ca } : {}) };
     this.agent = new Agent({
@@ -177,10 +174,13 @@ export class Transport {
     const report = (status: number | 'error') =>
       this.hooks?.onRequest?.({ kind: request.kind, method: request.method, status, durationMs: performance.now() - started });
     try {
-      // A blob body is read on a connection of its own with a large reused buffer (blob-connection.ts);
-      // through a forward proxy it goes through undici's ProxyAgent like every other request.
+      // A plain-HTTP blob body is read on a connection of its own with large reused buffers
+      // (blob-connection.ts). Over https undici's pooled connections are kept: TLS records are
+      // small whoever reads them, and a blob (or its redirect to a CDN) then costs no new handshake.
+      // Through a forward proxy it goes through undici's ProxyAgent like every other request.
       const direct = this.proxyFor(url) === undefined;
-      const ownConnection = direct && request.kind === 'blob-get' && request.method === 'GET' ? await this.getBlob(request, url, headers) : undefined;
+      const own = direct && url.protocol === 'http:' && request.kind === 'blob-get' && request.method === 'GET';
+      const ownConnection = own ? await this.getBlob(request, url, headers) : undefined;
       if (ownConnection !== undefined) {
         report(ownConnection.status);
         return { ...ownConnection, url };
