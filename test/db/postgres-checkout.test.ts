@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { sql } from 'drizzle-orm';
 import { drizzleDatabaseOf, openDatabase, type MetadataStore } from '@berth/db';
@@ -49,6 +50,29 @@ describe('Postgres pool checkouts', () => {
     await expect(store.ping()).resolves.toBeUndefined();
     await store.close();
     await expect(store.ping()).rejects.toThrow();
+  }, 60_000);
+
+  it('a connection the server ends in the middle of a transaction comes back once; the transaction fails with the connection error', async () => {
+    pg = await startPostgres();
+    store = await openDatabase({ url: pg.url, poolSize: 1, onConnectionError: () => undefined });
+    const db = drizzleDatabaseOf(store);
+    const pool = (db as unknown as { $client: EventEmitter }).$client;
+    const givenBack = new Promise<void>((resolve) => pool.once('release', () => resolve()));
+    const outcome = await db
+      .transaction(async (tx) => {
+        // The server ends this very connection (as a restart does) while the transaction holds it.
+        await tx.execute(sql`select pg_terminate_backend(pg_backend_pid())`).catch(() => undefined);
+        await givenBack; // released by the pool's guard, before drizzle's own release
+        await tx.execute(sql`select 1`);
+      })
+      .then(() => 'committed', (error: unknown) => error);
+    // drizzle's own release in its finally is ignored: the answer is the lost connection, not
+    // "Release called on client which has already been released to the pool".
+    expect(outcome).toBeInstanceOf(Error);
+    const messages = [(outcome as Error).message, String((outcome as Error).cause)].join(' | ');
+    expect(messages).not.toMatch(/already been released/);
+    expect(messages).toMatch(/not queryable|Connection terminated/);
+    await expect(store.ping()).resolves.toBeUndefined();
   }, 60_000);
 
   it('close() ends a connection whose query does not return, after its grace period, and says how many', async () => {
