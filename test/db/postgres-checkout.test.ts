@@ -75,7 +75,7 @@ describe('Postgres pool checkouts', () => {
     await expect(store.ping()).resolves.toBeUndefined();
   }, 60_000);
 
-  it('close() ends a connection whose query does not return, after its grace period, and says how many', async () => {
+  it('close() ends connections still in use (a query that does not return, a transaction left open) after its grace period, and says how many', async () => {
     pg = await startPostgres();
     const cut: number[] = [];
     store = await openDatabase({ url: pg.url, closeGraceMs: 200, onConnectionsCut: (count) => void cut.push(count), onConnectionError: () => undefined });
@@ -89,9 +89,18 @@ describe('Postgres pool checkouts', () => {
       await tx.execute(sql`select pg_sleep(3600)`);
     });
     const stuckOutcome = stuck.then(() => 'finished', (error: unknown) => error);
+    // And a transaction whose own code never goes on: its connection is idle in the transaction.
+    let held!: () => void;
+    const holding = new Promise<void>((resolve) => (held = resolve));
+    void db.transaction(async (tx) => {
+      await tx.execute(sql`select 1`);
+      held();
+      await new Promise(() => undefined);
+    });
     await running;
+    await holding;
     await store.close();
-    expect(cut).toEqual([1]);
+    expect(cut).toEqual([2]);
     const error = await stuckOutcome;
     expect(error).toBeInstanceOf(Error);
   }, 60_000);

@@ -71,14 +71,24 @@ export class PostgresPool extends pg.Pool {
     try {
       if ((await Promise.race([ended, graceOver])) !== 'grace over') return;
       const stuck = [...this.inUse];
-      this.onConnectionsCut?.(stuck.length);
-      // end() destroys the socket of a client with a query running, else says goodbye to the server.
-      for (const client of stuck) client.end().catch(() => undefined);
+      if (stuck.length > 0) this.onConnectionsCut?.(stuck.length);
+      for (const client of stuck) cut(client);
       await ended;
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * Close the client's socket at once: what runs on it fails, which releases it. Not client.end()'s
+ * polite goodbye when no query runs: a server that does not answer would keep that waiting too.
+ */
+function cut(client: pg.PoolClient): void {
+  // pg keeps the socket as connection.stream (pg-pool's connect timeout destroys it the same way).
+  const socket = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+  if (socket !== undefined) socket.destroy();
+  else client.end().catch(() => undefined);
 }
 
 /** The client, released (with the reason, so the pool drops it) when its connection ends before its holder releases it. */
