@@ -9,8 +9,8 @@ import { createDrizzleMetadataStore } from './drizzle-metadata-store.js';
 import type { MetadataStore } from './metadata-store.js';
 import { defaultMigrationsFolder } from './migration-status.js';
 import { createPglite } from './pglite-instance.js';
-import { PostgresPool } from './postgres-pool.js';
 import { seedFromTemplate } from './pglite-template.js';
+import { PostgresPool } from './postgres-pool.js';
 import { schema } from './schema.js';
 
 export interface OpenDatabaseOptions {
