@@ -4,13 +4,13 @@ import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import pg from 'pg';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { createDrizzleMetadataStore } from './drizzle-metadata-store.js';
 import type { MetadataStore } from './metadata-store.js';
 import { defaultMigrationsFolder } from './migration-status.js';
 import { createPglite } from './pglite-instance.js';
 import { seedFromTemplate } from './pglite-template.js';
+import { PostgresPool } from './postgres-pool.js';
 import { schema } from './schema.js';
 
 export interface OpenDatabaseOptions {
@@ -24,6 +24,10 @@ export interface OpenDatabaseOptions {
   migrationsFolder?: string;
   /** Errors of idle pooled connections (e.g. a server restart); they are otherwise written to stderr. */
   onConnectionError?: (error: Error) => void;
+  /** Postgres only: how long close() waits for connections still in use before it ends them (5 s by default). */
+  closeGraceMs?: number;
+  /** Postgres only: told how many connections still in use close() ended after its grace (to log it). */
+  onConnectionsCut?: (count: number) => void;
 }
 
 /**
@@ -44,10 +48,12 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<M
 }
 
 async function openPostgres(url: string, migrationsFolder: string, options: OpenDatabaseOptions): Promise<MetadataStore> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  const pool = new PostgresPool({
+    url,
+    connectTimeoutMs: CONNECT_TIMEOUT_MS,
     ...(options.poolSize !== undefined ? { max: options.poolSize } : {}),
+    ...(options.closeGraceMs !== undefined ? { closeGraceMs: options.closeGraceMs } : {}),
+    ...(options.onConnectionsCut !== undefined ? { onConnectionsCut: options.onConnectionsCut } : {}),
   });
   pool.on('error', options.onConnectionError ?? ((error) => console.error('postgres idle connection error:', error)));
   // The pool listens for errors of idle connections only. A connection the server ends while it is
@@ -68,11 +74,11 @@ async function openPostgres(url: string, migrationsFolder: string, options: Open
       client.release();
     }
   } catch (error) {
-    await pool.end();
+    await pool.close();
     throw error;
   }
   const db = drizzleNodePg({ client: pool, schema });
-  return createDrizzleMetadataStore(db, () => pool.end(), { migrationsFolder });
+  return createDrizzleMetadataStore(db, () => pool.close(), { migrationsFolder });
 }
 
 async function openPglite(dataDir: string | undefined, migrationsFolder: string): Promise<MetadataStore> {

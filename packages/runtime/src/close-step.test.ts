@@ -1,11 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { closeStep, SLOW_CLOSE_STEP_MS } from './close-step.js';
 
+const LIMIT_MS = 10 * SLOW_CLOSE_STEP_MS;
+
 function recordingLogger() {
   const warnings: Array<{ fields: unknown; message: string }> = [];
-  return { warnings, logger: { warn: (fields: object, message: string) => {
-        warnings.push({ fields, message });
-      }, } };
+  const errors: Array<{ fields: unknown; message: string }> = [];
+  return {
+    warnings,
+    errors,
+    logger: {
+      warn: (fields: object, message: string) => void warnings.push({ fields, message }),
+      error: (fields: object, message: string) => void errors.push({ fields, message }),
+    },
+  };
 }
 
 describe('closeStep', () => {
@@ -19,7 +27,7 @@ describe('closeStep', () => {
   it('says what shutdown is still waiting for, each time the interval passes, and stops once the step ends', async () => {
     const { warnings, logger } = recordingLogger();
     let finish!: () => void;
-    const closing = closeStep(logger, 'metadata database', new Promise<void>((resolve) => (finish = resolve)));
+    const closing = closeStep(logger, 'metadata database', new Promise<void>((resolve) => (finish = resolve)), LIMIT_MS);
     await jest.advanceTimersByTimeAsync(SLOW_CLOSE_STEP_MS - 1);
     expect(warnings).toEqual([]);
     await jest.advanceTimersByTimeAsync(2 * SLOW_CLOSE_STEP_MS);
@@ -32,11 +40,28 @@ describe('closeStep', () => {
   });
 
   it('passes a failing step on, and logs nothing for a quick one or an absent one', async () => {
-    const { warnings, logger } = recordingLogger();
-    await expect(closeStep(logger, 'redis', Promise.reject(new Error('gone')))).rejects.toThrow('gone');
-    await closeStep(logger, 'background jobs', undefined);
-    await closeStep(logger, 'blob fills', Promise.resolve());
-    await jest.advanceTimersByTimeAsync(3 * SLOW_CLOSE_STEP_MS);
+    const { warnings, errors, logger } = recordingLogger();
+    await expect(closeStep(logger, 'redis', Promise.reject(new Error('gone')), LIMIT_MS)).rejects.toThrow('gone');
+    await closeStep(logger, 'background jobs', undefined, LIMIT_MS);
+    await closeStep(logger, 'blob fills', Promise.resolve(), LIMIT_MS);
+    await jest.advanceTimersByTimeAsync(2 * LIMIT_MS);
     expect(warnings).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('gives a step that never ends up after its limit, saying which, so shutdown goes on', async () => {
+    const { warnings, errors, logger } = recordingLogger();
+    let done = false;
+    const closing = closeStep(logger, 'metadata database', new Promise<void>(() => undefined), LIMIT_MS).then(() => (done = true));
+    await jest.advanceTimersByTimeAsync(LIMIT_MS - 1);
+    expect(done).toBe(false);
+    expect(errors).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(done).toBe(true);
+    await closing;
+    expect(errors).toEqual([{ fields: { step: 'metadata database', waitedMs: LIMIT_MS }, message: 'shutdown: gave up waiting for metadata database' }]);
+    const warned = warnings.length;
+    await jest.advanceTimersByTimeAsync(5 * SLOW_CLOSE_STEP_MS);
+    expect(warnings).toHaveLength(warned); // no more "still waiting" once given up
   });
 });

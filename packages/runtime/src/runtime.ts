@@ -22,7 +22,7 @@ import { createReadiness, readinessChecks, type Readiness } from './readiness.js
 import { openRedisDrivers, preloadRedisDrivers } from './redis-drivers.js';
 import { createReferrersCache } from './referrers-cache.js';
 import { loadSecretSealer } from './secret-key.js';
-import { closeStep } from './close-step.js';
+import { CLOSE_STEP_LIMIT_MS, closeStep } from './close-step.js';
 
 /** Everything a Berth process (registry or worker) is built from, and how to take it down. */
 export interface Runtime {
@@ -64,6 +64,8 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
           poolSize: config.database.poolSize,
           // A server restart ends idle pooled connections: one line, the pool connects again when asked.
           onConnectionError: (error: Error) => logger.warn({ reason: error.message }, 'database connection lost'),
+          // A connection still in use when the database closes (a query that never answered) is ended after a grace.
+          onConnectionsCut: (count: number) => logger.warn({ connections: count }, 'shutdown: ended database connections still in use'),
         }
       : { dataDir: config.database.dataDir },
   );
@@ -153,7 +155,8 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
       });
     },
     async close(graceMs) {
-      const step = (name: string, closing: Promise<void> | undefined) => closeStep(logger, name, closing);
+      // Each step is given up (and logged by name) once it outlasts the grace by CLOSE_STEP_LIMIT_MS.
+      const step = (name: string, closing: Promise<void> | undefined) => closeStep(logger, name, closing, graceMs + CLOSE_STEP_LIMIT_MS);
       await step('background jobs', queue?.close(graceMs));
       await step('blob fills and upstream connections', services.close());
       // After the fills drained: their locks are released by then.
