@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MANIFEST_ACCEPT } from '../api/content.js';
 import { startBerth, type BerthUnderTest } from '../harness/berth.js';
 import { createRobot, createUser, setMember } from '../auth/accounts.js';
+import { ManualClock } from '../auth/manual-clock.js';
 import { tamperPayload } from '../auth/minted-tokens.js';
 import { basicHeader, send, type Credentials, type HttpResult } from '../auth/registry-http.js';
 import { pushImage, pushManifest, type PushedImage } from '../upstream/push.js';
@@ -12,6 +13,8 @@ import { pushImage, pushManifest, type PushedImage } from '../upstream/push.js';
 // /v2 guard still decides every request whatever is remembered.
 
 const ADMIN: Credentials = { username: 'admin', password: 'memory-tests-admin-1' };
+/** Authentication's clock (token expiry), moved by the test only. */
+const clock = new ManualClock();
 let berth: BerthUnderTest;
 
 beforeAll(async () => {
@@ -20,6 +23,7 @@ beforeAll(async () => {
       auth: { admin: ADMIN },
       projects: [{ name: 'priv', kind: 'hosted' }, { name: 'other', kind: 'hosted' }],
     },
+    authClock: clock.now,
   });
 });
 
@@ -102,8 +106,11 @@ describe('hosted manifests remembered in memory', () => {
     const guestOfOther = await createUser(berth.url, ADMIN, 'other-guest');
     await setMember(berth.url, ADMIN, 'other', guestOfOther.username, 'guest');
     const robotOfOther = await createRobot(berth.url, ADMIN, 'other', 'reader', { permissions: ['pull'] });
-    // A real token of another project's robot, its claim rewritten to name this repository: the signature no longer matches.
-    const forged = tamperPayload(await token(robotOfOther, 'repository:other/app:pull'), (claims) => {
+    // A real token of another project's robot, verified once by a request (so remembered), then its
+    // claim rewritten to name this repository: the signature no longer matches.
+    const genuine = await token(robotOfOther, 'repository:other/app:pull');
+    expect((await get('other/app', 'latest', `Bearer ${genuine}`)).status).toBe(404);
+    const forged = tamperPayload(genuine, (claims) => {
       claims.access = [{ type: 'repository', name: repo, actions: ['pull'] }];
     });
     for (const reference of ['latest', image.manifest.digest]) {
@@ -116,5 +123,20 @@ describe('hosted manifests remembered in memory', () => {
     }
     // The same reference in another project's repository of the same path is not the remembered one.
     expect((await get('other/secret', 'latest', basicHeader(ADMIN))).status).toBe(404);
+  });
+
+  it('refuse a bearer token once it expired, though it was verified before and the manifest is remembered', async () => {
+    const repo = 'priv/expiring';
+    const image = await pushImage(berth.url, repo, 'latest', [304], await pushToken(repo));
+    const reader = await createUser(berth.url, ADMIN, 'reader');
+    await setMember(berth.url, ADMIN, 'priv', reader.username, 'guest');
+    const bearer = `Bearer ${await token(reader, `repository:${repo}:pull`)}`;
+    for (const reference of ['latest', image.manifest.digest]) {
+      expect((await get(repo, reference, bearer)).status).toBe(200);
+      expect((await get(repo, reference, bearer)).status).toBe(200);
+    }
+    clock.advance(300 + 5 + 1); // the default token lifetime and the clock tolerance
+    for (const reference of ['latest', image.manifest.digest]) expect((await get(repo, reference, bearer)).status).toBe(401);
+    expect((await get(repo, 'latest', `Bearer ${await token(reader, `repository:${repo}:pull`)}`)).status).toBe(200);
   });
 });
