@@ -136,6 +136,26 @@ describe('TokenService access tokens', () => {
     await expectRejected(service.verifyAccessToken(token), 'expired');
   });
 
+  it('verified once, is refused all the same once expired, and a tampered copy is refused', async () => {
+    const { service, advance } = await serviceAt();
+    const { token } = await service.issueAccessToken(alice, access);
+    const first = await service.verifyAccessToken(token);
+    // The second verification of the same text is the remembered one.
+    expect(await service.verifyAccessToken(token)).toBe(first);
+    const forged = replacePayload(token, (claims) => {
+      claims.access = [{ type: 'repository', name: 'team/app', actions: ['pull', 'push', 'delete'] }];
+    });
+    await expectRejected(service.verifyAccessToken(forged), 'signature');
+    await expectRejected(service.verifyAccessToken(`${token}A`), 'signature');
+    // A clock gone back before the verification is not answered from memory: too early.
+    advance(-(CLOCK_TOLERANCE_SECONDS + 5));
+    await expectRejected(service.verifyAccessToken(token), 'not-yet-valid');
+    advance(0);
+    expect(await service.verifyAccessToken(token)).toMatchObject({ subject: alice });
+    advance(300 + CLOCK_TOLERANCE_SECONDS + 1);
+    await expectRejected(service.verifyAccessToken(token), 'expired');
+  });
+
   it('is not valid before it was issued (beyond the tolerance)', async () => {
     const { service, advance } = await serviceAt();
     const { token } = await service.issueAccessToken(alice, access);

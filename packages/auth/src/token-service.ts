@@ -10,6 +10,7 @@ import { SIGNING_ALGORITHM, loadSigningKey } from './signing-keys.js';
 import type { LoadedSigningKey } from './signing-keys.js';
 import { readAccessClaim, readSubject } from './token-claims.js';
 import { TokenInvalidError } from './types.js';
+import { VerifiedTokens } from './verified-tokens.js';
 import type { AccessClaim, IssuedToken, SigningKeyMaterial, TokenRejection, TokenSubject, VerifiedAccessToken } from './types.js';
 
 /**
@@ -53,6 +54,8 @@ function rejectionOf(error: unknown): TokenRejection {
 }
 
 export class TokenService {
+  private readonly verified = new VerifiedTokens<VerifiedAccessToken>();
+
   private constructor(
     private readonly key: LoadedSigningKey,
     readonly issuer: string,
@@ -89,10 +92,16 @@ export class TokenService {
     return (await this.sign(subject, 'refresh', {}, this.refreshTtlSeconds)).token;
   }
 
+  /** The token's claims; the same object for every request that sends the same token (do not change it). */
   async verifyAccessToken(token: string): Promise<VerifiedAccessToken> {
+    const now = this.now();
+    const known = this.verified.get(token, now);
+    if (known !== undefined) return known;
     const payload = await this.verify(token, 'access');
     const { subject, issuedAt, expiresAt, id } = this.readCommon(payload);
-    return { subject, access: readAccessClaim(payload.access), issuedAt, expiresAt, id };
+    const verified = { subject, access: readAccessClaim(payload.access), issuedAt, expiresAt, id };
+    this.verified.set(token, verified, now);
+    return verified;
   }
 
   /**

@@ -12,6 +12,7 @@ import {
 } from '@berth/oci';
 import type { ManifestRow, MetadataStore } from '@berth/db';
 import type { Actor, RegistryAudit } from './audit/registry-audit.js';
+import type { HostedManifestMemory } from './hosted-manifest-memory.js';
 import type { ContentVersions } from './proxy/content-versions.js';
 import type { RepositoryResolver } from './repositories.js';
 import type { CoreSettings } from './settings.js';
@@ -58,18 +59,29 @@ export class ManifestService {
     private readonly audit?: RegistryAudit,
     /** Changed by every write in a hosted project too, so verdicts over its referrers are recomputed. */
     private readonly versions?: Pick<ContentVersions, 'bump'>,
+    /** Manifests read before, served while their project's content version is unchanged. */
+    private readonly memory?: HostedManifestMemory,
   ) {}
 
   async get(name: string, reference: string): Promise<StoredManifest> {
     const ref = parseReference(reference);
+    const remembered = await this.memory?.get(name, reference);
+    if (remembered !== undefined) {
+      this.pulls?.record(remembered.projectId);
+      return remembered.manifest;
+    }
     const repository = await this.repositories.forRead(name);
+    // Read before the manifest: a write that lands meanwhile leaves the entry outdated at once.
+    const version = await this.memory?.versionOf(repository.projectId);
     const row =
       ref.kind === 'tag'
         ? await this.metadata.getManifestByTag(repository.id, ref.tag)
         : await this.metadata.getManifest(repository.id, ref.digest);
     if (row === null) throw manifestUnknown(name, reference);
     this.pulls?.record(repository.projectId);
-    return toStored(row);
+    const manifest = toStored(row);
+    if (version !== undefined) this.memory?.remember(name, reference, repository.projectId, version, manifest);
+    return manifest;
   }
 
   async put(
@@ -120,6 +132,7 @@ export class ManifestService {
       manifestRefs: referencedManifests(manifest),
       tags,
     });
+    this.memory?.forgetRepository(name);
     if (project.kind === 'proxy') await this.proxyGuard?.afterChange(name);
     else await this.versions?.bump(project.id, name).catch(() => undefined);
     // One row per push: by tag it is `tag.push` (the manifest came with it), by digest `manifest.push`.
@@ -142,6 +155,7 @@ export class ManifestService {
         ? await this.metadata.deleteTag(repository.id, ref.tag)
         : await this.metadata.deleteManifest(repository.id, ref.digest);
     if (!deleted) throw manifestUnknown(name, reference);
+    this.memory?.forgetRepository(name);
     await this.proxyGuard?.afterChange(name);
     // A proxy project's version was changed by afterChange already; a second change costs nothing.
     await this.versions?.bump(repository.projectId, name).catch(() => undefined);

@@ -8,6 +8,7 @@ import type { BackgroundWork } from './lifecycle/background-work.js';
 import { claimBlobOrWait } from './lifecycle/blob-claims.js';
 import { ManifestPulls } from './lifecycle/manifest-pulls.js';
 import { ListingService } from './listing.js';
+import { HostedManifestMemory } from './hosted-manifest-memory.js';
 import { ManifestService } from './manifests.js';
 import { ProxyBlobs } from './proxy/proxy-blobs.js';
 import { ProxyManifests } from './proxy/proxy-manifests.js';
@@ -138,7 +139,8 @@ export function createRegistryServices(deps: {
   );
   const audit = new RegistryAudit(metadata.accounts);
   const repositories = new RepositoryResolver(metadata, settings, audit);
-  const manifests = new ManifestService(metadata, repositories, settings, proxy, pulls, audit, versions);
+  const hostedMemory = new HostedManifestMemory(versions, { maxAgeMs: settings.hostedManifestMaxAgeMs });
+  const manifests = new ManifestService(metadata, repositories, settings, proxy, pulls, audit, versions, hostedMemory);
   const blobs = new BlobService(metadata, store, repositories);
   const referrersService = new ReferrersService(metadata, repositories, settings, proxy);
   const sig = deps.signatures ?? {};

@@ -10,6 +10,12 @@ export interface CoreSettings {
   uploadSessionTtlMs: number;
   /** Referrers answers are split into pages of at most this many descriptors / bytes. */
   referrersPage: { maxCount: number; maxBytes: number };
+  /**
+   * Hosted manifests read from the database are served from process memory while their project's
+   * content version is unchanged, and for at most this long: how late a push or delete is seen by a
+   * process whose content versions do not hear of it (replicas on PostgreSQL without Redis).
+   */
+  hostedManifestMaxAgeMs: number;
 }
 
 export const DEFAULT_CORE_SETTINGS: CoreSettings = {
@@ -17,4 +23,5 @@ export const DEFAULT_CORE_SETTINGS: CoreSettings = {
   maxManifestBytes: 4 * 1024 * 1024,
   uploadSessionTtlMs: 24 * 60 * 60 * 1000,
   referrersPage: { maxCount: 1000, maxBytes: 4 * 1024 * 1024 },
+  hostedManifestMaxAgeMs: 30_000,
 };

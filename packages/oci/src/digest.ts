@@ -59,6 +59,8 @@ export function parseDigest(s: string): ParsedDigest {
 }
 
 export function isDigest(s: string): boolean {
+  // A tag has no colon: answered without building (and throwing) an error, as on every GET by tag.
+  if (typeof s !== 'string' || !s.includes(':')) return false;
   try {
     parseDigest(s);
     return true;

@@ -24,6 +24,9 @@ import { createReferrersCache } from './referrers-cache.js';
 import { loadSecretSealer } from './secret-key.js';
 import { CLOSE_STEP_LIMIT_MS, closeStep } from './close-step.js';
 
+/** How long a hosted manifest is served from memory on PostgreSQL without Redis (see CoreSettings). */
+const POSTGRES_WITHOUT_REDIS_MANIFEST_AGE_MS = 5_000;
+
 /** Everything a Berth process (registry or worker) is built from, and how to take it down. */
 export interface Runtime {
   config: BerthConfig;
@@ -116,6 +119,9 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
       uploadSessionTtlMs: config.limits.uploadSessionTtlMinutes * 60_000,
       referrersPage: { maxCount: config.limits.referrersPageMaxDescriptors, maxBytes: config.limits.referrersPageMaxBytes },
       ...(config.storage.driver === 's3' && config.storage.s3.redirect ? { blobRedirectSeconds: config.storage.s3.presignExpirySeconds } : {}),
+      // Embedded, one process sees every write; with Redis every replica hears of each through the
+      // content versions. Replicas on PostgreSQL without Redis do not: they re-read within this bound.
+      ...(config.database.url !== undefined && redis === undefined ? { hostedManifestMaxAgeMs: POSTGRES_WITHOUT_REDIS_MANIFEST_AGE_MS } : {}),
     },
   });
   const lifecycle = createLifecycleServices(services, {

@@ -6,6 +6,11 @@ import type { SignatureFailure } from '../signatures/recent-failures.js';
 /** The pull-through service's in-process memory of a project (ProxyService implements it). */
 export interface ProxyMemory {
   forgetProject(projectId: number, repositoryName?: string): Promise<void>;
+  /**
+   * A hosted project's manifests or tags changed outside the /v2 routes (an admin delete): its
+   * content version changes, so what any process remembers of it (manifests, verdicts) is read again.
+   */
+  contentChanged(projectId: number, repositoryName: string): Promise<void>;
   /** The name a repository is kept under (proxy projects fold every name of one upstream repository). */
   canonicalName(name: string): Promise<string>;
 }

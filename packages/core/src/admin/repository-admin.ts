@@ -114,9 +114,10 @@ export class RepositoryAdmin {
     await this.audit.record(caller, 'repository.delete', `repository:${repository.name}`, { name: repository.name }, null);
   }
 
-  /** This process forgets what it remembered of the repository; other replicas see the content version change. */
+  /** This process forgets what it remembered of the repository; every process sees the content version change. */
   private async afterDelete(project: ProjectRow, repositoryName: string): Promise<void> {
     if (project.kind === 'proxy') await this.deps.proxy?.forgetProject(project.id, repositoryName);
+    else await this.deps.proxy?.contentChanged(project.id, repositoryName);
   }
 
   /** `path` is the name within the project (`library/nginx`); proxy projects accept every alias of a repository. */

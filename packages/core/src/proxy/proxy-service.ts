@@ -152,6 +152,11 @@ export class ProxyService {
     await this.bumpVersion(ctx.project.id, name);
   }
 
+  /** A hosted project's content changed outside ManifestService (admin deletes): see ProxyMemory. */
+  async contentChanged(projectId: number, repository: string): Promise<void> {
+    await this.bumpVersion(projectId, repository);
+  }
+
   /**
    * The write is done whatever happens here: a version change lost to an unreachable Redis only
    * leaves other replicas' remembered referrers answers in use up to their maximum age (a minute).

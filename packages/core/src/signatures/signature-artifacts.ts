@@ -12,6 +12,21 @@ const ENVELOPE_LAYER_TYPES: readonly string[] = [COSIGN_SIMPLE_SIGNING, NOTATION
  * layers and not by `artifactType` or `subject`, which a pusher may put on a runnable image.
  */
 export function isSignatureArtifact(manifest: StoredManifest): boolean {
+  const known = judged.get(manifest);
+  if (known !== undefined) return known;
+  const answer = judge(manifest);
+  judged.set(manifest, answer);
+  return answer;
+}
+
+/**
+ * Answers by manifest object: a manifest served from memory (hosted or proxied) is the same object
+ * on every GET, so its bytes are parsed once, not on every request under a policy. Stored manifests
+ * are never changed in place.
+ */
+const judged = new WeakMap<StoredManifest, boolean>();
+
+function judge(manifest: StoredManifest): boolean {
   if (isIndexMediaType(manifest.mediaType)) return false;
   let layers;
   try {
