@@ -19,6 +19,7 @@ import pg from 'pg';
 import { MEDIA, descriptor, ociManifest, randomBlob, randomConfig, type Blob, type ManifestDoc } from '../test/api/content.js';
 import { freePort } from '../test/harness/ports.js';
 import { startPostgres } from '../test/harness/postgres.js';
+import { startRedis } from '../test/harness/redis.js';
 import { startService } from '../test/harness/process.js';
 import { debianTool, median, processCpuSeconds, wrk } from './lib.js';
 import { MANIFEST_TYPE, startBerthWith } from './pull-through-servers.js';
@@ -61,12 +62,13 @@ async function tokenFrom(base: string, authorization: string | undefined, scope:
   return ((await response.json()) as { token: string }).token;
 }
 
-async function startBerth(dir: string, name: string, databaseUrl?: string): Promise<Server> {
+async function startBerth(dir: string, name: string, shared?: { databaseUrl: string; redisUrl: string }): Promise<Server> {
   const dataDir = await mkdtemp(join(dir, `${name}-`));
   const service = await startBerthWith(dataDir, {
     auth: { admin: ADMIN },
     projects: [{ kind: 'hosted', name: 'bench', public: true }],
-    ...(databaseUrl === undefined ? {} : { database: { url: databaseUrl } }),
+    // Replicas on PostgreSQL remember hosted manifests only with Redis (the shape for several).
+    ...(shared === undefined ? {} : { database: { url: shared.databaseUrl }, redis: { url: shared.redisUrl } }),
   });
   const basic = `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}`;
   return {
@@ -126,11 +128,12 @@ async function main(): Promise<void> {
   if ((await debianTool('/usr/bin/wrk', 'wrk')) === undefined) throw new Error('wrk is needed');
   const dir = await mkdtemp(join(tmpdir(), 'berth-bench-hosted-'));
   const postgres = await startPostgres();
+  const redis = await startRedis();
   const servers: Server[] = [];
   try {
     const embedded = await startBerth(dir, 'berth-embedded');
     servers.push(embedded);
-    const onPostgres = await startBerth(dir, 'berth-postgres', postgres.url);
+    const onPostgres = await startBerth(dir, 'berth-postgres', { databaseUrl: postgres.url, redisUrl: redis.url });
     servers.push(onPostgres);
     const distribution = await startDistribution(dir);
     servers.push(distribution);
@@ -184,6 +187,7 @@ async function main(): Promise<void> {
   } finally {
     for (const server of servers.reverse()) await server.stop().catch(() => undefined);
     await postgres.stop();
+    await redis.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -139,7 +139,7 @@ export function createRegistryServices(deps: {
   );
   const audit = new RegistryAudit(metadata.accounts);
   const repositories = new RepositoryResolver(metadata, settings, audit);
-  const hostedMemory = new HostedManifestMemory(versions, { maxAgeMs: settings.hostedManifestMaxAgeMs });
+  const hostedMemory = settings.hostedManifestMaxAgeMs > 0 ? new HostedManifestMemory(versions, { maxAgeMs: settings.hostedManifestMaxAgeMs }) : undefined;
   const manifests = new ManifestService(metadata, repositories, settings, proxy, pulls, audit, versions, hostedMemory);
   const blobs = new BlobService(metadata, store, repositories);
   const referrersService = new ReferrersService(metadata, repositories, settings, proxy);

@@ -12,8 +12,9 @@ export interface CoreSettings {
   referrersPage: { maxCount: number; maxBytes: number };
   /**
    * Hosted manifests read from the database are served from process memory while their project's
-   * content version is unchanged, and for at most this long: how late a push or delete is seen by a
-   * process whose content versions do not hear of it (replicas on PostgreSQL without Redis).
+   * content version is unchanged, and for at most this long (the bound for a version change lost
+   * while Redis was down). 0: not remembered at all (replicas on PostgreSQL without Redis, which
+   * cannot hear of each other's pushes: a tag pushed through one is served by the next GET on any).
    */
   hostedManifestMaxAgeMs: number;
 }

@@ -24,9 +24,6 @@ import { createReferrersCache } from './referrers-cache.js';
 import { loadSecretSealer } from './secret-key.js';
 import { CLOSE_STEP_LIMIT_MS, closeStep } from './close-step.js';
 
-/** How long a hosted manifest is served from memory on PostgreSQL without Redis (see CoreSettings). */
-const POSTGRES_WITHOUT_REDIS_MANIFEST_AGE_MS = 5_000;
-
 /** Everything a Berth process (registry or worker) is built from, and how to take it down. */
 export interface Runtime {
   config: BerthConfig;
@@ -120,8 +117,9 @@ export async function openRuntime(config: BerthConfig, logger: Logger, options: 
       referrersPage: { maxCount: config.limits.referrersPageMaxDescriptors, maxBytes: config.limits.referrersPageMaxBytes },
       ...(config.storage.driver === 's3' && config.storage.s3.redirect ? { blobRedirectSeconds: config.storage.s3.presignExpirySeconds } : {}),
       // Embedded, one process sees every write; with Redis every replica hears of each through the
-      // content versions. Replicas on PostgreSQL without Redis do not: they re-read within this bound.
-      ...(config.database.url !== undefined && redis === undefined ? { hostedManifestMaxAgeMs: POSTGRES_WITHOUT_REDIS_MANIFEST_AGE_MS } : {}),
+      // content versions. Replicas on PostgreSQL without Redis do not, and a tag pushed through one
+      // must be what the next pull gets from any (CI pushes, then deploys): they do not remember.
+      ...(config.database.url !== undefined && redis === undefined ? { hostedManifestMaxAgeMs: 0 } : {}),
     },
   });
   const lifecycle = createLifecycleServices(services, {
