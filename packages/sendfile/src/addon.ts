@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 export interface SendfileAddon {
   start(socketFd: number, fileFd: number, offset: number, length: number, done: (error: string | null, sent: number) => void): object;
   cancel(handle: object): void;
+  /** Whether TCP_CORK is set on the socket now. */
+  corked(socketFd: number): boolean;
 }
 
 /** The sha256 addon (build/Release/berth_sha256.node, sha256.c): hashing on libuv's thread pool. */

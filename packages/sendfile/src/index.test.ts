@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { sendFileRange, zeroCopyAvailable, zeroCopyBytesSent, zeroCopySocket } from './index.js';
+import { sendFileRange, zeroCopyAvailable, zeroCopyBytesSent, zeroCopyCorked, zeroCopySocket } from './index.js';
 
 const SIZE = 24 * 1024 * 1024;
 let dir: string;
@@ -19,13 +19,28 @@ let port: number;
 const outcomes: string[] = [];
 let inFlight = 0;
 
+/** Under /cork/: whether the connection was seen corked while the send ran, and after it. */
+const corking: { during?: boolean; after?: boolean } = {};
+
+/** Poll (once per event-loop turn) until the send ends or the connection is seen corked. */
+async function watchCork(target: NonNullable<ReturnType<typeof zeroCopySocket>>, sending: Promise<void>): Promise<void> {
+  let ended = false;
+  void sending.then(() => (ended = true), () => (ended = true));
+  while (!ended && !zeroCopyCorked(target)) await new Promise((resolve) => setImmediate(resolve));
+  corking.during = !ended;
+  await sending.catch(() => undefined);
+  corking.after = zeroCopyCorked(target);
+}
+
 /**
  * Serve /<offset>/<length>/<declared length> of the file with sendFileRange; under /head/ the
- * headers are set with writeHead (stored, not yet written) instead of setHeader.
+ * headers are set with writeHead (stored, not yet written) instead of setHeader; under /cork/ the
+ * connection's TCP_CORK is watched.
  */
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const withWriteHead = (req.url ?? '').startsWith('/head/');
-  const [offset = 0, length = 0, declared = length] = (req.url ?? '').replace(/^\/head/, '').split('/').slice(1).map(Number);
+  const watchingCork = (req.url ?? '').startsWith('/cork/');
+  const [offset = 0, length = 0, declared = length] = (req.url ?? '').replace(/^\/(head|cork)/, '').split('/').slice(1).map(Number);
   const target = zeroCopySocket(res);
   if (target === undefined) throw new Error('no zero-copy target for a plain HTTP response');
   inFlight += 1;
@@ -33,7 +48,9 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   try {
     if (withWriteHead) res.writeHead(200, { 'Content-Length': String(declared) });
     else res.setHeader('Content-Length', String(declared));
-    await sendFileRange(target, handle.fd, offset, length);
+    const sending = sendFileRange(target, handle.fd, offset, length);
+    if (watchingCork) await watchCork(target, sending);
+    await sending;
     res.end();
     outcomes.push('ok');
   } catch (error) {
@@ -124,6 +141,32 @@ describeOnLinux('sendFileRange', () => {
     const { status, body } = await get(`/head/0/${SIZE}`);
     expect(status).toBe(200);
     expect(sha(body)).toBe(sha(content));
+  });
+
+  it('corks the connection while the file goes out (full segments only), and uncorks it after', async () => {
+    // The client reads only once the server has looked (or the send could end first). The server's
+    // check runs on this same event loop, turn after turn, so a corked send is seen long before the
+    // client gives up waiting (50 polls); an uncorked one is then seen ending as it was.
+    const body = await new Promise<Buffer>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: `/cork/0/${SIZE}` }, (res) => {
+        const chunks: Buffer[] = [];
+        res.pause();
+        let polls = 0;
+        const resumeOnceLooked = () => {
+          polls += 1;
+          if (corking.during === undefined && polls < 50) return void setTimeout(resumeOnceLooked, 20);
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.resume();
+        };
+        resumeOnceLooked();
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(sha(body)).toBe(sha(content));
+    await until(() => corking.after !== undefined);
+    expect(corking).toEqual({ during: true, after: false });
   });
 
   it('sends a range from the middle of the file', async () => {

@@ -28,6 +28,14 @@ export function zeroCopyBytesSent(): number {
   return bytesSent;
 }
 
+/**
+ * Whether the connection is corked now (TCP_CORK): set for each zero-copy send, so the kernel
+ * sends full segments only, and taken off when the send is over. False without the addon.
+ */
+export function zeroCopyCorked(target: ZeroCopyTarget): boolean {
+  return addon?.corked(target.fd) ?? false;
+}
+
 /** The libuv handle behind a net.Socket: Node's own, not typed by @types/node. */
 interface SocketWithHandle {
   _handle?: { fd?: unknown } | null;
