@@ -225,15 +225,20 @@ interface Bench {
 
 /** 1. GET of the cached blob: Berth and the peer (both filled first), nginx, the upstream. */
 async function warmHits(bench: Bench, berth: Target, peer: Target): Promise<void> {
-  const samples: Record<'berth' | 'peer' | 'nginx' | 'upstream', number[]> = { berth: [], peer: [], nginx: [], upstream: [] };
+  const samples: Record<'berth' | 'peer' | 'nginx' | 'upstream' | 'berthTtfb' | 'nginxTtfb', number[]> = { berth: [], peer: [], nginx: [], upstream: [], berthTtfb: [], nginxTtfb: [] };
   const statuses: string[] = [];
   const before = bench.upstream.count('GET', bench.blobPath);
   for (let run = 0; run < RUNS; run++) {
     const hit = await getBlob(berth);
     statuses.push(hit.cacheStatus);
     samples.berth.push(hit.mbps);
+    samples.berthTtfb.push(hit.ttfb * 1000);
     samples.peer.push((await getBlob(peer)).mbps);
-    if (bench.nginx !== undefined) samples.nginx.push((await getBlob(bench.nginx)).mbps);
+    if (bench.nginx !== undefined) {
+      const got = await getBlob(bench.nginx);
+      samples.nginx.push(got.mbps);
+      samples.nginxTtfb.push(got.ttfb * 1000);
+    }
     samples.upstream.push((await getBlob(bench.direct)).mbps);
   }
   // Every upstream GET of the blob in this loop should be one of ours, direct: none from Berth or the peer.
@@ -245,6 +250,8 @@ async function warmHits(bench: Bench, berth: Target, peer: Target): Promise<void
   if (bench.nginx !== undefined) row('nginx (static file, sendfile)', samples.nginx, 'MB/s');
   else console.log('  nginx                          skipped: not installed and not root to install it');
   row('upstream (docker-registry)', samples.upstream, 'MB/s');
+  row('berth time to first byte', samples.berthTtfb, 'ms', 1);
+  if (bench.nginx !== undefined) row('nginx time to first byte', samples.nginxTtfb, 'ms', 1);
   if (bench.nginx !== undefined) {
     const r = ratio(samples.berth, samples.nginx);
     check('warm hit Berth/nginx >= 0.8', r.toFixed(2), r >= 0.8);
