@@ -1,4 +1,4 @@
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 import { UnsupportedFramingError, getOverOwnConnection, type BlobConnectionOptions } from './blob-connection.js';
@@ -106,7 +106,8 @@ export class Transport {
       headersTimeoutMs: options.timeouts?.headersMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
       bodyIdleTimeoutMs: options.timeouts?.bodyIdleMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,
     };
-    this.upstreamTls = { rejectUnauthorized, ...(ca !== undefined ? { ca } : {}) };
+    // Parsed once: a PEM list passed as `ca` is parsed again (~150 certificates) for every new connection.
+    this.upstreamTls = { rejectUnauthorized, ...(ca !== undefined ? { secureContext: createSecureContext({ ca }) } : {}) };
     this.agent = new Agent({
       connect: { timeout: this.blobConnection.connectTimeoutMs, ...this.upstreamTls },
       headersTimeout: this.blobConnection.headersTimeoutMs,
@@ -115,7 +116,7 @@ export class Transport {
   }
 
   /** Trust settings for the upstream's TLS (direct, or inside a proxy's CONNECT tunnel). */
-  private readonly upstreamTls: { rejectUnauthorized: boolean; ca?: string[] };
+  private readonly upstreamTls: { rejectUnauthorized: boolean; secureContext?: SecureContext };
 
   /** The forward proxy for `url` (undefined: direct), after NO_PROXY. */
   proxyFor(url: URL): string | undefined {
