@@ -5,7 +5,6 @@
  * docker-registry over https on loopback, the two readers in turns: MB/s and the client's CPU seconds.
  * Usage: npx tsx bench/tls-blob-read.ts [-- --size-mib 256 --rounds 4]
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
+import { loopbackCertificate } from '../test/harness/certificates.js';
 import { buildDockerRegistryConfig } from '../test/harness/docker-registry.js';
 import { freePort } from '../test/harness/ports.js';
 import { startService } from '../test/harness/process.js';
@@ -28,10 +28,7 @@ const file = join(dir, 'blob');
 const digest = await writePseudoRandomFile(file, size);
 const plain = await startUpstream(dir);
 await pushImage(plain.url, { file, size, digest });
-const certificate = join(dir, 'cert.pem');
-const key = join(dir, 'key.pem');
-execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', certificate, '-days', '2',
-  '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+const { certificate, key } = await loopbackCertificate(dir);
 const port = await freePort();
 await writeFile(join(dir, 'tls.json'), JSON.stringify(buildDockerRegistryConfig({ port, storageDir: join(dir, 'upstream'), tls: { certificate, key } })));
 const secure = await startService('/usr/bin/docker-registry', ['serve', join(dir, 'tls.json')], { port });

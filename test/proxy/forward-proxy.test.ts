@@ -1,14 +1,13 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MANIFEST_ACCEPT } from '../api/content.js';
 import { send } from '../api/helpers.js';
 import { startBerth, type BerthUnderTest } from '../harness/berth.js';
 import { skopeoCopy } from '../harness/clients.js';
+import { loopbackCertificate } from '../harness/certificates.js';
 import { startDockerRegistry, type DockerRegistryUnderTest } from '../harness/docker-registry.js';
 import { startForwardProxy, type ForwardProxy } from '../harness/forward-proxy.js';
 import { buildImageLayout, type BuiltImage } from '../harness/oci-image.js';
@@ -18,7 +17,6 @@ import { buildImageLayout, type BuiltImage } from '../harness/oci-image.js';
 // requests to a plain-http upstream), lower-case spellings, NO_PROXY, and a project's own
 // upstream.proxy / upstream.noProxy replacing the environment's.
 
-const run = promisify(execFile);
 const LAYER_BYTES = 256 * 1024;
 
 let dir: string;
@@ -38,10 +36,9 @@ async function pushTo(registry: DockerRegistryUnderTest, name: string): Promise<
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-forward-proxy-'));
-  certificate = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', certificate, '-days', '2',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  const pem = await loopbackCertificate(dir);
+  certificate = pem.certificate;
+  const key = pem.key;
   secure = await startDockerRegistry({ tls: { certificate, key } });
   plain = await startDockerRegistry();
   for (const name of ['tunneled', 'exempt', 'lower', 'bypassed', 'forced']) await pushTo(secure, name);

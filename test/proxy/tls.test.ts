@@ -1,13 +1,12 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { MANIFEST_ACCEPT } from '../api/content.js';
 import { call, expectOciError } from '../api/helpers.js';
 import { startBerth, type BerthUnderTest } from '../harness/berth.js';
+import { loopbackCertificate } from '../harness/certificates.js';
 import { skopeoCopy } from '../harness/clients.js';
 import { startDockerRegistry, type DockerRegistryUnderTest } from '../harness/docker-registry.js';
 import { buildImageLayout, type BuiltImage } from '../harness/oci-image.js';
@@ -15,7 +14,6 @@ import { buildImageLayout, type BuiltImage } from '../harness/oci-image.js';
 // An HTTPS upstream with a self-signed certificate: trusted through upstream.caFile, or with
 // insecureSkipVerify; refused (as unavailable) otherwise.
 
-const run = promisify(execFile);
 let dir: string;
 let upstream: DockerRegistryUnderTest;
 let berth: BerthUnderTest;
@@ -50,10 +48,7 @@ async function countingRelay(port: number): Promise<typeof relay> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-tls-upstream-'));
-  const certificate = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', certificate, '-days', '2',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  const { certificate, key } = await loopbackCertificate(dir);
   upstream = await startDockerRegistry({ tls: { certificate, key } });
   image = await buildImageLayout(join(dir, 'image'), { tag: 'v1', layerSizes: [4096], seed: 'tls' });
   await skopeoCopy(`oci:${image.dir}:v1`, `docker://${upstream.host}/team/app:v1`, { preserveDigests: true });

@@ -1,21 +1,19 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MANIFEST_ACCEPT } from '../api/content.js';
 import { send, type HttpResult } from '../api/helpers.js';
 import { startBerthWithLog, type BerthWithLog } from '../auth/berth-with-log.js';
+import { loopbackCertificate } from '../harness/certificates.js';
 import { freePort } from '../harness/ports.js';
 
 // An upstream that cannot be used says which one and why, in the client's OCI error (message and
 // detail) and in the log line: the host asked and the errno or TLS reason (connection refused, DNS
 // lookup failed, certificate error, timeout), for manifests (undici) and blobs (own connection).
 
-const run = promisify(execFile);
 const BLOB = `sha256:${'ab'.repeat(32)}`;
 
 let dir: string;
@@ -29,10 +27,7 @@ let berth: BerthWithLog;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-upstream-diag-'));
-  const certificate = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', certificate, '-days', '2',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  const { certificate, key } = await loopbackCertificate(dir);
   tlsServer = createHttpsServer({ cert: await readFile(certificate), key: await readFile(key) }, (_req, res) => res.writeHead(404).end());
   tlsPort = await freePort();
   await new Promise<void>((resolve) => tlsServer.listen(tlsPort, '127.0.0.1', resolve));
