@@ -68,7 +68,7 @@ export class SignatureEvidence {
   }
 
   private async candidate(name: string, proxy: ProxyContext | null, descriptor: Descriptor, source: SignatureCandidate['source']): Promise<SignatureCandidate> {
-    if (descriptor.size > this.limits.maxBlobBytes) throw new Error(`manifest of ${descriptor.size} bytes is over the ${this.limits.maxBlobBytes}-byte limit`);
+    this.assertWithinLimit('manifest', descriptor.size);
     const manifest = proxy === null ? await this.deps.manifests.get(name, descriptor.digest) : (await this.deps.proxy.manifests.get(proxy, descriptor.digest)).manifest;
     if (digestOf(manifest.content, parseDigest(descriptor.digest).algorithm) !== descriptor.digest) throw new Error('manifest bytes do not match its digest');
     return {
@@ -83,19 +83,16 @@ export class SignatureEvidence {
   /** One blob a candidate names, whole, at most maxBlobBytes, its digest checked. */
   private async readBlob(name: string, proxy: ProxyContext | null, digest: string): Promise<Uint8Array> {
     const { algorithm } = parseDigest(digest);
-    let stream: Readable;
-    if (proxy === null) {
-      const { size } = await this.deps.blobs.stat(name, digest);
-      if (size > this.limits.maxBlobBytes) throw new Error(`blob ${digest} of ${size} bytes is over the ${this.limits.maxBlobBytes}-byte limit`);
-      stream = await this.deps.blobs.open(digest);
-    } else {
-      const info = await this.deps.proxy.blobs.stat(proxy, digest);
-      if (info.size > this.limits.maxBlobBytes) throw new Error(`blob ${digest} of ${info.size} bytes is over the ${this.limits.maxBlobBytes}-byte limit`);
-      stream = (await this.deps.proxy.blobs.read(proxy, digest, undefined)).stream;
-    }
+    const { size } = proxy === null ? await this.deps.blobs.stat(name, digest) : await this.deps.proxy.blobs.stat(proxy, digest);
+    this.assertWithinLimit(`blob ${digest}`, size);
+    const stream = proxy === null ? await this.deps.blobs.open(digest) : (await this.deps.proxy.blobs.read(proxy, digest, undefined)).stream;
     const bytes = await readBounded(stream, this.limits.maxBlobBytes, digest);
     if (digestOf(bytes, algorithm) !== digest) throw new Error(`blob ${digest} does not match its digest`);
     return bytes;
+  }
+
+  private assertWithinLimit(what: string, size: number): void {
+    if (size > this.limits.maxBlobBytes) throw new Error(`${what} of ${size} bytes is over the ${this.limits.maxBlobBytes}-byte limit`);
   }
 }
 
