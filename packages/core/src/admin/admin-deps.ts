@@ -5,6 +5,7 @@ import type { SignatureFailure } from '../signatures/recent-failures.js';
 
 /** The pull-through service's in-process memory of a project (ProxyService implements it). */
 export interface ProxyMemory {
+  /** Also forgets the shared project rows: settings and signature policies are read again on the next request. */
   forgetProject(projectId: number, repositoryName?: string): Promise<void>;
   /**
    * A hosted project's manifests or tags changed outside the /v2 routes (an admin delete): its
@@ -33,10 +34,11 @@ export interface LoginUnlocker {
   unlockLogins(account: string): { unlockedAddresses: number };
 }
 
-/** The signature policy as the admin API sees it (SignatureGate implements it). */
+/**
+ * The signature policy as the admin API sees it (SignatureGate implements it). A changed policy
+ * needs no call of its own: the policies derive from the project rows `proxy.forgetProject` forgets.
+ */
 export interface SignaturePolicyMemory {
-  /** A project's policy changed: apply it to this process's next request. */
-  forgetPolicies(): void;
   /** The project's latest policy failures in this process, newest first. */
   readonly failures: { list(project: string): SignatureFailure[] };
 }
@@ -48,7 +50,7 @@ export interface AdminDeps {
   sealer?: SecretSealer;
   /** Forgotten after a purge, a settings change or a delete, so this process serves the new state at once. */
   proxy?: ProxyMemory;
-  /** Signature policies in force (forgotten after a project change) and their recent failures. */
+  /** The signature policies' recent failures. */
   signatures?: SignaturePolicyMemory;
   /** Local and upstream referrers of an artifact (the registry's referrers service); local only when absent. */
   referrers?: Pick<ReferrersService, 'origins'>;

@@ -48,7 +48,6 @@ export class ProjectAdmin {
     const view = this.view(row);
     await this.audit.record(caller, 'project.create', `project:${row.name}`, null, view);
     await this.deps.proxy?.forgetProject(row.id);
-    this.deps.signatures?.forgetPolicies();
     return view;
   }
 
@@ -103,7 +102,6 @@ export class ProjectAdmin {
     // A new name mapping or upstream may give repositories another canonical name.
     await mergeAliasRepositories(this.deps.metadata, updated);
     await this.deps.proxy?.forgetProject(row.id);
-    this.deps.signatures?.forgetPolicies();
     return after;
   }
 
@@ -126,7 +124,6 @@ export class ProjectAdmin {
     if (!(await this.deps.metadata.deleteProject(row.name))) throw new AdminError('NOT_FOUND', `project ${name} not found`, { project: name });
     await this.audit.record(caller, 'project.delete', `project:${row.name}`, this.view(row), null);
     await this.deps.proxy?.forgetProject(row.id);
-    this.deps.signatures?.forgetPolicies();
   }
 
   private view(row: ProjectRow): ProjectView {

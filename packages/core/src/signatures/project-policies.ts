@@ -16,26 +16,22 @@ export interface ActivePolicy {
 
 /**
  * The signature policies of every project, derived from the shared project rows (re-read at most
- * every five seconds, kept while the database is down), with one verifier per policy version (a
- * verifier parses its keys once).
+ * every five seconds, kept while the database is down, and at once in this process after the admin
+ * API changed a project: ProxyService.forgetProject forgets them), with one verifier per policy
+ * version (a verifier parses its keys once).
  */
 export class ProjectPolicies {
   private loaded: { rows: readonly ProjectRow[]; byName: Map<string, ActivePolicy> } | undefined;
   private readonly verifiers = new Map<string, SignatureVerifier>();
 
   constructor(
-    private readonly rows: Pick<ProjectRows, 'list' | 'forget'>,
+    private readonly rows: Pick<ProjectRows, 'list'>,
     private readonly createVerifier: CreateSignatureVerifier,
   ) {}
 
   /** The project's policy when it has one that is not `off`. */
   async forProject(project: string): Promise<ActivePolicy | undefined> {
     return (await this.load()).get(project);
-  }
-
-  /** Read the policies again on the next request (after the admin API changed a project). */
-  forget(): void {
-    this.rows.forget();
   }
 
   private async load(): Promise<Map<string, ActivePolicy>> {

@@ -52,11 +52,6 @@ export class SignatureGate {
     },
   ) {}
 
-  /** Policies changed through the admin API: read them again on the next request. */
-  forgetPolicies(): void {
-    this.deps.policies.forget();
-  }
-
   /**
    * `mayPush`: whether the caller may push to the repository. In enforce mode such a caller is
    * served an image without a trusted signature (logged, counted as `publisher`): signing tools
