@@ -24,14 +24,6 @@ export interface CheckContext {
 export type LayerCheck = (layer: Descriptor, candidate: SignatureCandidate, context: CheckContext) => Promise<CheckOutcome>;
 export type ManifestCheck = (manifest: CandidateManifest, candidate: SignatureCandidate, context: CheckContext) => Promise<CheckOutcome>;
 
-/** Folds several outcomes of one candidate: the first pass wins, else every distinct reason. */
-function firstPassing(outcomes: readonly CheckOutcome[]): CheckOutcome {
-  const passed = outcomes.find((outcome) => outcome.passed);
-  if (passed !== undefined) return passed;
-  const reasons = [...new Set(outcomes.map((outcome) => outcome.reason))];
-  return { passed: false, reason: reasons.join('; ') };
-}
-
 /**
  * A manifest check that runs `checkLayer` on each layer whose media type `matches`, in order, and
  * stops at the first that passes (one manifest may carry several signatures).
@@ -40,12 +32,13 @@ export function checkEachLayer(matches: (mediaType: string) => boolean, checkLay
   return async (manifest, candidate, context) => {
     const layers = signatureLayers(manifest, matches);
     if (typeof layers === 'string') return { passed: false, reason: layers };
-    const outcomes: CheckOutcome[] = [];
+    const reasons = new Set<string>();
     for (const layer of layers) {
       const outcome = await checkLayer(layer, candidate, context);
       if (outcome.passed) return outcome;
-      outcomes.push(outcome);
+      reasons.add(outcome.reason);
     }
-    return firstPassing(outcomes);
+    // None passed: every distinct reason, in the layers' order.
+    return { passed: false, reason: [...reasons].join('; ') };
   };
 }
