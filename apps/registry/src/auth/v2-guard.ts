@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { claimAllows, TokenInvalidError, type RepositoryAction, type TokenService, type TokenSubject } from '@berth/auth';
+import { claimAllows, TokenInvalidError, type Principal, type RepositoryAction, type TokenService, type TokenSubject } from '@berth/auth';
 import { ANONYMOUS_ACCOUNT, type AccessService } from '@berth/core';
 import { assertRepositoryName, isRepositoryName, OciError } from '@berth/oci';
 import { setPublisherRight } from '../http/publisher-right.js';
@@ -60,7 +60,7 @@ export class V2Guard {
           // A token asked for the target alone (a client reusing the one it pushed with). When its
           // subject may read the source, a challenge naming both gets the client a token that
           // mounts; otherwise the mount quietly becomes an upload and says nothing about the source.
-          if (await this.subjectMayPull(subject, need.mountFrom)) {
+          if (await this.subjectMay(subject, need.mountFrom, 'pull')) {
             throw unauthorized({ ...challenge, error: 'insufficient_scope' }, 'mounting needs a token that also grants pull on the source repository', detailOf(need));
           }
           res.locals[MOUNT_REFUSED] = true;
@@ -71,7 +71,7 @@ export class V2Guard {
     }
     if (credentials.kind === 'none') {
       setAccount(res, ANONYMOUS_ACCOUNT);
-      if (need.kind === 'repository') setPublisherRight(res, async () => (await this.auth.access.repositoryActions({ kind: 'anonymous' }, need.name)).includes('push'));
+      if (need.kind === 'repository') setPublisherRight(res, () => this.principalMay({ kind: 'anonymous' }, need.name, 'push'));
       // `docker login` probes /v2/ and needs the challenge to find the token service.
       if (need.kind === 'base' || need.kind === 'catalog') throw unauthorized(challenge);
       if (await this.allowed({ kind: 'anonymous' }, need, res)) return;
@@ -79,7 +79,7 @@ export class V2Guard {
     }
     const principal = await passwordLogin(this.auth.access, req, credentials.username, credentials.password, (message) => unauthorized(challenge, message));
     setAccount(res, credentials.username);
-    if (need.kind === 'repository') setPublisherRight(res, async () => (await this.auth.access.repositoryActions(principal, need.name)).includes('push'));
+    if (need.kind === 'repository') setPublisherRight(res, () => this.principalMay(principal, need.name, 'push'));
     if (need.kind === 'base') return;
     if (need.kind === 'catalog') {
       if (principal.kind === 'user' && principal.admin) return;
@@ -89,20 +89,20 @@ export class V2Guard {
     throw new OciError('DENIED', `requested access to ${need.name} is denied`, { detail: detailOf(need) });
   }
 
-  private async subjectMayPull(subject: TokenSubject, repository: string): Promise<boolean> {
-    return this.subjectMay(subject, repository, 'pull');
-  }
-
   private async subjectMay(subject: TokenSubject, repository: string, action: 'pull' | 'push'): Promise<boolean> {
     if (!isRepositoryName(repository)) return false;
     const principal = await this.auth.access.principalForSubject(subject, { stamp: 'ignored' });
-    return principal !== null && (await this.auth.access.repositoryActions(principal, repository)).includes(action);
+    return principal !== null && (await this.principalMay(principal, repository, action));
   }
 
-  private async allowed(principal: Parameters<AccessService['repositoryActions']>[0], need: Extract<V2Requirement, { kind: 'repository' }>, res: Response): Promise<boolean> {
+  private async principalMay(principal: Principal, repository: string, action: 'pull' | 'push'): Promise<boolean> {
+    return (await this.auth.access.repositoryActions(principal, repository)).includes(action);
+  }
+
+  private async allowed(principal: Principal, need: Extract<V2Requirement, { kind: 'repository' }>, res: Response): Promise<boolean> {
     const actions = await this.auth.access.repositoryActions(principal, need.name);
     if (!need.actions.every((a) => actions.includes(a))) return false;
-    if (need.mountFrom !== undefined && !(await this.auth.access.repositoryActions(principal, need.mountFrom)).includes('pull')) res.locals[MOUNT_REFUSED] = true;
+    if (need.mountFrom !== undefined && !(await this.principalMay(principal, need.mountFrom, 'pull'))) res.locals[MOUNT_REFUSED] = true;
     return true;
   }
 }
