@@ -49,21 +49,19 @@ export class SignatureEvidence {
   async gather(name: string, proxy: ProxyContext | null, listed: readonly Descriptor[], fromUpstream: ReadonlySet<string>): Promise<GatheredEvidence> {
     const signatures = listed.filter(isSignatureDescriptor);
     const chosen = signatures.slice(0, this.limits.maxCandidates);
-    const candidates: SignatureCandidate[] = [];
-    const unreadable: SignatureCheck[] = [];
-    await Promise.all(
-      chosen.map(async (descriptor) => {
+    // Read at once; Promise.all keeps the referrers answer's order, which the verdict lists them in.
+    const read = await Promise.all(
+      chosen.map(async (descriptor): Promise<SignatureCandidate | SignatureCheck> => {
         const source = sourceOf(descriptor, fromUpstream);
         try {
-          candidates.push(await this.candidate(name, proxy, descriptor, source));
+          return await this.candidate(name, proxy, descriptor, source);
         } catch (error) {
-          unreadable.push({ digest: descriptor.digest, source, kind: 'not-a-signature', passed: false, reason: `could not be read: ${messageOf(error)}` });
+          return { digest: descriptor.digest, source, kind: 'not-a-signature', passed: false, reason: `could not be read: ${messageOf(error)}` };
         }
       }),
     );
-    // Promise.all finishes in any order; the verdict lists them in the referrers answer's order.
-    const order = new Map(chosen.map((d, i) => [d.digest, i]));
-    candidates.sort((a, b) => order.get(a.digest)! - order.get(b.digest)!);
+    const candidates = read.filter((entry): entry is SignatureCandidate => 'manifest' in entry);
+    const unreadable = read.filter((entry): entry is SignatureCheck => !('manifest' in entry));
     return { candidates, unreadable, skipped: signatures.length - chosen.length, maxCandidates: this.limits.maxCandidates };
   }
 
