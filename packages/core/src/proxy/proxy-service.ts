@@ -76,8 +76,6 @@ export class ProxyService {
       project,
       settings,
       name: canonicalNameIn(proxy, name),
-      upstreamName: upstreams[0]!.repository,
-      upstream: upstreams[0]!.client,
       upstreams,
     };
   }
