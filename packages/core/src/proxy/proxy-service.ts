@@ -10,7 +10,8 @@ import { nameIfSeveral, type ProxyContext } from './proxy-context.js';
 import type { ProxyManifests } from './proxy-manifests.js';
 import type { ProxyReferrers } from './proxy-referrers.js';
 import { ProxyTags } from './proxy-tags.js';
-import { nameMappingFor, proxySettingsOf, upstreamLabel, type ProxySettings } from './proxy-settings.js';
+import { upstreamNameOf } from '@berth/config';
+import { nameMappingFor, proxySettingsOf, type ProxySettings } from './proxy-settings.js';
 import { isReferrerTag } from './push-policy.js';
 import { UPSTREAM_MANIFEST_ACCEPT } from './upstream-accept.js';
 import type { UpstreamPool } from './upstream-pool.js';
@@ -214,7 +215,7 @@ function several(ctx: ProxyContext, upstream: string): string {
 /** Each upstream's label and its repository name for a path in the project, in the project's order. */
 function upstreamRepositories(settings: ProxySettings, path: string): Array<{ name: string; repository: string }> {
   return settings.upstreams.map((upstream) => ({
-    name: upstreamLabel(upstream),
+    name: upstreamNameOf(upstream),
     repository: upstreamRepository(path, { upstream, nameMapping: nameMappingFor(settings, upstream) }),
   }));
 }
