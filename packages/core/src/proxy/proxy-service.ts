@@ -20,6 +20,8 @@ import { unavailableReason } from './upstream-errors.js';
 interface ProxyProject {
   project: ProjectRow;
   settings: ProxySettings;
+  /** Each upstream's label and name mapping, worked out when the rows are read (not per request). */
+  upstreams: ReadonlyArray<{ name: string; mapping: Pick<ProxySettings, 'upstream' | 'nameMapping'> }>;
 }
 
 /** Entry point of pull-through: which requests are proxied, and the proxied tag list. */
@@ -72,7 +74,7 @@ export class ProxyService {
     const { project, settings } = proxy;
     const path = pathInProject(name, project.name);
     const clients = this.upstreams.forProject(project, settings);
-    const upstreams = upstreamRepositories(settings, path).map((upstream, index) => ({ ...upstream, client: clients[index]!.client }));
+    const upstreams = upstreamRepositories(proxy, path).map((upstream, index) => ({ ...upstream, client: clients[index]!.client }));
     return {
       project,
       settings,
@@ -178,7 +180,7 @@ export class ProxyService {
     // Cached upstream referrers lists (shared by the replicas on Redis) are keyed by each upstream's
     // repository name; when that cannot be worked out, the whole project's lists go.
     const upstreams = proxy !== undefined && repositoryName !== undefined
-      ? upstreamRepositories(proxy.settings, pathInProject(repositoryName, proxy.project.name))
+      ? upstreamRepositories(proxy, pathInProject(repositoryName, proxy.project.name))
       : undefined;
     await this.referrers.forget(projectId, upstreams);
     await this.bumpVersion(projectId, repositoryName);
@@ -197,7 +199,9 @@ export class ProxyService {
     const byNs = new Map<string, ProxyProject>();
     for (const project of rows) {
       if (project.kind !== 'proxy') continue;
-      const proxy = { project, settings: proxySettingsOf(project) };
+      const settings = proxySettingsOf(project);
+      const upstreams = settings.upstreams.map((upstream) => ({ name: upstreamNameOf(upstream), mapping: { upstream, nameMapping: nameMappingFor(settings, upstream) } }));
+      const proxy = { project, settings, upstreams };
       proxies.set(project.name, proxy);
       for (const host of proxy.settings.ns) byNs.set(host, proxy);
     }
@@ -213,11 +217,8 @@ function several(ctx: ProxyContext, upstream: string): string {
 }
 
 /** Each upstream's label and its repository name for a path in the project, in the project's order. */
-function upstreamRepositories(settings: ProxySettings, path: string): Array<{ name: string; repository: string }> {
-  return settings.upstreams.map((upstream) => ({
-    name: upstreamNameOf(upstream),
-    repository: upstreamRepository(path, { upstream, nameMapping: nameMappingFor(settings, upstream) }),
-  }));
+function upstreamRepositories(proxy: ProxyProject, path: string): Array<{ name: string; repository: string }> {
+  return proxy.upstreams.map(({ name, mapping }) => ({ name, repository: upstreamRepository(path, mapping) }));
 }
 
 function canonicalNameIn(proxy: ProxyProject, name: string): string {
