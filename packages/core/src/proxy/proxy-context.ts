@@ -31,3 +31,9 @@ export interface ProxyContext {
 export function nameIfSeveral(ctx: Pick<ProxyContext, 'upstreams'>, upstream: string | undefined): string | undefined {
   return ctx.upstreams.length > 1 && upstream !== '' ? upstream : undefined;
 }
+
+/** ` <name>` for messages when the project has several upstreams, else ''. */
+export function namedInMessages(ctx: Pick<ProxyContext, 'upstreams'>, upstream: string): string {
+  const named = nameIfSeveral(ctx, upstream);
+  return named === undefined ? '' : ` ${named}`;
+}

@@ -6,7 +6,7 @@ import type { CacheOutcome } from './cache-status.js';
 import type { ContentVersions } from './content-versions.js';
 import { canonicalRepositoryName, pathInProject, upstreamRepository } from './name-mapping.js';
 import type { ProxyBlobs } from './proxy-blobs.js';
-import { nameIfSeveral, type ProxyContext } from './proxy-context.js';
+import { namedInMessages, type ProxyContext } from './proxy-context.js';
 import type { ProxyManifests } from './proxy-manifests.js';
 import type { ProxyReferrers } from './proxy-referrers.js';
 import { ProxyTags } from './proxy-tags.js';
@@ -116,10 +116,10 @@ export class ProxyService {
         try {
           head = await upstream.client.headManifest(upstream.repository, tag, UPSTREAM_MANIFEST_ACCEPT);
         } catch (error) {
-          throw new OciError('DENIED', `cannot push tag ${tag} to ${name}: the upstream${several(ctx, upstream.name)} could not confirm it has no such tag (${unavailableReason(error) ?? 'refused'})`);
+          throw new OciError('DENIED', `cannot push tag ${tag} to ${name}: the upstream${namedInMessages(ctx, upstream.name)} could not confirm it has no such tag (${unavailableReason(error) ?? 'refused'})`);
         }
         if (head !== null) {
-          throw new OciError('DENIED', `tag ${tag} exists upstream${several(ctx, upstream.name)}; a pushed tag would shadow it in the pull-through project ${ctx.project.name}`);
+          throw new OciError('DENIED', `tag ${tag} exists upstream${namedInMessages(ctx, upstream.name)}; a pushed tag would shadow it in the pull-through project ${ctx.project.name}`);
         }
       }
     }
@@ -208,12 +208,6 @@ export class ProxyService {
     this.projects = { rows, proxies, byNs };
     return this.projects;
   }
-}
-
-/** ` <name>` in messages when the project has several upstreams. */
-function several(ctx: ProxyContext, upstream: string): string {
-  const named = nameIfSeveral(ctx, upstream);
-  return named === undefined ? '' : ` ${named}`;
 }
 
 /** Each upstream's label and its repository name for a path in the project, in the project's order. */
