@@ -1,3 +1,4 @@
+import { upstreamNameOf } from '@berth/config';
 import { OciError, assertRepositoryName, projectOf } from '@berth/oci';
 import type { MetadataStore, ProjectRow } from '@berth/db';
 import type { ProjectRows } from '../project-rows.js';
@@ -10,7 +11,6 @@ import { namedInMessages, type ProxyContext } from './proxy-context.js';
 import type { ProxyManifests } from './proxy-manifests.js';
 import type { ProxyReferrers } from './proxy-referrers.js';
 import { ProxyTags } from './proxy-tags.js';
-import { upstreamNameOf } from '@berth/config';
 import { nameMappingFor, proxySettingsOf, type ProxySettings } from './proxy-settings.js';
 import { isReferrerTag } from './push-policy.js';
 import { UPSTREAM_MANIFEST_ACCEPT } from './upstream-accept.js';
