@@ -7,7 +7,7 @@ export interface UploadHashLimits {
   idleMs: number;
 }
 
-export const DEFAULT_UPLOAD_HASH_LIMITS: UploadHashLimits = { maxSessions: 256, idleMs: 15 * 60_000 };
+const DEFAULT_UPLOAD_HASH_LIMITS: UploadHashLimits = { maxSessions: 256, idleMs: 15 * 60_000 };
 
 /**
  * The sha256 of an upload session's first `offset` bytes, fed as this process appended them.

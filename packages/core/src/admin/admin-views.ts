@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { robotAccountName } from '@berth/auth';
 import type { AuditEventRow, MembershipRow, ProjectRow, ProjectStats, RobotRow, UserRow } from '@berth/db';
-import { proxySettingsOf, upstreamLabel, type ProxyUpstreamSettings } from '../proxy/proxy-settings.js';
+import { upstreamNameOf } from '@berth/config';
+import { proxySettingsOf, type ProxyUpstreamSettings } from '../proxy/proxy-settings.js';
 import type { SecretSealer } from '../proxy/sealed-secrets.js';
 import { signaturePolicyOf } from '../signatures/signature-policy.js';
 import { credentialsKind } from './project-settings.js';
@@ -225,7 +226,7 @@ export function projectView(row: ProjectRow, sealer: SecretSealer | undefined, d
 function upstreamView(upstream: ProxyUpstreamSettings, sealer: SecretSealer | undefined): z.infer<typeof upstreamViewSchema> {
   return {
     url: upstream.url,
-    name: upstreamLabel(upstream),
+    name: upstreamNameOf(upstream),
     ...(upstream.nameMapping !== undefined ? { nameMapping: upstream.nameMapping } : {}),
     credentials: credentialsKind(upstream, sealer),
     insecureSkipVerify: upstream.insecureSkipVerify ?? false,

@@ -2,9 +2,9 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { hasProjectRole, type Principal } from '@berth/auth';
-import { configuredUpstreams, projectSchema, type ProjectConfig, type UpstreamConfig } from '@berth/config';
+import { configuredUpstreams, projectSchema, upstreamNameOf, type ProjectConfig, type UpstreamConfig } from '@berth/config';
 import { AlreadyExistsError, type ProjectRow } from '@berth/db';
-import { proxySettingsOf, upstreamLabel, type ProxyUpstreamSettings } from '../proxy/proxy-settings.js';
+import { proxySettingsOf, type ProxyUpstreamSettings } from '../proxy/proxy-settings.js';
 import { maySeeProject, projectFor, requireCaller, requireSystemAdmin } from './admin-access.js';
 import type { AdminDeps } from './admin-deps.js';
 import { AdminError, invalidInput, parseInput } from './admin-errors.js';
@@ -183,7 +183,7 @@ function presentFields<T extends Record<string, unknown>>(parsed: T, body: unkno
 /** An upstream sent without credentials keeps those of the stored upstream of the same name and URL. */
 function keptUpstream(input: UpstreamConfig, stored: ProxyUpstreamSettings[], built: ProxyUpstreamSettings): ProxyUpstreamSettings {
   const namesCredentials = input.token !== undefined || input.username !== undefined;
-  const same = stored.find((candidate) => upstreamLabel(candidate) === upstreamLabel(built) && candidate.url === built.url);
+  const same = stored.find((candidate) => upstreamNameOf(candidate) === upstreamNameOf(built) && candidate.url === built.url);
   if (!namesCredentials && same?.sealedCredentials !== undefined) return { ...built, sealedCredentials: same.sealedCredentials };
   return built;
 }

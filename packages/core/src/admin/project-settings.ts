@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
-import { configuredUpstreams, type ProjectConfig, type ProxyProjectConfig, type UpstreamConfig } from '@berth/config';
+import { configuredUpstreams, upstreamNameOf, type ProjectConfig, type ProxyProjectConfig, type UpstreamConfig } from '@berth/config';
 import type { ProjectRow } from '@berth/db';
-import { proxySettingsOf, storesUpstreamList, upstreamLabel, type ProxySettings, type ProxyUpstreamSettings } from '../proxy/proxy-settings.js';
+import { proxySettingsOf, storesUpstreamList, type ProxySettings, type ProxyUpstreamSettings } from '../proxy/proxy-settings.js';
 import type { SecretSealer } from '../proxy/sealed-secrets.js';
 
 /**
@@ -45,7 +45,7 @@ async function storedUpstream(project: string, upstream: UpstreamConfig, options
   if (upstream.caFile !== undefined) stored.caPem = await (options.readCaFile ?? ((path) => readFile(path, 'utf8')))(upstream.caFile);
   const credentials = credentialsOf(upstream);
   if (credentials !== undefined) {
-    const previous = options.previous?.find((candidate) => upstreamLabel(candidate) === upstreamLabel(upstream));
+    const previous = options.previous?.find((candidate) => upstreamNameOf(candidate) === upstreamNameOf(upstream));
     stored.sealedCredentials = sealCredentials(project, credentials, options.sealer, previous);
   }
   return stored;

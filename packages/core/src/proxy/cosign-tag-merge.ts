@@ -28,7 +28,8 @@ export class CosignTagMerge {
    */
   async merge(ctx: ProxyContext, repository: RepositoryRow, tag: string, local: ManifestRow): Promise<StoredManifest | null> {
     let theirs: FetchedManifest | null = null;
-    const head = await ctx.upstream.headManifest(ctx.upstreamName, tag, UPSTREAM_MANIFEST_ACCEPT);
+    const first = ctx.upstreams[0]!;
+    const head = await first.client.headManifest(first.repository, tag, UPSTREAM_MANIFEST_ACCEPT);
     if (head !== null && head.digest !== local.digest) {
       const known = await this.metadata.getManifest(repository.id, head.digest);
       theirs = known !== null ? { digest: known.digest, mediaType: known.mediaType, size: known.size, bytes: Buffer.from(known.content) } : await this.fetchByDigest(ctx, head.digest);

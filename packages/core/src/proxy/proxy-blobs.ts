@@ -7,8 +7,8 @@ import { mapStorageError } from '../storage-errors.js';
 import type { CacheOutcome } from './cache-status.js';
 import { NegativeCache } from './negative-cache.js';
 import type { UpstreamBlob } from '@berth/upstream';
-import { nameIfSeveral, type ProxyContext, type ProxyUpstream } from './proxy-context.js';
-import { askInOrder, failureOf, preferring, UpstreamSources } from './upstream-order.js';
+import type { ProxyContext, ProxyUpstream } from './proxy-context.js';
+import { askInOrder, foundOrThrow, preferring, UpstreamSources } from './upstream-order.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 import { upstreamFailure } from './upstream-errors.js';
 
@@ -96,11 +96,7 @@ export class ProxyBlobs {
 
   /** The project's upstreams, the one known to have served this blob's manifest first. */
   private upstreamsFor(ctx: ProxyContext, digest: string): readonly ProxyUpstream[] {
-    return preferring(ctx.upstreams, ctx.upstreams.length > 1 ? this.sources.get(ctx.project.id, ctx.name, digest) : undefined);
-  }
-
-  private recordSource(ctx: ProxyContext, digest: string, upstream: string): void {
-    if (nameIfSeveral(ctx, upstream) !== undefined) this.sources.set(ctx.project.id, ctx.name, digest, upstream);
+    return preferring(ctx.upstreams, ctx.upstreams.length > 1 ? this.sources.of(ctx, digest) : undefined);
   }
 
   /**
@@ -116,14 +112,9 @@ export class ProxyBlobs {
    * one. Null when none has it; throws why when none could say (unavailable, refused).
    */
   private async askUpstreams<T>(ctx: ProxyContext, digest: string, ask: (upstream: ProxyUpstream) => Promise<T | null>): Promise<T | null> {
-    const answer = await askInOrder(this.upstreamsFor(ctx, digest), ask);
-    if (answer.found !== undefined) {
-      this.recordSource(ctx, digest, answer.found.upstream.name);
-      return answer.found.value;
-    }
-    const failure = failureOf(answer);
-    if (failure !== undefined) throw failure;
-    return null;
+    const found = foundOrThrow(await askInOrder(this.upstreamsFor(ctx, digest), ask));
+    if (found !== null) this.sources.record(ctx, digest, found.upstream.name);
+    return found?.value ?? null;
   }
 
   private assertNotKnownAbsent(ctx: ProxyContext, digest: string): void {

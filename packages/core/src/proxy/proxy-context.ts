@@ -17,11 +17,10 @@ export interface ProxyContext {
   settings: ProxySettings;
   /** The repository name as clients use it on Berth (`hub/library/nginx`). */
   name: string;
-  /** The repository name on the first upstream (`library/nginx`). */
-  upstreamName: string;
-  /** The first upstream's client (what features that ask one upstream only use, e.g. cosign tag merges). */
-  upstream: UpstreamClient;
-  /** Every upstream, in the order they are asked (one for a project with `upstream:`). */
+  /**
+   * Every upstream, in the order they are asked (one for a project with `upstream:`); never empty.
+   * What asks one upstream only (cosign tag merges) asks the first.
+   */
   upstreams: readonly ProxyUpstream[];
 }
 
@@ -31,4 +30,10 @@ export interface ProxyContext {
  */
 export function nameIfSeveral(ctx: Pick<ProxyContext, 'upstreams'>, upstream: string | undefined): string | undefined {
   return ctx.upstreams.length > 1 && upstream !== '' ? upstream : undefined;
+}
+
+/** ` <name>` for messages when the project has several upstreams, else ''. */
+export function namedInMessages(ctx: Pick<ProxyContext, 'upstreams'>, upstream: string): string {
+  const named = nameIfSeveral(ctx, upstream);
+  return named === undefined ? '' : ` ${named}`;
 }

@@ -16,7 +16,7 @@ import { nameIfSeveral, type ProxyContext } from './proxy-context.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 import { SingleFlight } from './single-flight.js';
 import { UPSTREAM_MANIFEST_ACCEPT } from './upstream-accept.js';
-import { askInOrder, failureOf, preferring, UpstreamSources } from './upstream-order.js';
+import { askInOrder, failureOf, foundOrThrow, preferring, UpstreamSources } from './upstream-order.js';
 import { unavailableReason, upstreamFailure } from './upstream-errors.js';
 
 export interface ProxiedManifest {
@@ -127,7 +127,7 @@ export class ProxyManifests {
     if (answer.found !== undefined && tagRow !== null && cached !== null && answer.found.value.digest !== tagRow.digest) {
       // An upstream ahead of the one that answered is down, and the cached tag came from it (or this
       // process does not know where it came from): served stale rather than replaced by a lower upstream's.
-      const cameFrom = this.sources.get(ctx.project.id, ctx.name, tag);
+      const cameFrom = this.sources.of(ctx, tag);
       const down = answer.unavailable.find(({ upstream }) => cameFrom === undefined || upstream.name === cameFrom);
       if (down !== undefined && this.withinMaxStale(ctx, tagRow)) return this.serveStale(ctx, tag, tagRow, cached, down.error, down.upstream.name);
     }
@@ -141,7 +141,7 @@ export class ProxyManifests {
       throw manifestUnknown(ctx.name, tag);
     }
     this.absent.delete(key);
-    this.recordSource(ctx, tag, source);
+    this.sources.record(ctx, tag, source);
     if (repository !== null && tagRow !== null && cached !== null && head.digest === tagRow.digest) {
       await this.metadata.markTagChecked(repository.id, tag, head.digest);
       this.rememberTag(ctx, tag, toStored(cached), this.now());
@@ -186,37 +186,29 @@ export class ProxyManifests {
   private async fetch(ctx: ProxyContext, digest: string, preferred?: string): Promise<{ manifest: FetchedManifest | null; upstream: string; joined: boolean }> {
     const key = this.absentKey(ctx, digest);
     if (this.absent.has(key)) return { manifest: null, upstream: '', joined: false };
-    const order = preferring(ctx.upstreams, preferred ?? this.sources.get(ctx.project.id, ctx.name, digest));
+    const order = preferring(ctx.upstreams, preferred ?? this.sources.of(ctx, digest));
     try {
       const { value, joined } = await this.fetches.run(key, async () => {
-        const answer = await askInOrder(order, (upstream) => upstream.client.getManifest(upstream.repository, digest, UPSTREAM_MANIFEST_ACCEPT));
-        if (answer.found !== undefined) return { manifest: answer.found.value, upstream: answer.found.upstream.name };
-        const failure = failureOf(answer);
-        if (failure !== undefined) throw failure;
-        return null;
+        const found = foundOrThrow(await askInOrder(order, (upstream) => upstream.client.getManifest(upstream.repository, digest, UPSTREAM_MANIFEST_ACCEPT)));
+        return found === null ? null : { manifest: found.value, upstream: found.upstream.name };
       });
       if (value === null) this.absent.add(key, ctx.settings.negativeTtlSeconds * 1000);
       if (joined) this.metrics.coalesced(ctx.project.name);
       else this.metrics.miss(ctx.project.name, 'manifest', value?.manifest.bytes.byteLength ?? 0);
-      if (value !== null) this.recordSource(ctx, digest, value.upstream);
+      if (value !== null) this.sources.record(ctx, digest, value.upstream);
       return { manifest: value?.manifest ?? null, upstream: value?.upstream ?? '', joined };
     } catch (error) {
       return upstreamFailure(error, `manifest ${digest}`);
     }
   }
 
-  /** Remember which upstream served a tag or digest (only a project with several upstreams needs to know). */
-  private recordSource(ctx: ProxyContext, reference: string, upstream: string): void {
-    if (nameIfSeveral(ctx, upstream) !== undefined) this.sources.set(ctx.project.id, ctx.name, reference, upstream);
-  }
-
   /** The blobs and child manifests of a manifest are asked of the upstream that served it first. */
   private recordSources(ctx: ProxyContext, digest: string, upstream: string, parsed: () => ParsedManifest | undefined): void {
     if (nameIfSeveral(ctx, upstream) === undefined) return;
-    this.recordSource(ctx, digest, upstream);
+    this.sources.record(ctx, digest, upstream);
     const manifest = parsed();
     if (manifest === undefined) return;
-    for (const reference of [...referencedBlobs(manifest), ...referencedManifests(manifest)]) this.recordSource(ctx, reference, upstream);
+    for (const reference of [...referencedBlobs(manifest), ...referencedManifests(manifest)]) this.sources.record(ctx, reference, upstream);
   }
 
   /** Store the upstream's bytes as they are (the tags marked as checked now); what is served from now on. */

@@ -18,8 +18,6 @@ function setUp(listReferrers: (repository: string, subject: string) => Promise<U
     project: { id: 7, name: 'hub' } as ProjectRow,
     settings: { ...DEFAULT_PROXY_SETTINGS, referrersProxy: true, upstream: { url: 'http://upstream.test' }, upstreams: [{ url: 'http://upstream.test' }] },
     name: 'hub/app',
-    upstreamName: 'library/app',
-    upstream: upstream as unknown as UpstreamClient,
     upstreams: [{ name: 'upstream.test', repository: 'library/app', client: upstream as unknown as UpstreamClient }],
   } satisfies ProxyContext;
   const referrers = new ProxyReferrers(cache, { freshMs: 60_000 }, clock);
@@ -112,8 +110,6 @@ describe('ProxyReferrers with several upstreams', () => {
       project: { id: 9, name: 'virt' } as ProjectRow,
       settings: { ...DEFAULT_PROXY_SETTINGS, referrersProxy: true, upstream: upstreams[0]!, upstreams },
       name: 'virt/app',
-      upstreamName: 'app',
-      upstream: clients[0] as unknown as UpstreamClient,
       upstreams: [
         { name: 'mirror', repository: 'app', client: clients[0] as unknown as UpstreamClient },
         { name: 'hub', repository: 'library/app', client: clients[1] as unknown as UpstreamClient },

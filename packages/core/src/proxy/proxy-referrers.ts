@@ -4,7 +4,7 @@ import type { ReferrersCache } from '../referrers-cache/types.js';
 import type { BackgroundWork } from '../lifecycle/background-work.js';
 import { BoundedLru } from './bounded-lru.js';
 import type { CacheOutcome } from './cache-status.js';
-import { nameIfSeveral, type ProxyContext, type ProxyUpstream } from './proxy-context.js';
+import { nameIfSeveral, namedInMessages, type ProxyContext, type ProxyUpstream } from './proxy-context.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 import { SingleFlight } from './single-flight.js';
 import { unavailableReason } from './upstream-errors.js';
@@ -117,8 +117,7 @@ export class ProxyReferrers {
     try {
       list = await upstream.client.listReferrers(upstream.repository, subject);
     } catch (error) {
-      const several = nameIfSeveral(ctx, upstream.name);
-      const reason = unavailableReason(error, several) ?? `upstream${several === undefined ? '' : ` ${several}`} refused: ${error instanceof Error ? error.message : String(error)}`;
+      const reason = unavailableReason(error, nameIfSeveral(ctx, upstream.name)) ?? `upstream${namedInMessages(ctx, upstream.name)} refused: ${error instanceof Error ? error.message : String(error)}`;
       this.options.logger?.warn({ project: ctx.project.name, upstream: upstream.name, repository: upstream.repository, subject, reason }, 'upstream referrers not available');
       return { descriptors: [], outcome: { kind: 'incomplete', reason: `${reason}; local referrers only` } };
     }

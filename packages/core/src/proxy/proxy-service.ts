@@ -1,3 +1,4 @@
+import { upstreamNameOf } from '@berth/config';
 import { OciError, assertRepositoryName, projectOf } from '@berth/oci';
 import type { MetadataStore, ProjectRow } from '@berth/db';
 import type { ProjectRows } from '../project-rows.js';
@@ -6,11 +7,11 @@ import type { CacheOutcome } from './cache-status.js';
 import type { ContentVersions } from './content-versions.js';
 import { canonicalRepositoryName, pathInProject, upstreamRepository } from './name-mapping.js';
 import type { ProxyBlobs } from './proxy-blobs.js';
-import { nameIfSeveral, type ProxyContext } from './proxy-context.js';
+import { namedInMessages, type ProxyContext } from './proxy-context.js';
 import type { ProxyManifests } from './proxy-manifests.js';
 import type { ProxyReferrers } from './proxy-referrers.js';
 import { ProxyTags } from './proxy-tags.js';
-import { nameMappingFor, proxySettingsOf, upstreamLabel, type ProxySettings } from './proxy-settings.js';
+import { nameMappingFor, proxySettingsOf, type ProxySettings } from './proxy-settings.js';
 import { isReferrerTag } from './push-policy.js';
 import { UPSTREAM_MANIFEST_ACCEPT } from './upstream-accept.js';
 import type { UpstreamPool } from './upstream-pool.js';
@@ -19,6 +20,8 @@ import { unavailableReason } from './upstream-errors.js';
 interface ProxyProject {
   project: ProjectRow;
   settings: ProxySettings;
+  /** Each upstream's label and name mapping, worked out when the rows are read (not per request). */
+  upstreams: ReadonlyArray<{ name: string; mapping: Pick<ProxySettings, 'upstream' | 'nameMapping'> }>;
 }
 
 /** Entry point of pull-through: which requests are proxied, and the proxied tag list. */
@@ -71,13 +74,11 @@ export class ProxyService {
     const { project, settings } = proxy;
     const path = pathInProject(name, project.name);
     const clients = this.upstreams.forProject(project, settings);
-    const upstreams = upstreamRepositories(settings, path).map((upstream, index) => ({ ...upstream, client: clients[index]!.client }));
+    const upstreams = upstreamRepositories(proxy, path).map((upstream, index) => ({ ...upstream, client: clients[index]!.client }));
     return {
       project,
       settings,
       name: canonicalNameIn(proxy, name),
-      upstreamName: upstreams[0]!.repository,
-      upstream: upstreams[0]!.client,
       upstreams,
     };
   }
@@ -115,10 +116,10 @@ export class ProxyService {
         try {
           head = await upstream.client.headManifest(upstream.repository, tag, UPSTREAM_MANIFEST_ACCEPT);
         } catch (error) {
-          throw new OciError('DENIED', `cannot push tag ${tag} to ${name}: the upstream${several(ctx, upstream.name)} could not confirm it has no such tag (${unavailableReason(error) ?? 'refused'})`);
+          throw new OciError('DENIED', `cannot push tag ${tag} to ${name}: the upstream${namedInMessages(ctx, upstream.name)} could not confirm it has no such tag (${unavailableReason(error) ?? 'refused'})`);
         }
         if (head !== null) {
-          throw new OciError('DENIED', `tag ${tag} exists upstream${several(ctx, upstream.name)}; a pushed tag would shadow it in the pull-through project ${ctx.project.name}`);
+          throw new OciError('DENIED', `tag ${tag} exists upstream${namedInMessages(ctx, upstream.name)}; a pushed tag would shadow it in the pull-through project ${ctx.project.name}`);
         }
       }
     }
@@ -179,7 +180,7 @@ export class ProxyService {
     // Cached upstream referrers lists (shared by the replicas on Redis) are keyed by each upstream's
     // repository name; when that cannot be worked out, the whole project's lists go.
     const upstreams = proxy !== undefined && repositoryName !== undefined
-      ? upstreamRepositories(proxy.settings, pathInProject(repositoryName, proxy.project.name))
+      ? upstreamRepositories(proxy, pathInProject(repositoryName, proxy.project.name))
       : undefined;
     await this.referrers.forget(projectId, upstreams);
     await this.bumpVersion(projectId, repositoryName);
@@ -198,7 +199,9 @@ export class ProxyService {
     const byNs = new Map<string, ProxyProject>();
     for (const project of rows) {
       if (project.kind !== 'proxy') continue;
-      const proxy = { project, settings: proxySettingsOf(project) };
+      const settings = proxySettingsOf(project);
+      const upstreams = settings.upstreams.map((upstream) => ({ name: upstreamNameOf(upstream), mapping: { upstream, nameMapping: nameMappingFor(settings, upstream) } }));
+      const proxy = { project, settings, upstreams };
       proxies.set(project.name, proxy);
       for (const host of proxy.settings.ns) byNs.set(host, proxy);
     }
@@ -207,18 +210,9 @@ export class ProxyService {
   }
 }
 
-/** ` <name>` in messages when the project has several upstreams. */
-function several(ctx: ProxyContext, upstream: string): string {
-  const named = nameIfSeveral(ctx, upstream);
-  return named === undefined ? '' : ` ${named}`;
-}
-
 /** Each upstream's label and its repository name for a path in the project, in the project's order. */
-function upstreamRepositories(settings: ProxySettings, path: string): Array<{ name: string; repository: string }> {
-  return settings.upstreams.map((upstream) => ({
-    name: upstreamLabel(upstream),
-    repository: upstreamRepository(path, { upstream, nameMapping: nameMappingFor(settings, upstream) }),
-  }));
+function upstreamRepositories(proxy: ProxyProject, path: string): Array<{ name: string; repository: string }> {
+  return proxy.upstreams.map(({ name, mapping }) => ({ name, repository: upstreamRepository(path, mapping) }));
 }
 
 function canonicalNameIn(proxy: ProxyProject, name: string): string {

@@ -1,6 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import type { ProjectRow } from '@berth/db';
-import { nameMappingFor, proxySettingsOf, storesUpstreamList, upstreamLabel } from './proxy-settings.js';
+import { upstreamNameOf } from '@berth/config';
+import { nameMappingFor, proxySettingsOf, storesUpstreamList } from './proxy-settings.js';
 
 const row = (settings: Record<string, unknown>): ProjectRow => ({ id: 1, name: 'hub', kind: 'proxy', settings } as unknown as ProjectRow);
 
@@ -17,7 +18,7 @@ describe('proxySettingsOf', () => {
   it('reads the upstreams list, the first being `upstream`', () => {
     const list = row({ upstreams: [{ url: 'http://127.0.0.1:5001' }, { url: 'https://ghcr.io', name: 'gh', nameMapping: { prefix: 'mirror/' } }] });
     const settings = proxySettingsOf(list);
-    expect(settings.upstreams.map(upstreamLabel)).toEqual(['127.0.0.1:5001', 'gh']);
+    expect(settings.upstreams.map(upstreamNameOf)).toEqual(['127.0.0.1:5001', 'gh']);
     expect(settings.upstream.url).toBe('http://127.0.0.1:5001');
     expect(nameMappingFor(settings, settings.upstreams[0]!)).toEqual(settings.nameMapping);
     expect(nameMappingFor(settings, settings.upstreams[1]!)).toEqual({ prefix: 'mirror/', separator: '/', dockerHubLibrary: 'auto' });

@@ -1,10 +1,10 @@
-import { upstreamNameOf, type ProxyProjectConfig, type UpstreamTimeoutsConfig } from '@berth/config';
+import type { ProxyProjectConfig, UpstreamTimeoutsConfig } from '@berth/config';
 import type { ProjectRow } from '@berth/db';
 
 /** How a proxy project reaches its upstream, as stored in projects.settings (credentials sealed). */
 export interface ProxyUpstreamSettings {
   url: string;
-  /** Label in metrics, logs and Cache-Status (upstreamLabel: the URL's host when absent). */
+  /** Label in metrics, logs and Cache-Status (upstreamNameOf: the URL's host when absent). */
   name?: string;
   /** This upstream's own name mapping; the project's when absent. */
   nameMapping?: ProxyProjectConfig['nameMapping'];
@@ -31,10 +31,6 @@ export type ProxySettings = Omit<ProxyProjectConfig, 'kind' | 'name' | 'upstream
   upstreams: ProxyUpstreamSettings[];
 };
 
-/** An upstream's label: its `name`, else its URL's host (with port). */
-export function upstreamLabel(upstream: Pick<ProxyUpstreamSettings, 'url' | 'name'>): string {
-  return upstreamNameOf(upstream);
-}
 
 export const DEFAULT_PROXY_SETTINGS: Omit<ProxySettings, 'upstream' | 'upstreams'> = {
   tagTtlSeconds: 300,

@@ -1,5 +1,5 @@
 import { UpstreamError, UpstreamUnavailableError } from '@berth/upstream';
-import type { ProxyUpstream } from './proxy-context.js';
+import { nameIfSeveral, type ProxyContext, type ProxyUpstream } from './proxy-context.js';
 
 /** What asking a project's upstreams in order gave. */
 export interface OrderedAnswer<T> {
@@ -37,6 +37,14 @@ export function failureOf(answer: OrderedAnswer<unknown>): UpstreamError | Upstr
   return answer.unavailable[0]?.error ?? answer.refused;
 }
 
+/** The first find; null when no upstream has it; throws failureOf's error when none could say (unavailable, refused). */
+export function foundOrThrow<T>(answer: OrderedAnswer<T>): { upstream: ProxyUpstream; value: T } | null {
+  if (answer.found !== undefined) return answer.found;
+  const failure = failureOf(answer);
+  if (failure !== undefined) throw failure;
+  return null;
+}
+
 /** The upstreams with `first` (by name) moved to the front: where a digest is likeliest to be. */
 export function preferring(upstreams: readonly ProxyUpstream[], first: string | undefined): readonly ProxyUpstream[] {
   if (first === undefined || upstreams.length < 2 || upstreams[0]?.name === first) return upstreams;
@@ -57,6 +65,16 @@ export class UpstreamSources {
 
   get(projectId: number, repository: string, reference: string): string | undefined {
     return this.sources.get(key(projectId, repository, reference));
+  }
+
+  /** The remembered source of `reference` in the request's repository. */
+  of(ctx: Pick<ProxyContext, 'project' | 'name'>, reference: string): string | undefined {
+    return this.get(ctx.project.id, ctx.name, reference);
+  }
+
+  /** Remember `upstream` as the source of `reference` in the request's repository: only a project with several upstreams needs to know. */
+  record(ctx: Pick<ProxyContext, 'project' | 'name' | 'upstreams'>, reference: string, upstream: string): void {
+    if (nameIfSeveral(ctx, upstream) !== undefined) this.set(ctx.project.id, ctx.name, reference, upstream);
   }
 
   set(projectId: number, repository: string, reference: string, upstream: string): void {

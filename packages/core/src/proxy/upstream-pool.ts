@@ -1,6 +1,7 @@
 import type { ProjectRow } from '@berth/db';
 import type { UpstreamClient, UpstreamHooks, UpstreamLogger, UpstreamOptions, UpstreamProxySettings } from '@berth/upstream';
-import { upstreamLabel, type ProxySettings, type ProxyUpstreamSettings } from './proxy-settings.js';
+import { upstreamNameOf } from '@berth/config';
+import type { ProxySettings, ProxyUpstreamSettings } from './proxy-settings.js';
 import type { SecretSealer } from './sealed-secrets.js';
 
 export type UpstreamFactory = (options: UpstreamOptions) => UpstreamClient;
@@ -32,7 +33,7 @@ export class UpstreamPool {
     if (cached !== undefined) for (const { client } of cached.clients) void client.close();
     const several = settings.upstreams.length > 1;
     const clients = settings.upstreams.map((upstream) => {
-      const name = upstreamLabel(upstream);
+      const name = upstreamNameOf(upstream);
       // One upstream: named after the project, as before; several: `project/upstream` in logs and errors.
       return { name, client: this.factory(this.optionsFor(project.name, several ? `${project.name}/${name}` : project.name, name, upstream)) };
     });
