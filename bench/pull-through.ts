@@ -4,7 +4,7 @@
  * loopback in the same run. Measures warm hits, cold misses, 16 clients on one cold blob (upstream
  * fetches, wall time, Berth's RSS) and cached manifest GETs by tag with wrk; prints every sample,
  * the medians, the ratios and PASS/MISS against the targets.
- * Usage: npm run bench:proxy [-- --size-mib 512 --runs 5 --clients 16 --postgres auto|always|never --only warm,manifest,cold,crowd]
+ * Usage: npm run bench:proxy [-- --size-mib 512 --runs 5 --clients 16 --postgres auto|always|never --pages recycled|as-found --only warm,manifest,cold,crowd]
  */
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { DockerRegistryUnderTest } from '../test/harness/docker-registry.js';
-import { drainOverTcp, sha256InMemory, writeFileCpuSeconds } from './node-ceiling.js';
+import { drainOverTcp, recyclePagesForNextWrite, sha256InMemory, writeFileCpuSeconds } from './node-ceiling.js';
 import {
   curl, debianTool, exitedChildrenCpuSeconds, machineBusySeconds, median, pidWithCommandLine, processCpuSeconds, rssMB, seconds, startNginx,
   watchPeakRss, wrk, writePseudoRandomFile, type StaticServer,
@@ -30,6 +30,9 @@ const { values } = parseArgs({
     'wrk-seconds': { type: 'string', default: '5' },
     'wrk-connections': { type: 'string', default: '32' },
     postgres: { type: 'string', default: 'auto' },
+    // recycled: before each cold GET, a blob-sized file is written and removed, so that every store gets
+    // pages just freed, as on a machine without free page reporting; as-found: the VM's pages as they come.
+    pages: { type: 'string', default: 'recycled' },
     // A subset of the sections, for iterating on one of them; the note's figures come from a full run.
     only: { type: 'string', default: 'warm,manifest,cold,crowd' },
   },
@@ -46,6 +49,11 @@ for (const [option, value] of Object.entries({ 'size-mib': SIZE, runs: RUNS, cli
   if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${option} must be a positive integer`);
 }
 if (!['auto', 'always', 'never'].includes(values.postgres)) throw new Error('--postgres must be auto, always or never');
+if (!['recycled', 'as-found'].includes(values.pages)) throw new Error('--pages must be recycled or as-found');
+/** Before a measured cold GET: give its store pages just freed (--pages recycled). */
+const conditionPages = (dir: string) => {
+  if (values.pages === 'recycled') recyclePagesForNextWrite(dir, SIZE);
+};
 
 const ACCEPT = { Accept: MANIFEST_TYPE };
 
@@ -295,6 +303,7 @@ async function coldMisses(bench: Bench): Promise<void> {
     const berth = await startColdBerth(bench.dir, bench.upstream.url, bench.template, false);
     try {
       await getManifestAndConfig(bench.berth(berth));
+      conditionPages(bench.dir);
       const miss = await getBlobCounted(bench.berth(berth), berth.pid, bench.upstream.pid, () => untilBerthStored(bench.berth(berth)));
       statuses.push(miss.cacheStatus);
       samples.berth.push(miss.mbps);
@@ -310,6 +319,7 @@ async function coldMisses(bench: Bench): Promise<void> {
     const peer = await startPeer(bench.upstream.url);
     try {
       await getManifestAndConfig(bench.peer(peer));
+      conditionPages(bench.dir);
       const miss = await getBlobCounted(bench.peer(peer), await pidWithCommandLine(peer.dir), bench.upstream.pid, () => untilPeerStored(peer, bench.digest));
       samples.peer.push(miss.mbps);
       samples.peerCpu.push(miss.cpu);
@@ -330,7 +340,7 @@ async function coldMisses(bench: Bench): Promise<void> {
     samples.freshWriteCpu.push(write.fresh);
     samples.writeCpu.push(write.again);
   }
-  console.log(`\n2. cold miss: one GET of the blob, empty cache (Berth answered ${tally(statuses)})`);
+  console.log(`\n2. cold miss: one GET of the blob, empty cache (Berth answered ${tally(statuses)}; pages ${values.pages === 'recycled' ? 'recycled before each GET' : 'as found'})`);
   row('berth (embedded)', samples.berth, 'MB/s');
   row('peer (distribution proxy)', samples.peer, 'MB/s');
   row('upstream direct', samples.direct, 'MB/s');
