@@ -8,7 +8,7 @@
     },
     {
       "target_name": "berth_sha256",
-      "sources": ["src/sha256.c"],
+      "sources": ["src/sha256.c", "src/receive.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "defines": ["NAPI_VERSION=8"]
     }

@@ -14,6 +14,23 @@ export interface Sha256Addon {
   /** Hash `chunks` in order on a pool thread; one update at a time per handle. */
   sha256Update(handle: object, chunks: Uint8Array[], done: (error: string | null) => void): void;
   sha256Final(handle: object): Buffer;
+  /**
+   * Read `length` bytes from the socket (after writing and hashing `prefix`) into the file from
+   * `offset`, hashing them, on a thread of its own (receive.c). onWritten gets the bytes written so
+   * far; onDone the outcome (null, or timeout|closed|read|write|cancelled|internal), errno and bytes written.
+   */
+  sha256Receive(
+    handle: object,
+    socketFd: number,
+    prefix: Uint8Array[],
+    length: number,
+    fileFd: number,
+    offset: number,
+    idleTimeoutMs: number,
+    onWritten: (written: number) => void,
+    onDone: (outcome: string | null, errno: number, written: number) => void,
+  ): object;
+  sha256ReceiveCancel(job: object): void;
 }
 
 /** A compiled addon, present when `npm install` could build it (Linux with a compiler) and it loads. */

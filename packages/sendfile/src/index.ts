@@ -5,6 +5,7 @@ import type { Writable } from 'node:stream';
 import { addon } from './addon.js';
 
 export { ThreadedSha256, threadedSha256 } from './sha256.js';
+export { ReceiveError, bytesReceivedDirectly, type FileTarget, type ReceiveFailure, type ReceiveJob, type SocketBytes } from './receive.js';
 
 /** Whether zero-copy sends are possible in this process (Linux, addon built, not switched off). */
 export const zeroCopyAvailable = addon !== undefined;

@@ -7,16 +7,10 @@
  *
  * The chunks stay referenced (the array holding them) until their update completed, and the
  * context object while an update runs, so neither can be collected under a running thread.
+ * receive.c adds the other way in: bytes read from a socket by a thread of their own.
  */
-#include <node_api.h>
-#include <openssl/evp.h>
+#include "sha256.h"
 #include <stdlib.h>
-
-typedef struct hash {
-  EVP_MD_CTX *ctx;
-  int busy; /* an update is queued or running */
-  int failed;
-} hash;
 
 typedef struct update {
   napi_async_work work;
@@ -30,7 +24,7 @@ typedef struct update {
   int ok;
 } update;
 
-static napi_value throw_error(napi_env env, const char *message) {
+napi_value throw_error(napi_env env, const char *message) {
   napi_throw_error(env, NULL, message);
   return NULL;
 }
@@ -176,8 +170,10 @@ static napi_value init(napi_env env, napi_value exports) {
     {"sha256Create", NULL, create, NULL, NULL, NULL, napi_default, NULL},
     {"sha256Update", NULL, update_chunks, NULL, NULL, NULL, napi_default, NULL},
     {"sha256Final", NULL, final, NULL, NULL, NULL, napi_default, NULL},
+    {"sha256Receive", NULL, receive_start, NULL, NULL, NULL, napi_default, NULL},
+    {"sha256ReceiveCancel", NULL, receive_cancel, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 3, methods);
+  napi_define_properties(env, exports, 5, methods);
   return exports;
 }
 

@@ -11,6 +11,8 @@ function failingAfter(okUpdates: number): Sha256Addon {
   return {
     sha256Create: () => real.sha256Create(),
     sha256Final: (handle) => real.sha256Final(handle),
+    sha256Receive: (...args) => real.sha256Receive(...args),
+    sha256ReceiveCancel: (job) => real.sha256ReceiveCancel(job),
     sha256Update: (handle, chunks, done) => {
       updates += 1;
       if (updates > okUpdates) setImmediate(() => done('sha256: update failed'));

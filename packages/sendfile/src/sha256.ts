@@ -1,4 +1,5 @@
 import { sha256Addon, type Sha256Addon } from './addon.js';
+import { startReceive, type FileTarget, type ReceiveJob, type SocketBytes } from './receive.js';
 
 /** Bytes handed over and not yet hashed before `update` makes its caller wait. */
 export const SHA256_BACKLOG_BYTES = 2 * 1024 * 1024;
@@ -16,6 +17,8 @@ export class ThreadedSha256 {
   private running: Uint8Array[] | undefined;
   private runningBytes = 0;
   private failure: Error | undefined;
+  /** A receive (receiveIntoFile) is hashing into this digest. */
+  private receiving = false;
   /** Callers waiting for the backlog to shrink, or for everything to be hashed. */
   private waiters: Array<() => void> = [];
   /** Chunks someone wants back once hashed (see whenHashed). */
@@ -36,6 +39,7 @@ export class ThreadedSha256 {
    */
   async update(chunk: Uint8Array): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
+    if (this.receiving) throw new Error('sha256: update while a receive runs');
     if (chunk.length === 0) return;
     this.queue.push(chunk);
     this.queuedBytes += chunk.length;
@@ -44,8 +48,28 @@ export class ThreadedSha256 {
     if (this.failure !== undefined) throw this.failure;
   }
 
+  /**
+   * Receive body bytes from a socket straight into a file, hashing them into this digest on a
+   * thread of their own (see receive.ts): no JavaScript per chunk, and the hash reads each read
+   * while it is still in that core's cache. Only with nothing handed over and not yet hashed; no
+   * update() or digest() until the job is done. After a connection failure the digest covers
+   * exactly the bytes written, so update() may go on from there.
+   */
+  receiveIntoFile(bytes: SocketBytes, file: FileTarget): ReceiveJob {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.backlog > 0 || this.receiving) throw new Error('sha256: a receive needs a digest with nothing in flight');
+    const job = startReceive(this.hashing, this.handle, bytes, file);
+    this.receiving = true;
+    job.done.then(
+      () => (this.receiving = false),
+      () => (this.receiving = false),
+    );
+    return job;
+  }
+
   /** Once every chunk handed over is hashed: the digest as lower-case hex. Rejects if hashing failed. */
   async digest(): Promise<string> {
+    if (this.receiving) throw new Error('sha256: digest while a receive runs');
     while (this.backlog > 0 && this.failure === undefined) await this.nextBatchDone();
     if (this.failure !== undefined) throw this.failure;
     return this.hashing.sha256Final(this.handle).toString('hex');
