@@ -2,6 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { randomBlob, blobOf, unknownDigest } from '../api/content.js';
 import { call, expectOciError } from '../api/helpers.js';
+import { bytesReceivedDirectly } from '@berth/sendfile';
 import { pseudoRandomBytes } from '../harness/oci-image.js';
 import { pushBlob } from '../upstream/push.js';
 import { startProxySetup, type ProxySetup } from './setup.js';
@@ -63,8 +64,11 @@ describe('one cold 256 MiB blob, 32 clients at once', () => {
     const blob = blobOf(pseudoRandomBytes('proxy-big-blob', 256 * MiB));
     await pushBlob(setup.upstream.url, 'big/blob', blob);
     const url = `${setup.berth.url}/v2/hub/big/blob/blobs/${blob.digest}`;
+    const directBefore = bytesReceivedDirectly();
     const results = await Promise.all(Array.from({ length: 32 }, (_, i) => fetchAndHash(url, i === 0 ? MiB : undefined)));
     expect(blobGets(blob.digest)).toBe(1);
+    // A plain HTTP upstream: the whole body went from the socket into the spool without JavaScript.
+    expect(bytesReceivedDirectly() - directBefore).toBe(blob.size);
     const [quitter, ...rest] = results;
     expect(quitter?.status).toBe(200);
     for (const result of rest) {
@@ -107,9 +111,14 @@ describe('single requests', () => {
     const blob = randomBlob(3 * MiB);
     await pushBlob(setup.upstream.url, 'small/cut', blob);
     setup.relay.fault({ path: new RegExp(`/blobs/${blob.digest}$`), method: 'GET', times: 1, cutAfterBytes: MiB });
+    const directBefore = bytesReceivedDirectly();
     const result = await fetchAndHash(`${setup.berth.url}/v2/hub/small/cut/blobs/${blob.digest}`);
     expect(result).toMatchObject({ status: 200, digest: blob.digest, bytes: blob.size });
     expect(blobGets(blob.digest)).toBe(2);
+    // The first connection went to a receive thread and broke; the resumed one was read by JavaScript.
+    const direct = bytesReceivedDirectly() - directBefore;
+    expect(direct).toBeGreaterThan(0);
+    expect(direct).toBeLessThanOrEqual(MiB);
   });
 
   it('discards corrupted bytes: the client gets an error, nothing is cached, the next pull is clean', async () => {

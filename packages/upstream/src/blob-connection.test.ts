@@ -1,7 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { buffer as readAll } from 'node:stream/consumers';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { threadedSha256 } from '@berth/sendfile';
 import { UnsupportedFramingError, getOverOwnConnection, type BlobConnectionOptions } from './blob-connection.js';
 import { createUpstreamClient } from './client.js';
 import { startTestServer } from './testing/http-server.js';
@@ -105,6 +109,46 @@ describe('getOverOwnConnection', () => {
     const { url } = await rawServer((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this'));
     const response = await getOverOwnConnection(options(url));
     await expect(readAll(response.body)).rejects.toMatchObject({ code: 'UND_ERR_SOCKET' });
+  });
+
+  it('hands the connection over mid-body: the bytes it holds, then the socket with exactly the rest', async () => {
+    const first = randomBytes(100_000);
+    const rest = randomBytes(2 * 1024 * 1024 + 3);
+    let peer: Socket | undefined;
+    const { url } = await rawServer((socket) => {
+      peer = socket;
+      socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${first.length + rest.length}\r\n\r\n`), first]));
+    });
+    const response = await getOverOwnConnection(options(url));
+    // Nobody reads the body: the connection buffers what arrived (waited for, not timed).
+    while (response.body.readableLength < first.length) await new Promise((resolve) => setImmediate(resolve));
+    const taken = response.handOver()!;
+    expect(response.handOver()).toBeUndefined();
+    expect(Buffer.concat(taken.pending).equals(first)).toBe(true);
+    expect(taken.remaining).toBe(rest.length);
+    expect(taken.idleTimeoutMs).toBe(2000);
+    let later = 0;
+    response.body.on('data', (chunk: Buffer) => (later += chunk.length));
+    // The rest goes to the new reader only: a receive thread reads it off the socket.
+    const dir = await mkdtemp(join(tmpdir(), 'berth-handover-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const file = await open(join(dir, 'rest'), 'w+');
+    cleanups.push(() => file.close());
+    const hash = threadedSha256()!;
+    const job = hash.receiveIntoFile({ socketFd: taken.fd, prefix: taken.pending, length: taken.remaining, idleTimeoutMs: 60_000 }, { fd: file.fd, offset: 0, onWritten: () => undefined });
+    peer!.write(rest);
+    expect(await job.done).toBe(first.length + rest.length);
+    taken.release();
+    expect((await readFile(join(dir, 'rest'))).equals(Buffer.concat([first, rest]))).toBe(true);
+    expect(await hash.digest()).toBe(createHash('sha256').update(first).update(rest).digest('hex'));
+    expect(later).toBe(0);
+  });
+
+  it('does not hand over a body delimited by the end of the connection', async () => {
+    const { url } = await rawServer((socket) => socket.write('HTTP/1.0 200 OK\r\n\r\nuntil the end'));
+    const response = await getOverOwnConnection(options(url));
+    expect(response.handOver()).toBeUndefined();
+    response.body.destroy();
   });
 
   it('declines a chunked answer', async () => {

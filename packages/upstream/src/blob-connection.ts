@@ -31,6 +31,25 @@ export interface BlobConnectionResponse {
    * read may go into its memory. Chunks that were copies, and any beyond a few, are left to the GC.
    */
   recycle(chunk: Uint8Array): void;
+  /**
+   * Stop reading the body here and hand the connection over to a reader that takes the rest of it
+   * itself (a receive on a thread of its own): the body stream gives nothing more. Undefined when
+   * the body has no declared length, is over, or was handed over already.
+   */
+  handOver(): SocketHandOver | undefined;
+}
+
+/** A connection handed over mid-body (see BlobConnectionResponse.handOver). */
+export interface SocketHandOver {
+  fd: number;
+  /** Body bytes read off the socket that the consumer has not had, in order: they come first. */
+  pending: Buffer[];
+  /** Body bytes still to read from the socket. */
+  remaining: number;
+  /** How long the reader may wait for a byte, as this connection would have. */
+  idleTimeoutMs: number;
+  /** The reader is done with the connection (all read, or given up): close it. */
+  release(): void;
 }
 
 /**
@@ -66,8 +85,9 @@ export function getOverOwnConnection(options: BlobConnectionOptions): Promise<Bl
     /** Body bytes still to come; undefined: until the connection ends. */
     let remaining: number | undefined;
     let settled = false;
-    /** Every body byte arrived: a later reset of the connection changes nothing. */
+    /** Every body byte arrived (or the connection was handed over): a later reset changes nothing here. */
     let complete = false;
+    let socketHandedOver = false;
 
     const fail = (error: Error) => {
       clearTimeout(timer);
@@ -161,15 +181,42 @@ export function getOverOwnConnection(options: BlobConnectionOptions): Promise<Bl
       socket.setTimeout(options.bodyIdleTimeoutMs);
       body = new Readable({
         highWaterMark: BODY_BUFFER_BYTES,
-        read: () => void socket.resume(),
+        read: () => {
+          if (!socketHandedOver) socket.resume();
+        },
         destroy: (error, callback) => {
           socket.destroy();
           callback(error);
         },
       });
       settled = true;
-      resolve({ status: parsed.status, headers: parsed.headers, body, recycle });
+      resolve({ status: parsed.status, headers: parsed.headers, body, recycle, handOver });
       deliver(rest);
+    }
+
+    function handOver(): SocketHandOver | undefined {
+      const fd = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
+      if (body === undefined || remaining === undefined || complete || socketHandedOver || body.destroyed || typeof fd !== 'number' || fd < 0) return undefined;
+      socketHandedOver = true;
+      complete = true; // from here on, what happens to this socket is the new reader's business
+      socket.pause(); // with onread, libuv stops reading the socket at once
+      socket.setTimeout(0);
+      clearTimeout(timer);
+      // The bytes pushed and not consumed yet: paused first, so that nothing flows to a listener meanwhile.
+      body.pause();
+      body.removeAllListeners('data');
+      const pending: Buffer[] = [];
+      for (let chunk: Buffer | null; (chunk = body.read() as Buffer | null) !== null; ) pending.push(chunk);
+      return {
+        fd,
+        pending,
+        remaining,
+        idleTimeoutMs: options.bodyIdleTimeoutMs,
+        release: () => {
+          socket.destroy();
+          body?.destroy();
+        },
+      };
     }
 
     /** Push body bytes; `owned` bytes are the consumer's to keep, others are copied first. */

@@ -1,7 +1,10 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OciError } from '@berth/oci';
+import { ReceiveError } from '@berth/sendfile';
+import type { SocketHandOver } from './blob-connection.js';
 import { UpstreamError, UpstreamUnavailableError } from './errors.js';
+import type { SocketReceiver } from './types.js';
 
 export const DEFAULT_MAX_BLOB_RESUMES = 3;
 /** Bytes buffered ahead of the reader before the upstream socket is paused. */
@@ -13,6 +16,8 @@ export interface BlobSegment {
   start: number;
   /** Give back a chunk of this body no longer referenced anywhere (UpstreamResponse.recycle). */
   recycle?(chunk: Uint8Array): void;
+  /** Hand the connection over mid-body (UpstreamResponse.handOver). */
+  handOver?(): SocketHandOver | undefined;
 }
 
 export interface ResumableBlobOptions {
@@ -40,6 +45,10 @@ export interface ResumableBlobOptions {
 export class ResumableBlobBody extends Readable {
   private source: Readable | undefined;
   private recycleChunk: ((chunk: Uint8Array) => void) | undefined;
+  private handOverSource: (() => SocketHandOver | undefined) | undefined;
+  /** A receive (receiveInto) has the connection: the source is not to be resumed. */
+  private receiving = false;
+  private cancelReceive: (() => void) | undefined;
   /** Blob offset of the next byte the source will give. */
   private sourcePosition = 0;
   /** Blob offset of the next byte this stream pushes. */
@@ -66,13 +75,65 @@ export class ResumableBlobBody extends Readable {
   }
 
   override _read(): void {
-    this.source?.resume();
+    if (!this.receiving) this.source?.resume();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.cancelReceive?.();
     this.detach();
     callback(error);
+  }
+
+  /**
+   * Read the rest of the body without JavaScript: the current connection goes to `receiver` (a
+   * thread of its own writes and hashes the bytes), the bytes this stream holds unread first.
+   * Resolves with the bytes received that way. All of the rest: this stream then ends. Part of it,
+   * when the connection broke: this stream resumes from there as after any cut (or fails). None,
+   * when the connection cannot be handed over (not one of its own, or mid-skip): nothing changed.
+   * Only before anything was read from this stream.
+   */
+  async receiveInto(receiver: SocketReceiver): Promise<number> {
+    const source = this.source;
+    if (source === undefined || this.handOverSource === undefined || this.receiving || this.destroyed || this.sourcePosition !== this.position) return 0;
+    const taken = this.handOverSource();
+    if (taken === undefined) return 0;
+    this.receiving = true;
+    const held: Buffer[] = [];
+    for (let chunk: Buffer | null; (chunk = this.read() as Buffer | null) !== null; ) held.push(chunk);
+    const start = this.position - byteLength(held);
+    if (this.position + byteLength(taken.pending) + taken.remaining > this.options.size) {
+      this.receiving = false;
+      taken.release();
+      this.fail(new UpstreamError(this.options.upstream, 200, new OciError('SIZE_INVALID', `blob ${this.options.digest} is longer than the announced ${this.options.size} bytes`)));
+      return 0;
+    }
+    let received = 0;
+    let failure: unknown;
+    try {
+      const job = receiver({ socketFd: taken.fd, prefix: [...held, ...taken.pending], length: taken.remaining, idleTimeoutMs: taken.idleTimeoutMs });
+      this.cancelReceive = () => job.cancel();
+      received = await job.done;
+    } catch (error) {
+      failure = error;
+      received = error instanceof ReceiveError ? error.written : 0;
+    } finally {
+      this.cancelReceive = undefined;
+      this.receiving = false;
+      taken.release();
+    }
+    this.position = this.sourcePosition = start + received;
+    if (this.destroyed || source !== this.source) return received;
+    if (failure === undefined && this.position === this.options.size) {
+      this.source = undefined;
+      this.push(null);
+    } else if (failure === undefined || (failure instanceof ReceiveError && failure.connectionFailed)) {
+      // As after a cut: resumed from the last byte written, within the same limit of resumes.
+      this.recover(source, failure ?? new Error(`body ended at byte ${this.position} of ${this.options.size}`));
+    } else {
+      this.fail(failure);
+    }
+    return received;
   }
 
   /**
@@ -87,6 +148,7 @@ export class ResumableBlobBody extends Readable {
     const body = segment.body;
     this.source = body;
     this.recycleChunk = segment.recycle;
+    this.handOverSource = segment.handOver;
     this.sourcePosition = segment.start;
     body.on('data', (chunk: Buffer) => this.onData(body, chunk));
     body.once('end', () => this.onEnd(body));
@@ -170,6 +232,10 @@ export class ResumableBlobBody extends Readable {
     this.detach();
     this.destroy(error instanceof Error ? error : new Error(String(error)));
   }
+}
+
+function byteLength(chunks: Buffer[]): number {
+  return chunks.reduce((sum, chunk) => sum + chunk.length, 0);
 }
 
 function destroyQuietly(body: Readable): void {

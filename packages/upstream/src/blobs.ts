@@ -52,7 +52,7 @@ export async function openBlob(
       return segment;
     },
   });
-  return { size: first.size, body, recycle: (chunk) => body.recycle(chunk) };
+  return { size: first.size, body, recycle: (chunk) => body.recycle(chunk), receiveInto: (receiver) => body.receiveInto(receiver) };
 }
 
 /** The blob's bytes from `position` (or from an earlier start, for a 200), and the blob's full size. */
@@ -96,5 +96,11 @@ function blobSegment(upstream: string, response: UpstreamResponse, position: num
     throw refusedAnswer(upstream, status, 'SIZE_INVALID', `the blob's size changed from ${knownSize} to ${size} bytes`);
   }
   if (position > size) throw refusedAnswer(upstream, status, 'RANGE_INVALID', `offset ${position} is past the blob's ${size} bytes`);
-  return { body: response.body, start, size, ...(response.recycle !== undefined ? { recycle: response.recycle } : {}) };
+  return {
+    body: response.body,
+    start,
+    size,
+    ...(response.recycle !== undefined ? { recycle: response.recycle } : {}),
+    ...(response.handOver !== undefined ? { handOver: response.handOver } : {}),
+  };
 }

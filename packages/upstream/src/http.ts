@@ -1,7 +1,7 @@
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
-import { UnsupportedFramingError, getOverOwnConnection, type BlobConnectionOptions } from './blob-connection.js';
+import { UnsupportedFramingError, getOverOwnConnection, type BlobConnectionOptions, type SocketHandOver } from './blob-connection.js';
 import { UpstreamUnavailableError } from './errors.js';
 import { describeNetworkError, isTimeout } from './network-errors.js';
 import { proxyFor, type UpstreamProxySettings } from './proxy-route.js';
@@ -43,6 +43,8 @@ export interface UpstreamResponse {
   url: URL;
   /** Give back a body chunk no longer referenced anywhere (see BlobConnectionResponse.recycle). */
   recycle?(chunk: Uint8Array): void;
+  /** Hand the connection over mid-body (see BlobConnectionResponse.handOver); own blob connections only. */
+  handOver?(): SocketHandOver | undefined;
 }
 
 /** The first value of a response header. */

@@ -1,3 +1,4 @@
+import type { ReceiveJob, SocketBytes } from '@berth/sendfile';
 import type { Readable } from 'node:stream';
 import type { Descriptor } from '@berth/oci';
 import type { UpstreamProxySettings } from './proxy-route.js';
@@ -79,7 +80,16 @@ export interface UpstreamBlob {
    * connection may read into its memory again. Optional to call; chunks not given back are GC'd.
    */
   recycle?(chunk: Uint8Array): void;
+  /**
+   * Read the rest of the body without JavaScript when the connection allows it (see
+   * ResumableBlobBody.receiveInto): `receiver` gets the socket and writes and hashes the bytes.
+   * Resolves with the bytes received that way; `body` then gives whatever is left, if anything.
+   */
+  receiveInto?(receiver: SocketReceiver): Promise<number>;
 }
+
+/** Takes a blob body's bytes off a socket itself: into a file, hashing them (see @berth/sendfile). */
+export type SocketReceiver = (bytes: SocketBytes) => ReceiveJob;
 
 /** The referrers of one subject manifest at the upstream. */
 export interface UpstreamReferrers {

@@ -9,7 +9,7 @@ import { acquireOrAwaitFill } from './lock-wait.js';
 import { spoolPath } from './spool-dir.js';
 import { SpoolReader } from './spool-reader.js';
 import { Spool, type SpoolFile } from './spool.js';
-import type { FillLogger, FillMetrics, FillSource, LockWaitOptions } from './types.js';
+import type { FillLogger, FillMetrics, FillSource, FillSourceBlob, LockWaitOptions } from './types.js';
 
 /** How a fill began: the blob was (or became) stored, the upstream lacks it, or bytes are spooling. */
 export type FillStart = { kind: 'stored' } | { kind: 'missing' } | { kind: 'spooling'; size: number; spool: Spool };
@@ -106,6 +106,7 @@ export class BlobFill {
       this.hasStarted = true;
       this.resolveStart({ kind: 'spooling', size: blob.size, spool });
 
+      if (blob.receiveInto !== undefined && digester.receiveIntoFile !== undefined) await receiveDirectly(blob.receiveInto, spool, digester.receiveIntoFile);
       await spoolAndVerify(blob.body, spool, digester, this.digest, blob.size);
       spool.seal();
       await this.context.beforePublish?.({ digest: this.digest, size: blob.size });
@@ -160,6 +161,20 @@ async function publish(store: BlobStore, spool: Spool, digest: string, size: num
   } finally {
     publishing.destroy(); // releases its spool reference even if the store never read it
   }
+}
+
+/**
+ * The body straight off the upstream socket into the spool, written and hashed by a thread of its
+ * own (plain HTTP upstreams: the connection can be handed over), readers following as it lands.
+ * What is left afterwards (a broken connection resumed) comes through the body as usual.
+ */
+async function receiveDirectly(
+  receiveInto: NonNullable<FillSourceBlob['receiveInto']>,
+  spool: Spool,
+  receiveIntoFile: NonNullable<FillDigester['receiveIntoFile']>,
+): Promise<void> {
+  const offset = spool.bytesAccepted;
+  await receiveInto((bytes) => receiveIntoFile(bytes, { fd: spool.fd, offset, onWritten: (written) => spool.advanceTo(offset + written) }));
 }
 
 /**

@@ -22,6 +22,14 @@ afterEach(async () => {
 
 type Hashing = ConstructorParameters<typeof ThreadedSha256>[0];
 
+/** These doubles hash handed-over chunks only; the digesters below never offer a socket receive. */
+const noReceive: Pick<Hashing, 'sha256Receive' | 'sha256ReceiveCancel'> = {
+  sha256Receive: () => {
+    throw new Error('no socket receive in this test');
+  },
+  sha256ReceiveCancel: () => undefined,
+};
+
 /** Real sha256 whose pool updates are held back until the test lets them go. */
 function heldHashing(): { hashing: Hashing; release(): void; held(): number } {
   const hash = { chunks: [] as Buffer[] };
@@ -39,6 +47,7 @@ function heldHashing(): { hashing: Hashing; release(): void; held(): number } {
         else pending.push(finish);
       },
       sha256Final: () => createHash('sha256').update(Buffer.concat(hash.chunks)).digest(),
+      ...noReceive,
     },
     release() {
       open = true;
@@ -57,6 +66,7 @@ const failingHashing: Hashing = {
   sha256Final: () => {
     throw new Error('final after a failure');
   },
+  ...noReceive,
 };
 
 const threadedWith = (hashing: Hashing) => (): FillDigester => {

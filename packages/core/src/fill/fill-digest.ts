@@ -1,5 +1,5 @@
 import { createDigester, type DigestAlgorithm } from '@berth/oci';
-import { threadedSha256 } from '@berth/sendfile';
+import { threadedSha256, type FileTarget, type ReceiveJob, type SocketBytes } from '@berth/sendfile';
 
 /**
  * The running digest of a fill's body. `update` may hand the chunk to another thread: the fill
@@ -12,6 +12,11 @@ export interface FillDigester {
   digest(): Promise<string>;
   /** Call `release` once `chunk` is hashed (at once when it is). */
   whenHashed(chunk: Uint8Array, release: () => void): void;
+  /**
+   * Where the digest runs in the addon: take body bytes straight off a socket into a file, hashing
+   * them (ThreadedSha256.receiveIntoFile). Only with nothing handed over yet.
+   */
+  receiveIntoFile?(bytes: SocketBytes, file: FileTarget): ReceiveJob;
 }
 
 export type FillDigesterFactory = (algorithm: DigestAlgorithm) => FillDigester;
@@ -37,5 +42,6 @@ export function defaultFillDigester(algorithm: DigestAlgorithm): FillDigester {
     update: (chunk) => threaded.update(chunk),
     digest: async () => `sha256:${await threaded.digest()}`,
     whenHashed: (chunk, release) => threaded.whenHashed(chunk, release),
+    receiveIntoFile: (bytes, file) => threaded.receiveIntoFile(bytes, file),
   };
 }

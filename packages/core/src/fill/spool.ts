@@ -135,6 +135,19 @@ export class Spool {
     }
   }
 
+  /**
+   * Bytes up to `total` were written into the file by someone else (a receive straight off the
+   * upstream socket, see blob-fill): readers may have them now. Only with no append in flight.
+   */
+  advanceTo(total: number): void {
+    if (this.queue.length > 0 || this.draining !== undefined || total < this.accepted) {
+      throw new Error(`spool ${this.path}: advanced to ${total} with ${this.accepted} accepted and appends in flight`);
+    }
+    this.accepted = total;
+    this.written = total;
+    this.notify();
+  }
+
   /** Wait until every accepted byte is on disk; throws the write error, if any. */
   async flush(): Promise<void> {
     while (this.draining !== undefined) await this.draining;

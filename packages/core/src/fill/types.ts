@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { ReceiveJob, SocketBytes } from '@berth/sendfile';
 import type { BlobStore, ByteRange } from '@berth/storage';
 import type { FillDigesterFactory } from './fill-digest.js';
 import type { FillLock } from './fill-lock.js';
@@ -12,6 +13,11 @@ export interface FillSourceBlob {
   body: Readable;
   /** Takes back a body chunk once nothing references it (the spool calls it; see Spool.adopt). */
   recycle?(chunk: Uint8Array): void;
+  /**
+   * Hands the connection to `receiver` when it can (UpstreamBlob.receiveInto): the bytes go
+   * straight into the spool. Resolves with the bytes received so; `body` gives the rest, if any.
+   */
+  receiveInto?(receiver: (bytes: SocketBytes) => ReceiveJob): Promise<number>;
 }
 
 /** Opens the upstream blob; null when the upstream does not have it. Called at most once per fill. */
