@@ -14,7 +14,7 @@ import { createApp } from '../../apps/registry/src/app.js';
 import { startRedis, type TestRedis } from '../harness/redis.js';
 import { manifestDescriptor, ociIndex } from '../api/content.js';
 import { call, getManifest, pushImage, pushManifest } from '../api/helpers.js';
-import { ecKey, enforce, pushCosignSignature } from './signed-content.js';
+import { ecKey, enforce, pushCosignSignature, pushReferrerSignature } from './signed-content.js';
 
 // What one manifest GET under a signature policy reads once its verdicts are cached, with Redis (the
 // content versions in Redis, one GET each): the services wired as openRuntime wires them, the
@@ -141,6 +141,15 @@ describe('a manifest GET under a signature policy, verdicts cached, with Redis',
     const { child } = await signedIndex('multi');
     expect((await measured('signed/multi', child)).status).toBe(200);
     expect(await measured('signed/multi', child)).toEqual({ status: 200, queries: ['listParentIndexes'], versionReads: 1 });
+  });
+
+  it('a verdict reached over three signatures (read through the manifest memory) still reads the content version once', async () => {
+    const { manifest } = await pushImage(url, 'signed/cold', 'v1');
+    await pushCosignSignature(url, 'signed/cold', team, manifest.digest);
+    for (const label of ['a', 'b']) await pushReferrerSignature(url, 'signed/cold', other, manifestDescriptor(manifest), label);
+    const cold = await measured('signed/cold', 'v1');
+    expect(cold.status).toBe(200);
+    expect(cold.versionReads).toBe(1);
   });
 
   it('still refuses an image no signed index lists, and sees a deleted signature and a changed policy on the next request', async () => {

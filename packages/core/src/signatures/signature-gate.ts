@@ -74,7 +74,6 @@ export class SignatureGate {
   async check(name: string, manifest: StoredManifest, byDigest: boolean, request: GateRequest = {}): Promise<void> {
     const active = await this.deps.policies.forProject(projectOf(name));
     if (active === undefined) return;
-    const versions = request.versions ?? new ContentVersionReads(this.deps.versions);
     const mode = active.policy.mode as 'audit' | 'enforce';
     // A signature manifest passes without a verdict: reaching one would read its referrers (from the
     // upstream too) on every read `cosign verify` or `notation verify` makes.
@@ -82,6 +81,7 @@ export class SignatureGate {
       this.deps.metrics?.verdict(active.project, mode, 'passed');
       return;
     }
+    const versions = request.versions ?? new ContentVersionReads(this.deps.versions);
     const verdict = await this.verdict(active, name, manifest.digest, versions);
     const passed =
       verdict.passed ||
@@ -108,21 +108,21 @@ export class SignatureGate {
     const key = VerdictCache.key(active.projectId, name, subject, active.version);
     const basis = snapshot.basis;
     // Without a basis (no content version, upstream list not cached) nothing may be kept or shared.
-    if (basis === undefined) return this.reach(active, name, subject, snapshot);
+    if (basis === undefined) return this.reach(active, name, subject, snapshot, versions);
     const cached = await this.deps.cache.get(key, basis);
     if (cached !== undefined) return cached;
     const { value } = await this.computing.run(`${key} ${basis}`, async () => {
-      const verdict = await this.reach(active, name, subject, snapshot);
+      const verdict = await this.reach(active, name, subject, snapshot, versions);
       await this.deps.cache.set(key, basis, verdict);
       return verdict;
     });
     return value;
   }
 
-  private async reach(active: ActivePolicy, name: string, subject: string, snapshot: ReferrersSnapshot): Promise<Verdict> {
+  private async reach(active: ActivePolicy, name: string, subject: string, snapshot: ReferrersSnapshot, versions: Pick<ContentVersions, 'current'>): Promise<Verdict> {
     if (active.verifier === undefined) return { subject, passed: false, checks: [{ digest: subject, source: 'local', kind: 'not-a-signature', passed: false, reason: active.problem ?? 'no verifier' }] };
     const { descriptors, fromUpstream } = await snapshot.descriptors();
-    const { candidates, unreadable, skipped, maxCandidates } = await this.deps.evidence.gather(name, snapshot.proxy ?? null, descriptors, fromUpstream);
+    const { candidates, unreadable, skipped, maxCandidates } = await this.deps.evidence.gather(name, snapshot.proxy ?? null, descriptors, fromUpstream, versions);
     let verdict: Verdict;
     try {
       verdict = candidates.length === 0 ? { subject, passed: false, checks: [] } : await active.verifier.verify(subject, candidates);
