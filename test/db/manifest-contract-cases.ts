@@ -257,5 +257,24 @@ export function registerManifestCases(getStore: () => MetadataStore): void {
       });
       expect(await store.getManifestSummaries(repo.id, [])).toEqual([]);
     });
+
+    it('listParentIndexes names, by repository name, the indexes of that repository listing a child, ordered', async () => {
+      const store = getStore();
+      const repo = await freshRepository(store, 'parents');
+      const otherRepo = await freshRepository(store, 'parents-other');
+      const child = imageManifest(repo.id);
+      await store.putManifest(child);
+      const indexes = Array.from({ length: 3 }, () => imageManifest(repo.id, { mediaType: IMAGE_INDEX, manifestRefs: [child.digest] }));
+      for (const index of indexes) await store.putManifest(index);
+      // Not parents: an index listing another child, and an index in another repository listing this digest.
+      await store.putManifest(imageManifest(repo.id, { mediaType: IMAGE_INDEX, manifestRefs: [sha256('another child')] }));
+      await store.putManifest(imageManifest(otherRepo.id, { mediaType: IMAGE_INDEX, manifestRefs: [child.digest] }));
+
+      expect(await store.listParentIndexes(repo.name, child.digest)).toEqual(indexes.map((index) => index.digest).sort(byteOrder));
+      expect(await store.listParentIndexes(repo.name, sha256('listed by nothing'))).toEqual([]);
+      expect(await store.listParentIndexes(`${repo.name}-absent`, child.digest)).toEqual([]);
+      await store.deleteManifest(repo.id, indexes[0]!.digest);
+      expect(await store.listParentIndexes(repo.name, child.digest)).toEqual(indexes.slice(1).map((index) => index.digest).sort(byteOrder));
+    });
   });
 }

@@ -44,12 +44,16 @@ export class HostedManifestMemory {
     this.now = options.now ?? Date.now;
   }
 
-  /** The remembered manifest and its project, when its project's content version has not changed since. */
-  async get(name: string, reference: string): Promise<{ manifest: StoredManifest; projectId: number } | undefined> {
+  /**
+   * The remembered manifest and its project, when its project's content version has not changed
+   * since. `versions`: the request's reads (ContentVersionReads), so the version read here is the
+   * one the rest of the request uses; the shared versions otherwise.
+   */
+  async get(name: string, reference: string, versions?: Pick<ContentVersions, 'current'>): Promise<{ manifest: StoredManifest; projectId: number } | undefined> {
     const key = keyOf(name, reference);
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
-    if (this.now() - entry.rememberedAt >= this.maxAgeMs || (await this.versionOf(entry.projectId)) !== entry.version) {
+    if (this.now() - entry.rememberedAt >= this.maxAgeMs || (await this.versionOf(entry.projectId, versions)) !== entry.version) {
       this.entries.delete(key);
       return undefined;
     }
@@ -60,8 +64,8 @@ export class HostedManifestMemory {
    * The project's content version, to be read before the database read whose result is remembered
    * under it; undefined when it cannot be read (Redis down): then nothing is remembered.
    */
-  async versionOf(projectId: number): Promise<string | undefined> {
-    return this.versions.current(projectId).catch(() => undefined);
+  async versionOf(projectId: number, versions: Pick<ContentVersions, 'current'> = this.versions): Promise<string | undefined> {
+    return versions.current(projectId).catch(() => undefined);
   }
 
   remember(name: string, reference: string, projectId: number, version: string, manifest: StoredManifest): void {

@@ -12,7 +12,7 @@ export { SignatureGate, type SignatureGateLogger, type SignatureMetrics } from '
 export type { SignatureFailure } from './signatures/recent-failures.js';
 export { policyVersion, signaturePolicyOf, type SignaturePolicy } from './signatures/signature-policy.js';
 export * from './referrers-cache/index.js';
-export { InProcessContentVersions, type ContentChangeListener, type ContentVersions } from './proxy/content-versions.js';
+export { ContentVersionReads, InProcessContentVersions, type ContentChangeListener, type ContentVersions } from './proxy/content-versions.js';
 export { applyConfiguredProjects } from './configured-projects.js';
 export { mergeAliasRepositories, type MergedRepository } from './proxy/merge-alias-repositories.js';
 export type { ProxyDeps } from './registry.js';

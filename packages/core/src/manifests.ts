@@ -63,16 +63,20 @@ export class ManifestService {
     private readonly memory?: HostedManifestMemory,
   ) {}
 
-  async get(name: string, reference: string): Promise<StoredManifest> {
+  /**
+   * `versions`: the request's reads of the content versions (ContentVersionReads), when the request
+   * consults the version again after this (the signature policy's verdicts).
+   */
+  async get(name: string, reference: string, versions?: Pick<ContentVersions, 'current'>): Promise<StoredManifest> {
     const ref = parseReference(reference);
-    const remembered = await this.memory?.get(name, reference);
+    const remembered = await this.memory?.get(name, reference, versions);
     if (remembered !== undefined) {
       this.pulls?.record(remembered.projectId);
       return remembered.manifest;
     }
     const repository = await this.repositories.forRead(name);
     // Read before the manifest: a write that lands meanwhile leaves the entry outdated at once.
-    const version = await this.memory?.versionOf(repository.projectId);
+    const version = await this.memory?.versionOf(repository.projectId, versions);
     const row =
       ref.kind === 'tag'
         ? await this.metadata.getManifestByTag(repository.id, ref.tag)

@@ -12,6 +12,7 @@ import {
 } from '@berth/oci';
 import type { MetadataStore } from '@berth/db';
 import type { CacheOutcome } from './proxy/cache-status.js';
+import type { ContentVersions } from './proxy/content-versions.js';
 import { COSIGN_TAG_ANNOTATION, COSIGN_TAG_SUFFIXES } from './proxy/cosign-tags.js';
 import type { ProxyContext } from './proxy/proxy-context.js';
 import type { UpstreamReferrersList } from './proxy/proxy-referrers.js';
@@ -87,12 +88,13 @@ export class ReferrersService {
    * the upstream list is refreshed. Undefined when that cannot be told (no content version, an
    * upstream list that was not cached): then nothing derived from the list may be remembered.
    * `descriptors` reads the local half only when called, so a caller holding a result for the
-   * same basis spends no database query.
+   * same basis spends no database query. `versions`: the request's reads of the content versions
+   * (ContentVersionReads), so that a request asking for several subjects reads the version once.
    */
-  async snapshot(projectId: number, name: string, subject: string): Promise<ReferrersSnapshot> {
+  async snapshot(projectId: number, name: string, subject: string, versions?: Pick<ContentVersions, 'current'>): Promise<ReferrersSnapshot> {
     parseDigest(subject);
     const ctx = this.proxy === undefined ? null : await this.proxy.contextFor(name);
-    const { upstream, basis } = await this.basisOf(projectId, ctx, subject);
+    const { upstream, basis } = await this.basisOf(projectId, ctx, subject, versions);
     const descriptors = async () => {
       const local = await this.local(name, subject);
       const merged = legacyCosignTagsFirst(upstream === undefined ? local : mergeReferrers(local, upstream.descriptors));
@@ -107,9 +109,14 @@ export class ReferrersService {
    * the subject; the basis they make (undefined without a version, Redis being down, or with an
    * upstream list that is not cached: then nothing made from them may be remembered).
    */
-  private async basisOf(projectId: number, ctx: ProxyContext | null, subject: string): Promise<{ upstream?: UpstreamReferrersList; basis: string | undefined }> {
+  private async basisOf(
+    projectId: number,
+    ctx: ProxyContext | null,
+    subject: string,
+    versions: Pick<ContentVersions, 'current'> | undefined = this.proxy?.versions,
+  ): Promise<{ upstream?: UpstreamReferrersList; basis: string | undefined }> {
     const [version, upstream] = await Promise.all([
-      this.proxy === undefined ? undefined : this.proxy.versions.current(projectId).catch(() => undefined),
+      versions === undefined ? undefined : versions.current(projectId).catch(() => undefined),
       ctx !== null && ctx.settings.referrersProxy ? this.proxy!.referrers.upstreamList(ctx, subject) : undefined,
     ]);
     const basis = version === undefined || (upstream !== undefined && upstream.storedAt === undefined) ? undefined : `${version} ${upstream?.storedAt ?? '-'}`;

@@ -13,7 +13,7 @@ import { ManifestService } from './manifests.js';
 import { ProxyBlobs } from './proxy/proxy-blobs.js';
 import { ProxyManifests } from './proxy/proxy-manifests.js';
 import { NO_PROXY_METRICS, type ProxyMetrics } from './proxy/proxy-metrics.js';
-import { InProcessContentVersions, type ContentVersions } from './proxy/content-versions.js';
+import { ContentVersionReads, InProcessContentVersions, type ContentVersions } from './proxy/content-versions.js';
 import { DEFAULT_REFERRERS_FRESH_MS, ProxyReferrers } from './proxy/proxy-referrers.js';
 import { ProxyService } from './proxy/proxy-service.js';
 import { InMemoryReferrersCache, type ReferrersCache } from './referrers-cache/index.js';
@@ -46,6 +46,11 @@ export interface RegistryServices {
   proxy: ProxyService;
   /** The projects' signature policies, applied to manifest GET and HEAD. */
   signatures: SignatureGate;
+  /**
+   * A new set of one request's content-version reads (see ContentVersionReads), for a request that
+   * consults a project's content version more than once (a manifest GET under a signature policy).
+   */
+  contentVersionReads(): ContentVersionReads;
   metadata: MetadataStore;
   store: BlobStore;
   /** Wait for blob fills in flight, then close upstream connections. */
@@ -148,8 +153,8 @@ export function createRegistryServices(deps: {
     policies: new ProjectPolicies(projectRows, sig.createVerifier ?? createSignatureVerifier),
     referrers: referrersService,
     evidence: new SignatureEvidence({ manifests, blobs, proxy }),
-    repositories,
     metadata,
+    versions,
     cache: new VerdictCache(sig.verdictCache, sig.logger !== undefined ? { logger: sig.logger } : {}),
     ...(sig.logger !== undefined ? { logger: sig.logger } : {}),
     ...(sig.metrics !== undefined ? { metrics: sig.metrics } : {}),
@@ -165,6 +170,7 @@ export function createRegistryServices(deps: {
     referrers: referrersService,
     proxy,
     signatures,
+    contentVersionReads: () => new ContentVersionReads(versions),
     metadata,
     store,
     async close() {

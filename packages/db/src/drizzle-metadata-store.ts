@@ -93,7 +93,7 @@ export function createDrizzleMetadataStore(db: Database, close: () => Promise<vo
     listTags: (repositoryId, page) => tags.listTags(db, repositoryId, page),
     listReferrers: (repositoryId, subject) => manifests.listReferrers(db, repositoryId, subject),
     getManifestSummaries: (repositoryId, digests) => manifests.getManifestSummaries(db, repositoryId, digests),
-    listParentIndexes: (repositoryId, childDigest) => manifests.listParentIndexes(db, repositoryId, childDigest),
+    listParentIndexes: (repository, childDigest) => manifests.listParentIndexes(db, repository, childDigest),
 
     createUpload: (id, repositoryId) => uploads.createUpload(db, id, repositoryId),
     getUpload: (id) => uploads.getUpload(db, id),

@@ -311,8 +311,11 @@ export interface MetadataStore {
   listReferrers(repositoryId: number, subjectDigest: string): Promise<ManifestSummary[]>;
   /** Summaries for the given digests that exist in the repository (order not guaranteed). */
   getManifestSummaries(repositoryId: number, digests: string[]): Promise<ManifestSummary[]>;
-  /** Digests of stored indexes in the repository that list `childDigest` (at most 100, ordered). */
-  listParentIndexes(repositoryId: number, childDigest: string): Promise<string[]>;
+  /**
+   * Digests of stored indexes in the repository named `repository` that list `childDigest` (at most
+   * 100, ordered; none when there is no such repository). One query, by name.
+   */
+  listParentIndexes(repository: string, childDigest: string): Promise<string[]>;
 
   // Upload sessions
   createUpload(id: string, repositoryId: number): Promise<UploadRow>;

@@ -34,3 +34,27 @@ export class InProcessContentVersions implements ContentVersions {
     this.versions.set(projectId, (this.versions.get(projectId) ?? 0) + 1);
   }
 }
+
+/**
+ * One request's reads of the content versions: each project's version is read at most once (one
+ * Redis GET) and that value is reused by everything the request consults: the hosted manifest
+ * memory, and the signature verdicts of the manifest and of the indexes that list it. Reusing a
+ * value read earlier in the request is safe because each of them reads the version before the data
+ * it derives from: an earlier read can only be older, which makes what is remembered under it look
+ * outdated sooner, never current when it is not. A failed read is reused too (the request treats
+ * the version as unknown throughout). Made per request and dropped with it: nothing to invalidate.
+ */
+export class ContentVersionReads implements Pick<ContentVersions, 'current'> {
+  private readonly read = new Map<number, Promise<string>>();
+
+  constructor(private readonly versions: Pick<ContentVersions, 'current'>) {}
+
+  current(projectId: number): Promise<string> {
+    let version = this.read.get(projectId);
+    if (version === undefined) {
+      version = this.versions.current(projectId);
+      this.read.set(projectId, version);
+    }
+    return version;
+  }
+}

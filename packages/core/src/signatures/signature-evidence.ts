@@ -3,6 +3,7 @@ import { digestOf, parseDigest, type Descriptor } from '@berth/oci';
 import { COSIGN_SIGNATURE_ARTIFACT, NOTATION_SIGNATURE, SIGSTORE_BUNDLE_PREFIX, type SignatureCandidate, type SignatureCheck } from '@berth/signatures';
 import type { BlobService } from '../blobs.js';
 import type { ManifestService } from '../manifests.js';
+import type { ContentVersions } from '../proxy/content-versions.js';
 import type { ProxyContext } from '../proxy/proxy-context.js';
 import type { ProxyService } from '../proxy/proxy-service.js';
 import { COSIGN_TAG_ANNOTATION } from '../proxy/cosign-tags.js';
@@ -45,8 +46,12 @@ export class SignatureEvidence {
     private readonly limits: EvidenceLimits = DEFAULT_EVIDENCE_LIMITS,
   ) {}
 
-  /** `fromUpstream`: digests of entries only the upstream listed (named as such in the verdict). */
-  async gather(name: string, proxy: ProxyContext | null, listed: readonly Descriptor[], fromUpstream: ReadonlySet<string>): Promise<GatheredEvidence> {
+  /**
+   * `fromUpstream`: digests of entries only the upstream listed (named as such in the verdict).
+   * `versions`: the request's reads of the content versions (ContentVersionReads), so that reading
+   * the signature manifests of a hosted repository does not read the version once per signature.
+   */
+  async gather(name: string, proxy: ProxyContext | null, listed: readonly Descriptor[], fromUpstream: ReadonlySet<string>, versions?: Pick<ContentVersions, 'current'>): Promise<GatheredEvidence> {
     const signatures = listed.filter(isSignatureDescriptor);
     const chosen = signatures.slice(0, this.limits.maxCandidates);
     // Read at once; Promise.all keeps the referrers answer's order, which the verdict lists them in.
@@ -54,7 +59,7 @@ export class SignatureEvidence {
       chosen.map(async (descriptor): Promise<SignatureCandidate | SignatureCheck> => {
         const source = sourceOf(descriptor, fromUpstream);
         try {
-          return await this.candidate(name, proxy, descriptor, source);
+          return await this.candidate(name, proxy, descriptor, source, versions);
         } catch (error) {
           return { digest: descriptor.digest, source, kind: 'not-a-signature', passed: false, reason: `could not be read: ${messageOf(error)}` };
         }
@@ -65,9 +70,9 @@ export class SignatureEvidence {
     return { candidates, unreadable, skipped: signatures.length - chosen.length, maxCandidates: this.limits.maxCandidates };
   }
 
-  private async candidate(name: string, proxy: ProxyContext | null, descriptor: Descriptor, source: SignatureCandidate['source']): Promise<SignatureCandidate> {
+  private async candidate(name: string, proxy: ProxyContext | null, descriptor: Descriptor, source: SignatureCandidate['source'], versions?: Pick<ContentVersions, 'current'>): Promise<SignatureCandidate> {
     this.assertWithinLimit('manifest', descriptor.size);
-    const manifest = proxy === null ? await this.deps.manifests.get(name, descriptor.digest) : (await this.deps.proxy.manifests.get(proxy, descriptor.digest)).manifest;
+    const manifest = proxy === null ? await this.deps.manifests.get(name, descriptor.digest, versions) : (await this.deps.proxy.manifests.get(proxy, descriptor.digest)).manifest;
     if (digestOf(manifest.content, parseDigest(descriptor.digest).algorithm) !== descriptor.digest) throw new Error('manifest bytes do not match its digest');
     return {
       digest: descriptor.digest,

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { OciError, type Descriptor } from '@berth/oci';
 import type { SignatureCandidate, SignatureVerifier } from '@berth/signatures';
 import type { StoredManifest } from '../manifests.js';
+import { ContentVersionReads, InProcessContentVersions, type ContentVersions } from '../proxy/content-versions.js';
 import { InMemoryReferrersCache } from '../referrers-cache/in-memory.js';
 import type { ReferrersSnapshot } from '../referrers.js';
 import { ProjectRows } from '../project-rows.js';
@@ -29,9 +30,12 @@ interface Fixture {
   verified: SignatureCandidate[][];
   basis: { value: string | undefined };
   shared: InMemoryReferrersCache;
+  /** Reads of the project's content version, which the snapshots make as ReferrersService's do. */
+  versionReads: { count: number };
+  versions: ContentVersions;
 }
 
-function fixture(options: { signatures: number; verifier?: SignatureVerifier; unreadable?: Set<string>; shared?: InMemoryReferrersCache; extra?: Descriptor[] }): Fixture {
+function fixture(options: { signatures: number; verifier?: SignatureVerifier; unreadable?: Set<string>; shared?: InMemoryReferrersCache; extra?: Descriptor[]; parents?: string[] }): Fixture {
   const signatures = Array.from({ length: options.signatures }, (_, i) => signatureManifest(i));
   const byDigest = new Map(signatures.map((s) => [s.descriptor.digest, s.bytes]));
   const verified: SignatureCandidate[][] = [];
@@ -50,9 +54,18 @@ function fixture(options: { signatures: number; verifier?: SignatureVerifier; un
   };
   const project = { id: 7, name: 'team', settings: { signaturePolicy: { mode: 'enforce', cosign: { keys: [{ name: 'k', publicKey: 'pem' }] } } } };
   const shared = options.shared ?? new InMemoryReferrersCache();
+  const versionReads = { count: 0 };
+  const inProcess = new InProcessContentVersions();
+  const versions: ContentVersions = { current: (projectId) => ((versionReads.count += 1), inProcess.current(projectId)), bump: (projectId) => inProcess.bump(projectId) };
   const gate = new SignatureGate({
     policies: new ProjectPolicies(new ProjectRows({ listProjects: async () => [project as never] }), () => verifier),
-    referrers: { snapshot: async () => snapshot },
+    // Each snapshot reads the content version for its basis: through the reads it is given, else the shared versions.
+    referrers: {
+      snapshot: async (projectId, _name, _subject, reads) => {
+        await (reads ?? versions).current(projectId);
+        return snapshot;
+      },
+    },
     evidence: new SignatureEvidence({
       manifests: {
         get: async (_name: string, reference: string) => {
@@ -63,11 +76,11 @@ function fixture(options: { signatures: number; verifier?: SignatureVerifier; un
       blobs: { stat: async () => ({ digest: '', size: 1 }), open: async () => Readable.from([Buffer.from('x')]) },
       proxy: {} as never,
     }),
-    repositories: { find: async () => null },
-    metadata: { listParentIndexes: async () => [] },
+    metadata: { listParentIndexes: async () => options.parents ?? [] },
+    versions,
     cache: new VerdictCache(shared),
   });
-  return { gate, verified, basis, shared };
+  return { gate, verified, basis, shared, versionReads, versions };
 }
 
 const image: StoredManifest = { digest: digest('image'), mediaType: IMAGE, content: Buffer.from('{"layers":[]}'), subject: null };
@@ -118,6 +131,17 @@ describe('SignatureGate', () => {
     await refusal(gate);
     await refusal(gate);
     expect(verified).toHaveLength(4);
+  });
+
+  it('reads the content version once for a manifest by digest and the indexes that list it, or not at all when the request read it', async () => {
+    const { gate, versionReads, versions } = fixture({ signatures: 1, parents: [digest('index-1'), digest('index-2')] });
+    await expect(gate.check('team/app', image, true)).rejects.toThrow(/signature policy of project team/);
+    expect(versionReads.count).toBe(1);
+    // The manifest was read with the request's reads (as the route does): the gate reads nothing more.
+    const request = new ContentVersionReads(versions);
+    await request.current(7);
+    await expect(gate.check('team/app', image, true, { versions: request })).rejects.toThrow(/signature policy of project team/);
+    expect(versionReads.count).toBe(2);
   });
 
   it('serves an image without a trusted signature to a caller who may push, and only then asks', async () => {

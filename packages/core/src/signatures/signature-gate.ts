@@ -2,9 +2,9 @@ import { OciError, isIndexMediaType, projectOf } from '@berth/oci';
 import type { MetadataStore } from '@berth/db';
 import type { SignatureCheck, Verdict } from '@berth/signatures';
 import type { StoredManifest } from '../manifests.js';
+import { ContentVersionReads, type ContentVersions } from '../proxy/content-versions.js';
 import { SingleFlight } from '../proxy/single-flight.js';
 import type { ReferrersService, ReferrersSnapshot } from '../referrers.js';
-import type { RepositoryResolver } from '../repositories.js';
 import type { ProjectPolicies, ActivePolicy } from './project-policies.js';
 import { RecentFailures } from './recent-failures.js';
 import { isSignatureArtifact } from './signature-artifacts.js';
@@ -19,6 +19,18 @@ export interface SignatureGateLogger {
 export interface SignatureMetrics {
   /** `publisher`: no trusted signature, served in enforce mode to a caller who may push (see check). */
   verdict(project: string, mode: 'audit' | 'enforce', result: 'passed' | 'failed' | 'publisher'): void;
+}
+
+/** What the gate is told of the request whose manifest it checks. */
+export interface GateRequest {
+  /** Whether the caller may push to the repository (see check); nobody may when absent. */
+  mayPush?: () => Promise<boolean>;
+  /**
+   * The request's reads of the content versions (ContentVersionReads), when the manifest was read
+   * with them: the version read for the manifest then keys the verdicts too. Without it the check
+   * reads the version once itself, for the manifest and the indexes that list it.
+   */
+  versions?: Pick<ContentVersions, 'current'>;
 }
 
 /** Parent indexes looked at for a platform manifest fetched by digest. */
@@ -44,8 +56,9 @@ export class SignatureGate {
       policies: ProjectPolicies;
       referrers: Pick<ReferrersService, 'snapshot'>;
       evidence: SignatureEvidence;
-      repositories: Pick<RepositoryResolver, 'find'>;
       metadata: Pick<MetadataStore, 'listParentIndexes'>;
+      /** The projects' content versions, which key the verdicts (through the referrers' basis). */
+      versions: Pick<ContentVersions, 'current'>;
       cache: VerdictCache;
       logger?: SignatureGateLogger;
       metrics?: SignatureMetrics;
@@ -58,7 +71,7 @@ export class SignatureGate {
    * read the image before they push its signature, and a publisher could push anything anyway.
    * The policy protects those who may only pull.
    */
-  async check(name: string, manifest: StoredManifest, byDigest: boolean, caller: { mayPush?: () => Promise<boolean> } = {}): Promise<void> {
+  async check(name: string, manifest: StoredManifest, byDigest: boolean, request: GateRequest = {}): Promise<void> {
     const active = await this.deps.policies.forProject(projectOf(name));
     if (active === undefined) return;
     const mode = active.policy.mode as 'audit' | 'enforce';
@@ -68,16 +81,17 @@ export class SignatureGate {
       this.deps.metrics?.verdict(active.project, mode, 'passed');
       return;
     }
-    const verdict = await this.verdict(active, name, manifest.digest);
+    const versions = request.versions ?? new ContentVersionReads(this.deps.versions);
+    const verdict = await this.verdict(active, name, manifest.digest, versions);
     const passed =
       verdict.passed ||
-      (byDigest && !isIndexMediaType(manifest.mediaType) && (await this.listedByPassingIndex(active, name, manifest.digest)));
+      (byDigest && !isIndexMediaType(manifest.mediaType) && (await this.listedByPassingIndex(active, name, manifest.digest, versions)));
     if (passed) {
       this.deps.metrics?.verdict(active.project, mode, 'passed');
       return;
     }
     const reasons = verdict.checks.map(describeCheck);
-    if (mode === 'enforce' && caller.mayPush !== undefined && (await caller.mayPush())) {
+    if (mode === 'enforce' && request.mayPush !== undefined && (await request.mayPush())) {
       this.deps.metrics?.verdict(active.project, mode, 'publisher');
       this.deps.logger?.info({ project: active.project, repository: name, digest: manifest.digest, reasons }, `signature policy: ${manifest.digest} has no trusted signature; served to a caller who may push to ${name}`);
       return;
@@ -89,26 +103,26 @@ export class SignatureGate {
   }
 
   /** The cached verdict for the subject's current referrers, or a new one. */
-  private async verdict(active: ActivePolicy, name: string, subject: string): Promise<Verdict> {
-    const snapshot = await this.deps.referrers.snapshot(active.projectId, name, subject);
+  private async verdict(active: ActivePolicy, name: string, subject: string, versions: Pick<ContentVersions, 'current'>): Promise<Verdict> {
+    const snapshot = await this.deps.referrers.snapshot(active.projectId, name, subject, versions);
     const key = VerdictCache.key(active.projectId, name, subject, active.version);
     const basis = snapshot.basis;
     // Without a basis (no content version, upstream list not cached) nothing may be kept or shared.
-    if (basis === undefined) return this.reach(active, name, subject, snapshot);
+    if (basis === undefined) return this.reach(active, name, subject, snapshot, versions);
     const cached = await this.deps.cache.get(key, basis);
     if (cached !== undefined) return cached;
     const { value } = await this.computing.run(`${key} ${basis}`, async () => {
-      const verdict = await this.reach(active, name, subject, snapshot);
+      const verdict = await this.reach(active, name, subject, snapshot, versions);
       await this.deps.cache.set(key, basis, verdict);
       return verdict;
     });
     return value;
   }
 
-  private async reach(active: ActivePolicy, name: string, subject: string, snapshot: ReferrersSnapshot): Promise<Verdict> {
+  private async reach(active: ActivePolicy, name: string, subject: string, snapshot: ReferrersSnapshot, versions: Pick<ContentVersions, 'current'>): Promise<Verdict> {
     if (active.verifier === undefined) return { subject, passed: false, checks: [{ digest: subject, source: 'local', kind: 'not-a-signature', passed: false, reason: active.problem ?? 'no verifier' }] };
     const { descriptors, fromUpstream } = await snapshot.descriptors();
-    const { candidates, unreadable, skipped, maxCandidates } = await this.deps.evidence.gather(name, snapshot.proxy ?? null, descriptors, fromUpstream);
+    const { candidates, unreadable, skipped, maxCandidates } = await this.deps.evidence.gather(name, snapshot.proxy ?? null, descriptors, fromUpstream, versions);
     let verdict: Verdict;
     try {
       verdict = candidates.length === 0 ? { subject, passed: false, checks: [] } : await active.verifier.verify(subject, candidates);
@@ -123,12 +137,14 @@ export class SignatureGate {
     return { subject, passed: verdict.passed, checks };
   }
 
-  /** A platform manifest pulled by digest passes through a passing index of the same repository that lists it. */
-  private async listedByPassingIndex(active: ActivePolicy, name: string, digest: string): Promise<boolean> {
-    const repository = await this.deps.repositories.find(name);
-    if (repository === null) return false;
-    const parents = (await this.deps.metadata.listParentIndexes(repository.id, digest)).slice(0, MAX_PARENTS);
-    for (const parent of parents) if ((await this.verdict(active, name, parent)).passed) return true;
+  /**
+   * A platform manifest pulled by digest passes through a passing index of the same repository that
+   * lists it. One query by the repository's name: the manifest may have come from memory, with no
+   * repository row read.
+   */
+  private async listedByPassingIndex(active: ActivePolicy, name: string, digest: string, versions: Pick<ContentVersions, 'current'>): Promise<boolean> {
+    const parents = (await this.deps.metadata.listParentIndexes(name, digest)).slice(0, MAX_PARENTS);
+    for (const parent of parents) if ((await this.verdict(active, name, parent, versions)).passed) return true;
     return false;
   }
 }

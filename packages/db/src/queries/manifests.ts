@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../database.js';
 import type { ManifestRow, ManifestSummary, NewManifest } from '../metadata-store.js';
-import { manifestBlobRefs, manifestChildren, manifests, tags } from '../schema.js';
+import { manifestBlobRefs, manifestChildren, manifests, repositories, tags } from '../schema.js';
 import { distinct } from './paging.js';
 
 const summaryColumns = {
@@ -144,12 +144,16 @@ export async function getManifestSummaries(
     .where(and(eq(manifests.repositoryId, repositoryId), inArray(manifests.digest, wanted)));
 }
 
-/** Stored indexes of the repository that list `childDigest` (the manifest_children rows naming it). */
-export async function listParentIndexes(db: Database, repositoryId: number, childDigest: string): Promise<string[]> {
+/**
+ * Stored indexes of the repository named `repository` that list `childDigest` (the manifest_children
+ * rows naming it), in one query: the repository is joined by its unique name, not read first.
+ */
+export async function listParentIndexes(db: Database, repository: string, childDigest: string): Promise<string[]> {
   const rows = await db
     .select({ digest: manifestChildren.parentDigest })
     .from(manifestChildren)
-    .where(and(eq(manifestChildren.repositoryId, repositoryId), eq(manifestChildren.childDigest, childDigest)))
+    .innerJoin(repositories, eq(repositories.id, manifestChildren.repositoryId))
+    .where(and(eq(repositories.name, repository), eq(manifestChildren.childDigest, childDigest)))
     .orderBy(asc(manifestChildren.parentDigest))
     .limit(100);
   return rows.map((row) => row.digest);

@@ -25,9 +25,12 @@ function sendManifest({ res }: RouteContext, manifest: StoredManifest, withBody:
 async function getManifest(ctx: RouteContext, withBody: boolean): Promise<void> {
   const [name = '', reference = ''] = ctx.params;
   const byDigest = isDigest(reference);
+  // The project's content version is read once per request (one Redis GET with Redis): the hosted
+  // manifest memory's check and the signature policy's verdicts use the same value.
+  const versions = ctx.services.contentVersionReads();
   const proxy = await ctx.services.proxy.contextFor(name);
-  const { manifest, outcome } = proxy === null ? { manifest: await ctx.services.manifests.get(name, reference), outcome: undefined } : await ctx.services.proxy.manifests.get(proxy, reference);
-  await ctx.services.signatures.check(name, manifest, byDigest, { mayPush: publisherRightOf(ctx.res) });
+  const { manifest, outcome } = proxy === null ? { manifest: await ctx.services.manifests.get(name, reference, versions), outcome: undefined } : await ctx.services.proxy.manifests.get(proxy, reference);
+  await ctx.services.signatures.check(name, manifest, byDigest, { mayPush: publisherRightOf(ctx.res), versions });
   if (outcome !== undefined) ctx.res.setHeader('Cache-Status', cacheStatusHeader(outcome));
   sendManifest(ctx, manifest, withBody);
 }
