@@ -48,6 +48,11 @@ export class ThreadedSha256 {
     if (this.failure !== undefined) throw this.failure;
   }
 
+  /** Whether receiveIntoFile works here (an addon built from these sources has it). */
+  get canReceive(): boolean {
+    return typeof this.hashing.sha256Receive === 'function';
+  }
+
   /**
    * Receive body bytes from a socket straight into a file, hashing them into this digest on a
    * thread of their own (see receive.ts): no JavaScript per chunk, and the hash reads each read

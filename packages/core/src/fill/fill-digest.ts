@@ -42,6 +42,6 @@ export function defaultFillDigester(algorithm: DigestAlgorithm): FillDigester {
     update: (chunk) => threaded.update(chunk),
     digest: async () => `sha256:${await threaded.digest()}`,
     whenHashed: (chunk, release) => threaded.whenHashed(chunk, release),
-    receiveIntoFile: (bytes, file) => threaded.receiveIntoFile(bytes, file),
+    ...(threaded.canReceive ? { receiveIntoFile: (bytes: SocketBytes, file: FileTarget) => threaded.receiveIntoFile(bytes, file) } : {}),
   };
 }
