@@ -2,9 +2,7 @@
  * Streams a large blob through a chunked upload and a GET, on Berth and on CNCF distribution
  * (Debian's docker-registry) as the reference, in the same run. Prints MB/s, the ratio to the
  * reference, each server's peak RSS and the CPU seconds its process spent on each transfer (the
- * servers take turns run by run). Usage: npm run bench:blob [-- --size-mib 1024 --runs 3 --pages recycled|as-found]
- * --pages recycled (the default) writes and removes a blob-sized file before each upload, so every
- * server stores into pages just freed (see recyclePagesForNextWrite); as-found leaves the VM's pages as they are.
+ * servers take turns run by run). Usage: npm run bench:blob [-- --size-mib 1024 --runs 3]
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,12 +12,8 @@ import { startService, type ServiceProcess } from '../test/harness/process.js';
 import { freePort } from '../test/harness/ports.js';
 import { startPostgres } from '../test/harness/postgres.js';
 import { curl, http, median, peakRssMiB, processCpuSeconds, seconds, syntheticBlob, type SyntheticBlob } from './lib.js';
-import { recyclePagesForNextWrite } from './node-ceiling.js';
 
-const { values } = parseArgs({
-  options: { 'size-mib': { type: 'string', default: '1024' }, runs: { type: 'string', default: '3' }, 'chunk-mib': { type: 'string', default: '64' }, pages: { type: 'string', default: 'recycled' } },
-});
-if (!['recycled', 'as-found'].includes(values.pages)) throw new Error('--pages must be recycled or as-found');
+const { values } = parseArgs({ options: { 'size-mib': { type: 'string', default: '1024' }, runs: { type: 'string', default: '3' }, 'chunk-mib': { type: 'string', default: '64' } } });
 const sizeMiB = Number(values['size-mib']);
 const runs = Number(values.runs);
 const chunkBytes = Number(values['chunk-mib']) * 1024 * 1024;
@@ -89,9 +83,8 @@ async function download(target: Target, repo: string, blob: SyntheticBlob): Prom
 interface Samples { up: number[]; down: number[]; ttfb: number[]; upCpu: number[]; downCpu: number[]; idleRss: number }
 
 /** One upload and one GET on `target`, in a new repository (for Berth a new upload); the blob content is the same. */
-async function measureOnce(target: Target, blob: SyntheticBlob, run: number, samples: Samples, dir: string): Promise<void> {
+async function measureOnce(target: Target, blob: SyntheticBlob, run: number, samples: Samples): Promise<void> {
   const pid = target.service.child.pid!;
-  if (values.pages === 'recycled') recyclePagesForNextWrite(dir, blob.size);
   let cpu = await processCpuSeconds(pid);
   samples.up.push(await chunkedUpload(target, `bench/run${run}`, blob));
   samples.upCpu.push(await processCpuSeconds(pid) - cpu);
@@ -108,7 +101,7 @@ async function main(): Promise<void> {
   const stops: Array<() => Promise<void>> = [];
   try {
     const blob = syntheticBlob(sizeMiB);
-    console.log(`blob: ${sizeMiB} MiB, ${runs} runs each, PATCH chunks of ${chunkBytes / 1024 / 1024} MiB, medians; pages ${values.pages === 'recycled' ? 'recycled before each upload' : 'as found'}`);
+    console.log(`blob: ${sizeMiB} MiB, ${runs} runs each, PATCH chunks of ${chunkBytes / 1024 / 1024} MiB, medians`);
     const postgres = await startPostgres();
     stops.push(() => postgres.stop());
     targets.push(
@@ -120,7 +113,7 @@ async function main(): Promise<void> {
     const samples = new Map<Target, Samples>();
     for (const target of targets) samples.set(target, { up: [], down: [], ttfb: [], upCpu: [], downCpu: [], idleRss: await peakRssMiB(target.service.child.pid!) });
     for (let run = 0; run < runs; run++) {
-      for (const target of targets) await measureOnce(target, blob, run, samples.get(target)!, dir);
+      for (const target of targets) await measureOnce(target, blob, run, samples.get(target)!);
     }
     const mb = blob.size / 1e6;
     const results = [];
