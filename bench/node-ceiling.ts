@@ -71,23 +71,8 @@ export function sha256InMemory(size: number): number {
  */
 export function writeFileCpuSeconds(dir: string, size: number): { fresh: number; again: number } {
   const buffers = Array.from({ length: 16 }, () => randomBytes(1024 * 1024));
-  const once = (): number => {
-    const path = join(dir, `write-reference-${process.pid}`);
-    const fd = openSync(path, 'wx');
-    const cpuBefore = ownCpuSeconds();
-    try {
-      for (let done = 0, turn = 0; done < size; turn++) {
-        const buffer = buffers[turn % buffers.length]!;
-        done += writeSync(fd, buffer, 0, Math.min(buffer.length, size - done));
-      }
-      return ownCpuSeconds() - cpuBefore;
-    } finally {
-      closeSync(fd);
-      unlinkSync(path);
-    }
-  };
-  const fresh = once();
-  return { fresh, again: once() };
+  const fresh = writeAndRemove(dir, size, buffers);
+  return { fresh, again: writeAndRemove(dir, size, buffers) };
 }
 
 /**
@@ -96,5 +81,22 @@ export function writeFileCpuSeconds(dir: string, size: number): { fresh: number;
  * to the host (see writeFileCpuSeconds): what a machine without a reporting balloon always gives.
  */
 export function recyclePagesForNextWrite(dir: string, size: number): void {
-  writeFileCpuSeconds(dir, size);
+  writeAndRemove(dir, size, [randomBytes(1024 * 1024)]);
+}
+
+/** CPU seconds of writing `size` bytes into a new file from `buffers` in turn, the file then removed. */
+function writeAndRemove(dir: string, size: number, buffers: Buffer[]): number {
+  const path = join(dir, `write-reference-${process.pid}`);
+  const fd = openSync(path, 'wx');
+  const cpuBefore = ownCpuSeconds();
+  try {
+    for (let done = 0, turn = 0; done < size; turn++) {
+      const buffer = buffers[turn % buffers.length]!;
+      done += writeSync(fd, buffer, 0, Math.min(buffer.length, size - done));
+    }
+    return ownCpuSeconds() - cpuBefore;
+  } finally {
+    closeSync(fd);
+    unlinkSync(path);
+  }
 }
