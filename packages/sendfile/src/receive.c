@@ -63,8 +63,8 @@ static outcome take(job *j, const unsigned char *bytes, size_t length) {
   int64_t written = __atomic_load_n(&j->written, __ATOMIC_RELAXED);
   if (write_at(j, bytes, length, j->offset + written) != 0) return WRITE_FAILED;
   if (EVP_DigestUpdate(j->h->ctx, bytes, length) != 1) return INTERNAL;
-  __atomic_store_n(&j->written, written + (int64_t)length, __ATOMIC_RELEASE);
-  if (!__atomic_exchange_n(&j->progress_queued, 1, __ATOMIC_ACQ_REL)) napi_call_threadsafe_function(j->events, NULL, napi_tsfn_nonblocking);
+  __atomic_store_n(&j->written, written + (int64_t)length, __ATOMIC_SEQ_CST);
+  if (!__atomic_exchange_n(&j->progress_queued, 1, __ATOMIC_SEQ_CST)) napi_call_threadsafe_function(j->events, NULL, napi_tsfn_nonblocking);
   return RECEIVED;
 }
 
@@ -121,9 +121,9 @@ static void call_js(napi_env env, napi_value unused, void *context, void *data) 
   napi_value global, callback, argv[3], result;
   napi_get_global(env, &global);
   if (data == NULL) {
-    __atomic_store_n(&j->progress_queued, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&j->progress_queued, 0, __ATOMIC_SEQ_CST); /* before reading: a later write queues a call again */
     napi_get_reference_value(env, j->on_written, &callback);
-    napi_create_int64(env, __atomic_load_n(&j->written, __ATOMIC_ACQUIRE), &argv[0]);
+    napi_create_int64(env, __atomic_load_n(&j->written, __ATOMIC_SEQ_CST), &argv[0]);
     napi_call_function(env, global, callback, 1, argv, &result);
     return;
   }
