@@ -42,6 +42,28 @@ describe('Spool and SpoolReader', () => {
     await spool.discard();
   });
 
+  it('after bytes written into the file by someone else (advanceTo), maps appended bytes to their own offsets', async () => {
+    const received = randomBytes(3000);
+    const rest = randomBytes(2000);
+    const content = Buffer.concat([received, rest]);
+    const spool = await Spool.create(spoolPath(dir, DIGEST), content.length);
+    // A receive thread wrote the first bytes straight into the file.
+    await writeFile(spool.path, received);
+    spool.advanceTo(1000);
+    expect(spool.position(0)).toEqual({ kind: 'data', end: 1000 });
+    spool.advanceTo(3000);
+    expect(spool.readRecent(0, 100)).toBeUndefined(); // not in memory: read from the file
+    await spool.append(rest);
+    // The appended chunk is the bytes from 3000 on, not from 0.
+    expect(spool.readRecent(3000, 100)?.equals(rest.subarray(0, 100))).toBe(true);
+    expect(spool.readRecent(10, 100)).toBeUndefined();
+    await spool.flush();
+    spool.seal();
+    expect((await collect(new SpoolReader(spool))).equals(content)).toBe(true);
+    expect(() => spool.advanceTo(10)).toThrow(/advanced to 10/);
+    await spool.discard();
+  });
+
   it('writes many small chunks queued back to back in order, and refuses a seal before flush', async () => {
     const content = randomBytes(20 * 1024 * 1024 + 7);
     const spool = await Spool.create(spoolPath(dir, DIGEST), content.length);

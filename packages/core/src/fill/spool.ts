@@ -145,6 +145,12 @@ export class Spool {
     }
     this.accepted = total;
     this.written = total;
+    // The memory window holds the last accepted bytes: those came from the file's writer now, so it
+    // starts empty at `total` (JavaScript's appends after this fill it from there).
+    for (const chunk of this.recent) if (this.recycle !== undefined && !this.shared.has(chunk)) this.recycle(chunk);
+    this.recent = [];
+    this.recentStart = total;
+    this.recentBytes = 0;
     this.notify();
   }
 
