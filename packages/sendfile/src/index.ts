@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { addon } from './addon.js';
 
 export { ThreadedSha256, threadedSha256 } from './sha256.js';
-export { ReceiveError, bytesReceivedDirectly, type FileTarget, type ReceiveFailure, type ReceiveJob, type SocketBytes } from './receive.js';
+export { ReceiveError, bytesReceivedDirectly, type FileTarget, type ReceiveFailure, type ReceiveJob, type SocketBytes, type SocketReceiver } from './receive.js';
 
 /** Whether zero-copy sends are possible in this process (Linux, addon built, not switched off). */
 export const zeroCopyAvailable = addon !== undefined;
@@ -58,9 +58,14 @@ export function zeroCopySocket(target: Writable): ZeroCopyTarget | undefined {
   if (addon === undefined || !enabled || !(target instanceof ServerResponse)) return undefined;
   const socket = target.socket;
   if (socket === null || socket instanceof TLSSocket || socket.destroyed) return undefined;
+  const fd = socketFd(socket);
+  return fd === undefined ? undefined : { response: target, socket, fd };
+}
+
+/** The descriptor under a connected net.Socket (libuv's handle); undefined when it has none (closed, a test double). */
+export function socketFd(socket: Socket): number | undefined {
   const fd = (socket as unknown as SocketWithHandle)._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) return undefined;
-  return { response: target, socket, fd };
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
 /** Write `bytes` to the socket; resolves once they, and everything before them, went to the kernel. */

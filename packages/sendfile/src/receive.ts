@@ -28,6 +28,9 @@ export interface ReceiveJob {
   cancel(): void;
 }
 
+/** Takes body bytes off a socket itself, into a file it knows, hashing them (a fill's digester). */
+export type SocketReceiver = (bytes: SocketBytes) => ReceiveJob;
+
 export type ReceiveFailure = 'timeout' | 'closed' | 'read' | 'write' | 'cancelled' | 'internal';
 
 /**

@@ -1,5 +1,6 @@
 import { connect as connectTcp } from 'node:net';
 import { Readable } from 'node:stream';
+import { socketFd } from '@berth/sendfile';
 import type { ResponseHeaders } from './http.js';
 
 /** Reads of up to this much at a time. */
@@ -195,8 +196,8 @@ export function getOverOwnConnection(options: BlobConnectionOptions): Promise<Bl
     }
 
     function handOver(): SocketHandOver | undefined {
-      const fd = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
-      if (body === undefined || remaining === undefined || complete || socketHandedOver || body.destroyed || typeof fd !== 'number' || fd < 0) return undefined;
+      const fd = socketFd(socket);
+      if (body === undefined || remaining === undefined || complete || socketHandedOver || body.destroyed || fd === undefined) return undefined;
       socketHandedOver = true;
       complete = true; // from here on, what happens to this socket is the new reader's business
       socket.pause(); // with onread, libuv stops reading the socket at once

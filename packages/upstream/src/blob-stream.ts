@@ -1,10 +1,9 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OciError } from '@berth/oci';
-import { ReceiveError } from '@berth/sendfile';
+import { ReceiveError, type SocketReceiver } from '@berth/sendfile';
 import type { SocketHandOver } from './blob-connection.js';
 import { UpstreamError, UpstreamUnavailableError } from './errors.js';
-import type { SocketReceiver } from './types.js';
 
 export const DEFAULT_MAX_BLOB_RESUMES = 3;
 /** Bytes buffered ahead of the reader before the upstream socket is paused. */

@@ -1,4 +1,4 @@
-import type { ReceiveJob, SocketBytes } from '@berth/sendfile';
+import type { SocketReceiver } from '@berth/sendfile';
 import type { Readable } from 'node:stream';
 import type { Descriptor } from '@berth/oci';
 import type { UpstreamProxySettings } from './proxy-route.js';
@@ -87,9 +87,6 @@ export interface UpstreamBlob {
    */
   receiveInto?(receiver: SocketReceiver): Promise<number>;
 }
-
-/** Takes a blob body's bytes off a socket itself: into a file, hashing them (see @berth/sendfile). */
-export type SocketReceiver = (bytes: SocketBytes) => ReceiveJob;
 
 /** The referrers of one subject manifest at the upstream. */
 export interface UpstreamReferrers {

@@ -147,7 +147,7 @@ export class Spool {
     this.written = total;
     // The memory window holds the last accepted bytes: those came from the file's writer now, so it
     // starts empty at `total` (JavaScript's appends after this fill it from there).
-    for (const chunk of this.recent) if (this.recycle !== undefined && !this.shared.has(chunk)) this.recycle(chunk);
+    for (const chunk of this.recent) this.giveBack(chunk);
     this.recent = [];
     this.recentStart = total;
     this.recentBytes = 0;
@@ -214,8 +214,13 @@ export class Spool {
       this.recentStart += oldest.length;
       this.recentBytes -= oldest.length;
       // Written (see above) and out of the window: only a reader's view could still point at it.
-      if (this.recycle !== undefined && !this.shared.has(oldest)) this.recycle(oldest);
+      this.giveBack(oldest);
     }
+  }
+
+  /** A chunk the spool is done with goes back to `recycle`, unless a reader got a view of it. */
+  private giveBack(chunk: Uint8Array): void {
+    if (this.recycle !== undefined && !this.shared.has(chunk)) this.recycle(chunk);
   }
 
   /** Where a reader at `offset` stands. Accepted bytes are readable before they reach the disk. */

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ReceiveJob, SocketBytes } from '@berth/sendfile';
+import type { SocketReceiver } from '@berth/sendfile';
 import type { BlobStore, ByteRange } from '@berth/storage';
 import type { FillDigesterFactory } from './fill-digest.js';
 import type { FillLock } from './fill-lock.js';
@@ -17,7 +17,7 @@ export interface FillSourceBlob {
    * Hands the connection to `receiver` when it can (UpstreamBlob.receiveInto): the bytes go
    * straight into the spool. Resolves with the bytes received so; `body` gives the rest, if any.
    */
-  receiveInto?(receiver: (bytes: SocketBytes) => ReceiveJob): Promise<number>;
+  receiveInto?(receiver: SocketReceiver): Promise<number>;
 }
 
 /** Opens the upstream blob; null when the upstream does not have it. Called at most once per fill. */
