@@ -88,7 +88,6 @@ export function getOverOwnConnection(options: BlobConnectionOptions): Promise<Bl
     let settled = false;
     /** Every body byte arrived (or the connection was handed over): a later reset changes nothing here. */
     let complete = false;
-    let socketHandedOver = false;
 
     const fail = (error: Error) => {
       clearTimeout(timer);
@@ -183,7 +182,7 @@ export function getOverOwnConnection(options: BlobConnectionOptions): Promise<Bl
       body = new Readable({
         highWaterMark: BODY_BUFFER_BYTES,
         read: () => {
-          if (!socketHandedOver) socket.resume();
+          if (!complete) socket.resume(); // once complete, the body has ended or the socket was handed over
         },
         destroy: (error, callback) => {
           socket.destroy();
@@ -197,8 +196,7 @@ export function getOverOwnConnection(options: BlobConnectionOptions): Promise<Bl
 
     function handOver(): SocketHandOver | undefined {
       const fd = socketFd(socket);
-      if (body === undefined || remaining === undefined || complete || socketHandedOver || body.destroyed || fd === undefined) return undefined;
-      socketHandedOver = true;
+      if (body === undefined || remaining === undefined || complete || body.destroyed || fd === undefined) return undefined;
       complete = true; // from here on, what happens to this socket is the new reader's business
       socket.pause(); // with onread, libuv stops reading the socket at once
       socket.setTimeout(0);

@@ -104,7 +104,7 @@ export class ResumableBlobBody extends Readable {
     if (this.position + byteLength(taken.pending) + taken.remaining > this.options.size) {
       this.receiving = false;
       taken.release();
-      this.fail(new UpstreamError(this.options.upstream, 200, new OciError('SIZE_INVALID', `blob ${this.options.digest} is longer than the announced ${this.options.size} bytes`)));
+      this.fail(this.longerThanAnnounced());
       return 0;
     }
     let received = 0;
@@ -171,7 +171,7 @@ export class ResumableBlobBody extends Readable {
     if (bytes.length === 0) return;
     this.sourcePosition += bytes.length;
     if (this.position + bytes.length > this.options.size) {
-      this.fail(new UpstreamError(this.options.upstream, 200, new OciError('SIZE_INVALID', `blob ${this.options.digest} is longer than the announced ${this.options.size} bytes`)));
+      this.fail(this.longerThanAnnounced());
       return;
     }
     this.position += bytes.length;
@@ -225,6 +225,10 @@ export class ResumableBlobBody extends Readable {
       this.source = undefined;
       this.fail(this.options.signal?.aborted === true ? abortReason(this.options.signal) : error);
     }
+  }
+
+  private longerThanAnnounced(): UpstreamError {
+    return new UpstreamError(this.options.upstream, 200, new OciError('SIZE_INVALID', `blob ${this.options.digest} is longer than the announced ${this.options.size} bytes`));
   }
 
   private fail(error: unknown): void {
