@@ -21,7 +21,7 @@ import { freePort } from '../test/harness/ports.js';
 import { startPostgres } from '../test/harness/postgres.js';
 import { startRedis } from '../test/harness/redis.js';
 import { startService } from '../test/harness/process.js';
-import { debianTool, median, processCpuSeconds, wrk } from './lib.js';
+import { debianTool, median, processCpuSeconds, requirePositiveIntegers, wrk, wrkLoadOf } from './lib.js';
 import { MANIFEST_TYPE, startBerthWith } from './pull-through-servers.js';
 
 const { values } = parseArgs({
@@ -32,10 +32,8 @@ const { values } = parseArgs({
   },
 });
 const RUNS = Number(values.runs);
-const WRK = { threads: 2, connections: Number(values['wrk-connections']), seconds: Number(values['wrk-seconds']) };
-for (const [option, value] of Object.entries({ runs: RUNS, 'wrk-seconds': WRK.seconds, 'wrk-connections': WRK.connections })) {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${option} must be a positive integer`);
-}
+const WRK = wrkLoadOf(values);
+requirePositiveIntegers({ runs: RUNS, 'wrk-seconds': WRK.seconds, 'wrk-connections': WRK.connections });
 const ADMIN = { username: 'admin', password: 'bench-admin-password-1' };
 const REPO = 'bench/img';
 /** PostgreSQL backends report their statistics when idle, at the latest after 10 s. */

@@ -148,6 +148,18 @@ export interface WrkResult {
 
 type WrkLoad = { threads: number; connections: number; seconds: number };
 
+/** The wrk load the benches' `--wrk-seconds` and `--wrk-connections` options ask for (2 threads). */
+export function wrkLoadOf(values: { 'wrk-seconds': string; 'wrk-connections': string }): WrkLoad {
+  return { threads: 2, connections: Number(values['wrk-connections']), seconds: Number(values['wrk-seconds']) };
+}
+
+/** Throw naming the option unless each value is a positive integer (the benches' numeric options). */
+export function requirePositiveIntegers(options: Record<string, number>): void {
+  for (const [option, value] of Object.entries(options)) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${option} must be a positive integer`);
+  }
+}
+
 /**
  * One wrk run against `url` (GET), e.g. { threads: 2, connections: 32, seconds: 5 }. With
  * `{ latency: true }` wrk runs with --latency and the 99th percentile latency (ms) is returned too.

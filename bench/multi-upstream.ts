@@ -11,7 +11,7 @@ import { pushImage } from '../test/upstream/push.js';
 import { startBerth } from '../test/harness/berth.js';
 import { startDockerRegistry } from '../test/harness/docker-registry.js';
 import { startFaultRelay } from '../test/harness/fault-relay.js';
-import { wrk } from './lib.js';
+import { requirePositiveIntegers, wrk, wrkLoadOf } from './lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -21,10 +21,8 @@ const { values } = parseArgs({
   },
 });
 const TAGS = Number(values.tags);
-const WRK = { threads: 2, connections: Number(values['wrk-connections']), seconds: Number(values['wrk-seconds']) };
-for (const [option, value] of Object.entries({ tags: TAGS, 'wrk-seconds': WRK.seconds, 'wrk-connections': WRK.connections })) {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${option} must be a positive integer`);
-}
+const WRK = wrkLoadOf(values);
+requirePositiveIntegers({ tags: TAGS, 'wrk-seconds': WRK.seconds, 'wrk-connections': WRK.connections });
 const ACCEPT = { Accept: 'application/vnd.oci.image.manifest.v1+json' };
 
 const empty = await startDockerRegistry();

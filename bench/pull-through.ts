@@ -15,8 +15,8 @@ import { parseArgs } from 'node:util';
 import type { DockerRegistryUnderTest } from '../test/harness/docker-registry.js';
 import { drainOverTcp, recyclePagesForNextWrite, sha256InMemory, writeFileCpuSeconds } from './node-ceiling.js';
 import {
-  curl, debianTool, exitedChildrenCpuSeconds, machineBusySeconds, median, pidWithCommandLine, processCpuSeconds, rssMB, seconds, startNginx,
-  watchPeakRss, wrk, writePseudoRandomFile, type StaticServer,
+  curl, debianTool, exitedChildrenCpuSeconds, machineBusySeconds, median, pidWithCommandLine, processCpuSeconds, requirePositiveIntegers, rssMB,
+  seconds, startNginx, watchPeakRss, writePseudoRandomFile, wrk, wrkLoadOf, type StaticServer,
 } from './lib.js';
 import {
   MANIFEST_TYPE, REPO, TAG, berthTemplate, pushImage, startColdBerth, startPeer, startUpstream, type BerthProcess, type Upstream,
@@ -44,10 +44,8 @@ for (const section of SECTIONS) {
 const SIZE = Number(values['size-mib']) * 1024 * 1024;
 const RUNS = Number(values.runs);
 const CLIENTS = Number(values.clients);
-const WRK = { threads: 2, connections: Number(values['wrk-connections']), seconds: Number(values['wrk-seconds']) };
-for (const [option, value] of Object.entries({ 'size-mib': SIZE, runs: RUNS, clients: CLIENTS, 'wrk-seconds': WRK.seconds, 'wrk-connections': WRK.connections })) {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${option} must be a positive integer`);
-}
+const WRK = wrkLoadOf(values);
+requirePositiveIntegers({ 'size-mib': SIZE, runs: RUNS, clients: CLIENTS, 'wrk-seconds': WRK.seconds, 'wrk-connections': WRK.connections });
 if (!['auto', 'always', 'never'].includes(values.postgres)) throw new Error('--postgres must be auto, always or never');
 if (!['recycled', 'as-found'].includes(values.pages)) throw new Error('--pages must be recycled or as-found');
 /** Before a measured cold GET: give its store pages just freed (--pages recycled). */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { startRedis, type TestRedis } from '../test/harness/redis.js';
-import { curl, debianTool, median, wrk } from './lib.js';
+import { curl, debianTool, median, requirePositiveIntegers, wrk, wrkLoadOf } from './lib.js';
 import { MANIFEST_TYPE, REPO, TAG } from './pull-through-servers.js';
 import { ARTIFACT_TYPES, BENCH_REPO, pushReferrers, pushSubjectImage, pushToken, startBerthUnderTest, startUpstreamBerth } from './referrers-servers.js';
 
@@ -28,10 +28,8 @@ const { values } = parseArgs({
 const RUNS = Number(values.runs);
 /** Referrers on each side: pushed to the upstream, and pushed into Berth's proxy project. */
 const REFERRERS = Number(values.referrers);
-const WRK = { threads: 2, connections: Number(values['wrk-connections']), seconds: Number(values['wrk-seconds']) };
-for (const [option, value] of Object.entries({ runs: RUNS, referrers: REFERRERS, 'wrk-seconds': WRK.seconds, 'wrk-connections': WRK.connections })) {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${option} must be a positive integer`);
-}
+const WRK = wrkLoadOf(values);
+requirePositiveIntegers({ runs: RUNS, referrers: REFERRERS, 'wrk-seconds': WRK.seconds, 'wrk-connections': WRK.connections });
 const ACCEPT = { Accept: MANIFEST_TYPE };
 
 interface Listing {

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MEDIA, descriptor, manifestDescriptor, ociManifest, randomBlob, randomConfig, type Blob, type ManifestDoc } from '../test/api/content.js';
 import { ecKey, enforce, referrerSignature, type TestKey } from '../test/signatures/signature-docs.js';
-import { debianTool, median, wrk } from './lib.js';
+import { debianTool, median, requirePositiveIntegers, wrk, wrkLoadOf } from './lib.js';
 import { MANIFEST_TYPE, startBerthWith } from './pull-through-servers.js';
 
 const { values } = parseArgs({
@@ -33,10 +33,8 @@ const { values } = parseArgs({
 const RUNS = Number(values.runs);
 const COLD_RUNS = Number(values['cold-runs']);
 const COUNTS = values.signatures.split(',').map(Number);
-const WRK = { threads: 2, connections: Number(values['wrk-connections']), seconds: Number(values['wrk-seconds']) };
-for (const [option, value] of Object.entries({ runs: RUNS, 'cold-runs': COLD_RUNS, 'wrk-seconds': WRK.seconds, 'wrk-connections': WRK.connections, ...Object.fromEntries(COUNTS.map((n, i) => [`signatures[${i}]`, n])) })) {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${option} must be a positive integer`);
-}
+const WRK = wrkLoadOf(values);
+requirePositiveIntegers({ runs: RUNS, 'cold-runs': COLD_RUNS, 'wrk-seconds': WRK.seconds, 'wrk-connections': WRK.connections, ...Object.fromEntries(COUNTS.map((n, i) => [`signatures[${i}]`, n])) });
 const ACCEPT = { Accept: MANIFEST_TYPE };
 const team = ecKey();
 const stranger = ecKey();
